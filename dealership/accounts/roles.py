@@ -1,0 +1,28 @@
+"""Staff roles. Each is a Django group created by a migration; permissions hang off the group."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CONSULTANT = "Consultant", _("Consultant")
+    SALES_MANAGER = "Sales manager", _("Sales manager")
+    SERVICE_ADVISOR = "Service advisor", _("Service advisor")
+    ADMINISTRATOR = "Administrator", _("Administrator")
+
+
+# Roles that run the dealership's rules and may use Django admin.
+MANAGER_ROLES = (Role.SALES_MANAGER, Role.ADMINISTRATOR)
+
+
+# What each role may do in Django admin, by app label ("*": every permission of that app).
+# Consultants and service advisors work in the staff UI, whose querysets enforce their access.
+OUR_APPS = ("messaging", "inventory", "leads", "testdrives", "aftersales", "orders", "surveys")
+SALES_APPS = ("messaging", "inventory", "leads", "testdrives", "orders", "surveys")
+
+ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {
+    Role.ADMINISTRATOR: dict.fromkeys(("accounts", "auth", "ops", *OUR_APPS), "*"),
+    Role.SALES_MANAGER: {**dict.fromkeys(SALES_APPS, "*"), "accounts": "view"},
+    Role.SERVICE_ADVISOR: {"aftersales": "view"},
+    Role.CONSULTANT: {},
+}

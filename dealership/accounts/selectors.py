@@ -1,0 +1,22 @@
+from django.db.models import QuerySet
+
+from .models import Location, User
+from .roles import MANAGER_ROLES, Role
+
+
+def location_list_public() -> QuerySet[Location]:
+    return Location.objects.filter(is_active=True).prefetch_related("opening_hours")
+
+
+def location_list_for_user(*, user: User) -> QuerySet[Location]:
+    """The locations whose records this staff member may see.
+
+    Administrators see every location; everyone else the locations they are assigned to.
+    """
+    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+        return Location.objects.all()
+    return user.locations.all()
+
+
+def user_is_manager(*, user: User) -> bool:
+    return user.is_active and user.is_staff and user.has_role(*MANAGER_ROLES)

@@ -1,0 +1,47 @@
+"""The staff navigation. An entry whose URL does not exist yet is shown disabled, so each app
+switches its own entry on simply by adding its URL."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise, SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from dealership.accounts.roles import MANAGER_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    roles: tuple[Role, ...] = ()  # empty: every staff member
+
+    @property
+    def url(self) -> str | None:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+STAFF_NAV = (
+    NavItem(_("Leads"), "leads:inbox"),
+    NavItem(_("Test drives"), "testdrives:calendar"),
+    NavItem(_("Orders"), "orders:desk"),
+    NavItem(_("Service"), "aftersales:workshop"),
+    NavItem(_("Surveys"), "surveys:results"),
+    NavItem(_("Reports"), "reports:index", roles=MANAGER_ROLES),
+    NavItem(_("Admin"), "admin:index", roles=MANAGER_ROLES),
+)
+
+
+def staff_nav_for(user) -> list[NavItem]:
+    return [item for item in STAFF_NAV if not item.roles or user.has_role(*item.roles)]
+
+
+def staff_navigation(request):
+    """Context processor: the staff menu, computed only on pages that render it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {"staff_nav": ()}
+    return {"staff_nav": SimpleLazyObject(lambda: staff_nav_for(user))}

@@ -1,0 +1,142 @@
+"""Demo data: a believable dealership group. Every function is idempotent (natural keys)."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from dealership.accounts.models import Location, OpeningHours, User
+from dealership.accounts.roles import Role
+
+DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
+
+LOCATIONS = [
+    {
+        "slug": "leipzig",
+        "name": "Showroom Motors Leipzig",
+        "street": "Gartenstraße 12",
+        "postal_code": "04107",
+        "city": "Leipzig",
+        "country": "DE",
+        "phone": "+49 341 555 0100",
+        "email": "leipzig@showroom.example",
+        "time_zone": "Europe/Berlin",
+        "sales_tax_rate": Decimal("19.000"),
+        "documentation_fee": Decimal("249.00"),
+        "hours": {
+            0: ("09:00", "19:00"),
+            1: ("09:00", "19:00"),
+            2: ("09:00", "19:00"),
+            3: ("09:00", "19:00"),
+            4: ("09:00", "19:00"),
+            5: ("10:00", "16:00"),
+        },
+    },
+    {
+        "slug": "lisbon",
+        "name": "Showroom Motors Lisboa",
+        "street": "Avenida da Liberdade 190",
+        "postal_code": "1250-147",
+        "city": "Lisboa",
+        "country": "PT",
+        "phone": "+351 21 555 0200",
+        "email": "lisboa@showroom.example",
+        "time_zone": "Europe/Lisbon",
+        "sales_tax_rate": Decimal("23.000"),
+        "documentation_fee": Decimal("199.00"),
+        "hours": {
+            0: ("09:30", "19:30"),
+            1: ("09:30", "19:30"),
+            2: ("09:30", "19:30"),
+            3: ("09:30", "19:30"),
+            4: ("09:30", "19:30"),
+            5: ("10:00", "17:00"),
+        },
+    },
+    {
+        "slug": "helsinki",
+        "name": "Showroom Motors Helsinki",
+        "street": "Mannerheimintie 50",
+        "postal_code": "00260",
+        "city": "Helsinki",
+        "country": "FI",
+        "phone": "+358 9 555 0300",
+        "email": "helsinki@showroom.example",
+        "time_zone": "Europe/Helsinki",
+        "sales_tax_rate": Decimal("25.500"),
+        "documentation_fee": Decimal("290.00"),
+        "hours": {
+            0: ("10:00", "18:00"),
+            1: ("10:00", "18:00"),
+            2: ("10:00", "18:00"),
+            3: ("10:00", "18:00"),
+            4: ("10:00", "18:00"),
+            5: ("10:00", "15:00"),
+            6: ("12:00", "16:00"),
+        },
+    },
+]
+
+# username, first name, last name, role, location slugs (empty: all)
+STAFF = [
+    ("admin", "Ada", "Admin", Role.ADMINISTRATOR, []),
+    ("manager", "Maren", "Vogel", Role.SALES_MANAGER, ["leipzig", "lisbon", "helsinki"]),
+    ("manager.lisbon", "Rui", "Costa", Role.SALES_MANAGER, ["lisbon"]),
+    ("anna", "Anna", "Schmidt", Role.CONSULTANT, ["leipzig"]),
+    ("jonas", "Jonas", "Becker", Role.CONSULTANT, ["leipzig"]),
+    ("ines", "Inês", "Ferreira", Role.CONSULTANT, ["lisbon"]),
+    ("mikko", "Mikko", "Virtanen", Role.CONSULTANT, ["helsinki"]),
+    ("advisor", "Sven", "Krüger", Role.SERVICE_ADVISOR, ["leipzig"]),
+]
+
+
+def seed_locations() -> list[Location]:
+    locations = []
+    for spec in LOCATIONS:
+        spec = dict(spec)
+        hours = spec.pop("hours")
+        location, _ = Location.objects.get_or_create(slug=spec.pop("slug"), defaults=spec)
+        for weekday, (opens, closes) in hours.items():
+            OpeningHours.objects.get_or_create(
+                location=location,
+                weekday=weekday,
+                defaults={
+                    "opens": datetime.time.fromisoformat(opens),
+                    "closes": datetime.time.fromisoformat(closes),
+                },
+            )
+        locations.append(location)
+    return locations
+
+
+def seed_staff(locations: list[Location]) -> list[User]:
+    from django.contrib.auth.models import Group
+
+    by_slug = {location.slug: location for location in locations}
+    users = []
+    for username, first, last, role, slugs in STAFF:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@showroom.example",
+                "is_staff": True,
+                "is_superuser": role == Role.ADMINISTRATOR,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role.value))
+            user.locations.set([by_slug[slug] for slug in slugs] if slugs else locations)
+        users.append(user)
+    return users
+
+
+@transaction.atomic
+def seed_all() -> dict[str, int]:
+    """Fill the database with the demo dealership; run again, it changes nothing."""
+    locations = seed_locations()
+    staff = seed_staff(locations)
+    return {"locations": len(locations), "staff": len(staff)}

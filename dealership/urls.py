@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from dealership import views
+from dealership.ops.views import healthz
+
+admin.site.site_header = _("Showroom administration")
+admin.site.site_title = _("Showroom admin")
+admin.site.index_title = _("Dealership management")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("locations/<slug:slug>/", views.location_detail, name="location-detail"),
+    path("staff/", views.staff_home, name="staff-home"),
+    path("staff/accounts/", include("dealership.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

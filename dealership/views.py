@@ -1,0 +1,33 @@
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from dealership.accounts.access import staff_required
+from dealership.accounts.selectors import location_list_for_user, location_list_public
+
+
+def home(request):
+    # The locations come from the `site` context processor, shared with header and footer.
+    return render(request, "showroom/home.html")
+
+
+def location_detail(request, slug):
+    location = get_object_or_404(location_list_public(), slug=slug)
+    now = timezone.now()
+    return render(
+        request,
+        "showroom/location_detail.html",
+        {
+            "location": location,
+            "local_now": location.localtime(now),
+            "is_open_now": location.is_open_at(now),
+        },
+    )
+
+
+@staff_required
+def staff_home(request):
+    return render(
+        request,
+        "staff/home.html",
+        {"locations": location_list_for_user(user=request.user)},
+    )

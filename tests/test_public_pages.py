@@ -1,0 +1,43 @@
+import pytest
+
+from tests.accounts.factories import LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_lists_locations_with_opening_hours(client):
+    LocationFactory(name="Showroom Motors Leipzig")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Showroom Motors Leipzig" in html
+    assert "09:00–18:00" in html
+    assert "bootstrap/css/bootstrap.min.css" in html
+    assert "cdn" not in html.lower()
+
+
+def test_home_page_query_count_does_not_grow_with_locations(client, django_assert_num_queries):
+    LocationFactory.create_batch(6)
+
+    # Savepoint and release (ATOMIC_REQUESTS), the locations and their opening hours, once
+    # for the header, the page and the footer.
+    with django_assert_num_queries(4):
+        assert client.get("/").status_code == 200
+
+
+def test_location_page_shows_local_time_zone(client):
+    LocationFactory(slug="helsinki", name="Helsinki", time_zone="Europe/Helsinki")
+
+    response = client.get("/locations/helsinki/")
+
+    assert response.status_code == 200
+    assert "(Europe/Helsinki)" in response.content.decode()
+
+
+def test_unknown_page_uses_the_site_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Back to the showroom" in response.content.decode()
