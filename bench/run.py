@@ -1,0 +1,36 @@
+"""`make bench`: run every bench/bench_*.py module's main() against the configured database.
+
+scripts/testservices.py gives it a throwaway PostgreSQL and Redis; `BENCH_ARGS=name` runs
+only the modules whose name contains it.
+"""
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealership.settings")
+os.environ.setdefault("DEBUG", "true")  # local benchmark run; query logging stays off below
+
+
+def main(argv: list[str]) -> int:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    wanted = [m for m in modules if not argv or any(a in m for a in argv)]
+    if not wanted:
+        print("no benchmarks matched", argv)
+        return 1
+    for name in wanted:
+        print(f"\n== {name} ==", flush=True)
+        importlib.import_module(f"bench.{name}").main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
