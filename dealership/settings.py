@@ -5,6 +5,7 @@ Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL 
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -214,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    "inventory-saved-search-alerts": {
+        "task": "inventory.saved_search_alerts",
+        "schedule": crontab(minute=30, hour=5),
+    },
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -252,3 +257,8 @@ LOGGING = {
 # --- Showroom -----------------------------------------------------------------------------
 
 SHOWROOM_NAME = env("SHOWROOM_NAME", default="Showroom Motors")
+
+# --- Inventory ----------------------------------------------------------------------------
+
+# The registration estimate shown in every price breakdown (a government fee, not taxed).
+VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
