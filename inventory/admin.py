@@ -159,19 +159,24 @@ class VehicleAdmin(admin.ModelAdmin):
         if formset.model is not VehiclePhoto:
             return super().save_formset(request, form, formset, change)
         vehicle = form.instance
+        deleted, added, changed = [], [], []
         with transaction.atomic():
-            for photo in formset.deleted_objects if hasattr(formset, "deleted_objects") else []:
-                photo.delete()
+            for photo_form in formset.deleted_forms:
+                if photo_form.instance.pk:
+                    deleted.append(photo_form.instance)
+                    photo_form.instance.delete()
             for photo_form in formset.forms:
                 if not photo_form.has_changed() or photo_form in formset.deleted_forms:
                     continue
                 data = photo_form.cleaned_data
                 if photo_form.instance.pk is None:
-                    photo_add(
-                        vehicle=vehicle,
-                        upload=data["original"],
-                        alt_text=data.get("alt_text", ""),
-                        is_primary=data.get("is_primary") or None,
+                    added.append(
+                        photo_add(
+                            vehicle=vehicle,
+                            upload=data["original"],
+                            alt_text=data.get("alt_text", ""),
+                            is_primary=data.get("is_primary") or None,
+                        )
                     )
                 else:
                     photo = photo_form.instance
@@ -180,7 +185,13 @@ class VehicleAdmin(admin.ModelAdmin):
                             pk=photo.pk
                         ).update(is_primary=False)
                     photo.save(update_fields=["alt_text", "position", "is_primary"])
-        formset.new_objects, formset.changed_objects = [], []
+                    changed.append((photo, photo_form.changed_data))
+        # What the admin's change message reads.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            added,
+            changed,
+            deleted,
+        )
 
     def _set_status(self, request, queryset, status, label):
         changed = vehicles_set_status(

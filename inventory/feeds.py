@@ -190,7 +190,8 @@ def _parse_row(row: dict, locations: dict, features: dict) -> tuple[dict, list, 
     values["list_price"] = take("list_price", _decimal)
     values["sale_price"] = take("sale_price", _decimal)
     for column in ("engine", "exterior_colour_name", "interior_colour", "description"):
-        values[column] = (row.get(column) or "").strip() or decoded.get(column, "")
+        text = _restore((row.get(column) or "").strip())
+        values[column] = text or decoded.get(column, "")
     slug = (row.get("location") or "").strip().lower()
     if slug:
         if slug not in locations:
@@ -341,6 +342,11 @@ def inventory_export_csv(*, vehicles: Iterable[Vehicle]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def _restore(text: str) -> str:
+    """Undo :func:`_neutralise` so an export imports back unchanged."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
 
 def _neutralise(text: str) -> str:

@@ -213,10 +213,22 @@ class VehicleAdminForm(forms.ModelForm):
             "in_stock_since",
         ]
 
+    DECODED = (
+        "make",
+        "model",
+        "model_year",
+        "body_type",
+        "fuel",
+        "transmission",
+        "drivetrain",
+        "doors",
+        "seats",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Decoded fields may be left empty: the VIN fills them.
-        for name in ("make", "model", "model_year", "body_type", "fuel", "drivetrain"):
+        for name in self.DECODED:
             if name in self.fields:
                 self.fields[name].required = False
         for name in ("make", "model"):
@@ -236,7 +248,7 @@ class VehicleAdminForm(forms.ModelForm):
                 if name in self.fields and cleaned.get(name) in (None, ""):
                     cleaned[name] = value
                     self.instance.__dict__[name] = value
-        for name in ("make", "model", "model_year", "body_type", "fuel", "drivetrain"):
+        for name in self.DECODED:
             if name in self.fields and cleaned.get(name) in (None, "") and name not in self.errors:
                 self.add_error(
                     name,

@@ -41,7 +41,11 @@ EDITABLE_FIELDS = (
 
 
 def _prepare(vehicle: Vehicle) -> None:
-    """Derived fields, set before validation: slug, publication time, decoded VIN data."""
+    """Derived fields, set before validation: slug, publication time, decoded VIN data.
+
+    The slug is not validated on its own: it embeds the (unique) stock number, so a clash
+    is reported once, on the stock number.
+    """
     vehicle.vin = (vehicle.vin or "").strip().upper()
     vehicle.stock_number = (vehicle.stock_number or "").strip().upper()
     if vehicle.model_year and vehicle.make and vehicle.model and vehicle.stock_number:
@@ -84,7 +88,7 @@ def vehicle_create(*, features: Iterable[Feature] = (), prefill_from_vin: bool =
     vehicle = Vehicle(**fields)
     _prepare(vehicle)
     vehicle.vin_data = _decoded_data(vehicle.vin)
-    vehicle.full_clean()
+    vehicle.full_clean(exclude=["slug"])
     vehicle.save()
     if features:
         vehicle.features.set(features)
@@ -116,7 +120,7 @@ def vehicle_update(*, vehicle: Vehicle, features: Iterable[Feature] | None = Non
         if "vin" in changed:
             locked.vin_data = _decoded_data(locked.vin)
         _prepare(locked)
-        locked.full_clean()
+        locked.full_clean(exclude=["slug"])
         locked.save()
         new_price = locked.sale_price if locked.sale_price is not None else locked.list_price
         if Decimal(new_price) != Decimal(old_price):
@@ -138,7 +142,7 @@ def vehicle_save_from_admin(*, vehicle: Vehicle, is_new: bool) -> Vehicle:
     _prepare(vehicle)
     if is_new or old.vin != vehicle.vin or not vehicle.vin_data:
         vehicle.vin_data = _decoded_data(vehicle.vin)
-    vehicle.full_clean(exclude=["features"])
+    vehicle.full_clean(exclude=["slug"])
     vehicle.save()
     if not is_new:
         new_price = vehicle.sale_price if vehicle.sale_price is not None else vehicle.list_price
