@@ -24,8 +24,8 @@ ZONES = [
 ]
 # Every DST change between 2024 and 2027 is in these instants' neighbourhood.
 moments = st.datetimes(
-    min_value=datetime.datetime(2024, 1, 1),
-    max_value=datetime.datetime(2027, 12, 31),
+    min_value=datetime.datetime(2024, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=datetime.datetime(2027, 12, 31),  # noqa: DTZ001
     timezones=st.just(UTC),
 )
 times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
