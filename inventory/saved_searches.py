@@ -9,10 +9,12 @@ that was already sent and loses nothing that was not.
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F, OuterRef, Subquery
 from django.http import QueryDict
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .forms import VehicleSearchForm
@@ -44,10 +46,24 @@ def saved_search_create(
     *, email: str, query: str, description: str = "", language: str = "", consent_wording: str
 ) -> tuple[SavedSearch, bool]:
     """Save a search for an email address. Idempotent: the same search for the same address
-    returns the existing row (False). Matches from now on count as new."""
+    returns the existing row (False). Matches from now on count as new.
+
+    Records the visitor's marketing consent (with the wording they ticked) in the outbox: the
+    alerts are marketing emails and are only sent while that consent stands.
+    """
+    from dealership.messaging.models import Channel
+    from dealership.messaging.services import consent_record
+
     email = email.strip().lower()
     query = normalise_query(query)
     with transaction.atomic():
+        consent_record(
+            channel=Channel.EMAIL,
+            address=email,
+            granted=True,
+            source="inventory.saved_search",
+            wording=consent_wording,
+        )
         existing = SavedSearch.objects.filter(
             email=email, query=query, cancelled_at__isnull=True
         ).first()
@@ -56,7 +72,7 @@ def saved_search_create(
         saved = SavedSearch(
             email=email,
             query=query,
-            description=description[:300],
+            description=(description or saved_search_describe(query))[:300],
             language=language[:10],
             consent_wording=consent_wording,
             last_checked_at=timezone.now(),
@@ -95,13 +111,18 @@ def saved_search_matches(*, saved_search: SavedSearch, since: datetime.datetime)
             :MAX_VEHICLES_PER_ALERT
         ]
     )
-    drops = PriceChange.objects.filter(
-        vehicle=OuterRef("pk"), changed_at__gt=since, new_price__lt=F("old_price")
+    # The price before the first change since then: a drop is a net drop over the period.
+    previous = (
+        PriceChange.objects.filter(vehicle=OuterRef("pk"), changed_at__gt=since)
+        .order_by("changed_at", "id")
+        .values("old_price")[:1]
     )
     dropped = list(
-        with_card_data(matching.filter(published_at__lte=since).filter(Exists(drops))).order_by(
-            "price", "id"
-        )[:MAX_VEHICLES_PER_ALERT]
+        with_card_data(
+            matching.filter(published_at__lte=since)
+            .annotate(previous_price=Subquery(previous))
+            .filter(previous_price__gt=F("price"))
+        ).order_by("price", "id")[:MAX_VEHICLES_PER_ALERT]
     )
     return AlertContent(new_vehicles=new, price_drops=dropped)
 
@@ -149,6 +170,65 @@ def alert_subject(content: AlertContent) -> str:
     }
 
 
+def saved_search_describe(query: str) -> str:
+    """A short human summary of a search for the email subject: "BMW X3, Diesel, ≤ 45000"."""
+    filters = VehicleSearchForm(QueryDict(query)).filters()
+    parts = [" ".join(p for p in (filters.make, filters.model) if p)]
+    labels = {
+        "body_type": dict(Vehicle.BodyType.choices),
+        "fuel": dict(Vehicle.Fuel.choices),
+        "condition": dict(Vehicle.Condition.choices),
+    }
+    for name, choices in labels.items():
+        parts += [str(choices[value]) for value in getattr(filters, name) if value in choices]
+    if filters.q:
+        parts.append(f"“{filters.q}”")
+    if filters.price_max is not None:
+        parts.append(_("up to %(amount)s") % {"amount": f"{filters.price_max:,.0f}"})
+    if filters.year_min is not None:
+        parts.append(_("from %(year)d") % {"year": filters.year_min})
+    return ", ".join(p for p in parts if p) or _("all cars")
+
+
+def _vehicle_line(vehicle: Vehicle) -> dict:
+    from .templatetags.inventory import km, money
+
+    return {
+        "title": vehicle.title,
+        "trim": vehicle.trim,
+        "price": money(vehicle.price),
+        "list_price": money(getattr(vehicle, "previous_price", None) or vehicle.list_price),
+        "mileage": km(vehicle.mileage),
+        "city": vehicle.location.city,
+        "url": settings.SITE_URL.rstrip("/") + vehicle.get_absolute_url(),
+    }
+
+
 def _send(*, saved_search: SavedSearch, content: AlertContent, day: datetime.date) -> None:
-    """Hand the alert to the outbox (wired when the outbox lands on main)."""
-    raise NotImplementedError("saved-search alert email needs the outbox")
+    """Queue the alert in the outbox: marketing (consent required, suppression respected),
+    one per saved search per day by its dedupe key."""
+    from dealership.messaging.models import Channel, Purpose
+    from dealership.messaging.services import message_enqueue
+
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override(saved_search.language or settings.LANGUAGE_CODE):
+        context = {
+            "search": saved_search.description or saved_search_describe(saved_search.query),
+            "showroom": settings.SHOWROOM_NAME,
+            "new_count": len(content.new_vehicles),
+            "drop_count": len(content.price_drops),
+            "new_vehicles": [_vehicle_line(v) for v in content.new_vehicles],
+            "price_drops": [_vehicle_line(v) for v in content.price_drops],
+            "search_url": f"{site}{reverse('inventory:search')}?{saved_search.query}",
+            "cancel_url": site
+            + reverse("inventory:saved-search-unsubscribe", kwargs={"token": saved_search.token}),
+        }
+    message_enqueue(
+        channel=Channel.EMAIL,
+        purpose=Purpose.MARKETING,
+        to=saved_search.email,
+        template_key="inventory.saved_search_alert",
+        context=context,
+        dedupe_key=f"inventory:saved-search:{saved_search.pk}:{day.isoformat()}",
+        language=saved_search.language,
+    )

@@ -11,13 +11,6 @@ def process_vehicle_photo(photo_id: int) -> None:
 @shared_task(name="inventory.saved_search_alerts")
 def saved_search_alerts() -> int:
     """Nightly: mail each saved search its new matches and price drops (once a day at most)."""
-    from .alerts import saved_searches_alert_all
+    from .saved_searches import saved_searches_alert_all
 
     return saved_searches_alert_all()
-
-
-@shared_task(name="inventory.saved_search_alert")
-def saved_search_alert(saved_search_id: int) -> None:
-    from .alerts import saved_search_alert as alert
-
-    alert(saved_search_id=saved_search_id)
