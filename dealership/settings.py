@@ -5,6 +5,7 @@ Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL 
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -214,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    "inventory-saved-search-alerts": {
+        "task": "inventory.saved_search_alerts",
+        "schedule": crontab(minute=30, hour=5),
+    },
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
 }
 
@@ -285,3 +290,8 @@ MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)
 MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showroom.example")
+
+# --- Inventory ----------------------------------------------------------------------------
+
+# The registration estimate shown in every price breakdown (a government fee, not taxed).
+VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))

@@ -8,6 +8,7 @@ from django.db import transaction
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
+from inventory import demo as inventory_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -141,4 +142,5 @@ def seed_all() -> dict[str, int]:
     locations = seed_locations()
     staff = seed_staff(locations)
     messaging_demo.seed(locations=locations)
-    return {"locations": len(locations), "staff": len(staff)}
+    vehicles = inventory_demo.seed(locations=locations)
+    return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
