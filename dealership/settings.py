@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
+    "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -252,3 +254,9 @@ LOGGING = {
 # --- Showroom -----------------------------------------------------------------------------
 
 SHOWROOM_NAME = env("SHOWROOM_NAME", default="Showroom Motors")
+
+# Public enquiry forms: submissions per client IP and window (seconds), counted in the cache.
+LEADS_FORM_RATE_LIMIT = env.int("LEADS_FORM_RATE_LIMIT", default=5)
+LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
+# The largest ADF document accepted by HTTP (bytes).
+LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("locations/<slug:slug>/", views.location_detail, name="location-detail"),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/accounts/", include("dealership.accounts.urls")),
+    path("", include("leads.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
