@@ -118,7 +118,7 @@ class CustomerMerge(models.Model):
     merged_snapshot = models.JSONField(_("merged customer's fields"))
     moved = models.JSONField(_("moved records"), default=dict)
     merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
 
@@ -338,7 +338,7 @@ class LeadStatusChange(models.Model):
     from_status = models.CharField(max_length=20, choices=Lead.Status.choices)
     to_status = models.CharField(max_length=20, choices=Lead.Status.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField()
 
@@ -362,14 +362,14 @@ class LeadAssignment(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     assigned_at = models.DateTimeField()
 
@@ -404,7 +404,7 @@ class AssignmentRotation(models.Model):
 
     location = models.OneToOneField(Location, on_delete=models.CASCADE, related_name="+")
     last_assigned = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -559,7 +559,7 @@ class Activity(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     body = models.TextField(_("notes"), blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     occurred_at = models.DateTimeField(_("when"))
 
@@ -592,13 +592,14 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="lead_tasks",
         verbose_name=_("owner"),
     )
     due_at = models.DateTimeField(_("due"))
     completed_at = models.DateTimeField(_("done"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Tasks made by jobs (escalation, cadence) carry a key so a re-run makes none twice.
