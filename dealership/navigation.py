@@ -30,6 +30,7 @@ STAFF_NAV = (
     NavItem(_("Orders"), "orders:desk"),
     NavItem(_("Service"), "aftersales:workshop"),
     NavItem(_("Surveys"), "surveys:results"),
+    NavItem(_("Outbox"), "messaging:outbox"),
     NavItem(_("Reports"), "reports:index", roles=MANAGER_ROLES),
     NavItem(_("Admin"), "admin:index", roles=MANAGER_ROLES),
 )

@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
+    "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -260,3 +261,36 @@ LEADS_FORM_RATE_LIMIT = env.int("LEADS_FORM_RATE_LIMIT", default=5)
 LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
 # The largest ADF document accepted by HTTP (bytes).
 LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)
+
+# Absolute links in emails (unsubscribe, booking links) start with this.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Messaging (the outbox) ---------------------------------------------------------------
+
+MESSAGING_SMS_BACKEND = env(
+    "MESSAGING_SMS_BACKEND", default="dealership.messaging.backends.ConsoleSmsBackend"
+)
+MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=BASE_DIR / "var" / "sms")
+MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
+MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")
+MESSAGING_SMS_GATEWAY_TIMEOUT = env.float("MESSAGING_SMS_GATEWAY_TIMEOUT", default=10.0)
+MESSAGING_SMS_SENDER = env("MESSAGING_SMS_SENDER", default="Showroom")
+# Shared secret the gateway signs inbound SMS and delivery receipts with (HMAC-SHA256).
+MESSAGING_SMS_WEBHOOK_SECRET = env("MESSAGING_SMS_WEBHOOK_SECRET", default="")
+MESSAGING_HELP_PHONE = env("MESSAGING_HELP_PHONE", default="")
+# Phone numbers without a location are parsed in this region; times in this zone.
+MESSAGING_DEFAULT_REGION = env("MESSAGING_DEFAULT_REGION", default="DE")
+MESSAGING_DEFAULT_TIME_ZONE = env("MESSAGING_DEFAULT_TIME_ZONE", default="Europe/Berlin")
+# Quiet hours for SMS where a location has none of its own (start, end; equal: none).
+MESSAGING_QUIET_HOURS = env.tuple("MESSAGING_QUIET_HOURS", default=("21:00", "08:00"))
+# Sends per minute per channel across all workers (0: unlimited).
+MESSAGING_SEND_RATE_PER_MINUTE = {
+    "email": env.int("MESSAGING_EMAIL_PER_MINUTE", default=0),
+    "sms": env.int("MESSAGING_SMS_PER_MINUTE", default=0),
+}
+MESSAGING_FLUSH_BATCH_SIZE = env.int("MESSAGING_FLUSH_BATCH_SIZE", default=50)
+MESSAGING_FLUSH_SECONDS = env.float("MESSAGING_FLUSH_SECONDS", default=120.0)
+MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
+MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
+MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)
+MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showroom.example")

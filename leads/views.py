@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user, location_list_public
+from dealership.messaging.ratelimit import client_ip, rate_limited
 
 from . import selectors
 from .forms import (
@@ -32,7 +33,6 @@ from .forms import (
     TaskForm,
 )
 from .models import Customer, Lead, Task
-from .ratelimit import client_ip, rate_limit_hit
 from .services import (
     activity_log,
     consultant_set_availability,
@@ -68,9 +68,9 @@ def _enquiry(request, *, template: str, default_type: str):
     status = 200
     if request.method == "POST":
         form = EnquiryForm(request.POST, request.FILES, locations=locations, initial=initial)
-        limited = rate_limit_hit(
-            scope="enquiry",
-            ident=client_ip(request),
+        limited = rate_limited(
+            request,
+            scope="leads-enquiry",
             limit=settings.LEADS_FORM_RATE_LIMIT,
             period=settings.LEADS_FORM_RATE_PERIOD,
         )

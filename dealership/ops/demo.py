@@ -7,6 +7,7 @@ from django.db import transaction
 
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
+from dealership.messaging import demo as messaging_demo
 from leads import demo as leads_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
@@ -140,5 +141,6 @@ def seed_all() -> dict[str, int]:
     """Fill the database with the demo dealership; run again, it changes nothing."""
     locations = seed_locations()
     staff = seed_staff(locations)
+    messaging_demo.seed(locations=locations)
     leads_demo.seed(locations)
     return {"locations": len(locations), "staff": len(staff)}

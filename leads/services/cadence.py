@@ -59,7 +59,7 @@ def cadence_stop_reason(lead: Lead) -> str:
         return "progressed"
     if lead.customer.do_not_contact:
         return "opted_out"
-    from ..outbox import customer_opted_out
+    from ..outbox import customer_opted_out, customer_replied_by_sms
 
     if customer_opted_out(lead.customer):
         return "opted_out"
@@ -68,15 +68,20 @@ def cadence_stop_reason(lead: Lead) -> str:
         direction=Activity.Direction.INBOUND,
         occurred_at__gte=lead.created_at,
     ).exists()
-    if replied:
+    if replied or customer_replied_by_sms(lead.customer, lead.created_at):
         return "replied"
     return ""
 
 
 def cadence_stop(*, lead: Lead, reason: str) -> None:
+    """End the lead's sequence and cancel its cadence messages still waiting in the outbox
+    (an SMS held back by quiet hours, say). The caller holds the lead's row lock."""
+    from ..outbox import messages_cancel_for_lead
+
     lead.cadence_next_at = None
     lead.cadence_stopped_reason = reason
     lead.save(update_fields=["cadence_next_at", "cadence_stopped_reason", "updated_at"])
+    messages_cancel_for_lead(lead=lead, reason=f"cadence stopped: {reason}")
 
 
 def _perform(lead: Lead, step: CadenceStep) -> str:

@@ -19,7 +19,7 @@ from ..models import (
     ResponseTarget,
 )
 from .assignment import lead_assign_automatically
-from .cadence import cadence_start
+from .cadence import PROGRESSED, cadence_start, cadence_stop
 
 # Plain fields a caller may set on a new lead (vehicle of interest, trade-in, campaign, feed).
 LEAD_DETAIL_FIELDS = frozenset(
@@ -166,4 +166,10 @@ def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason:
     LeadStatusChange.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
     )
+    if lead.cadence_next_at is not None and to_status in (
+        *PROGRESSED,
+        Lead.Status.WON,
+        Lead.Status.LOST,
+    ):
+        cadence_stop(lead=lead, reason="progressed" if to_status in PROGRESSED else to_status)
     return lead

@@ -1,0 +1,20 @@
+"""A fixed-window request limit per client address, kept in the shared cache."""
+
+import time
+
+from django.core.cache import cache
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def rate_limited(request, *, scope: str, limit: int, period: int = 60) -> bool:
+    """True once this client made more than `limit` requests to `scope` in the window."""
+    key = f"ratelimit:{scope}:{client_ip(request)}:{int(time.time() // period)}"
+    cache.add(key, 0, timeout=period * 2)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:
+        cache.add(key, 1, timeout=period * 2)
+        return False

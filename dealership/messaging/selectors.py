@@ -1,0 +1,137 @@
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from dealership.accounts.models import Location, User
+from dealership.accounts.selectors import location_list_for_user
+
+from .addresses import normalise_address
+from .models import Channel, Consent, OutboxMessage, QuietHours, Suppression
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """What may be sent to one address. `granted` is marketing consent; `suppressed` stops all."""
+
+    channel: str
+    address: str
+    granted: bool
+    suppressed: bool
+    since: "object | None"  # datetime of the latest consent decision, None if never asked
+    source: str = ""
+    wording: str = ""
+    suppressed_since: "object | None" = None
+
+    @property
+    def may_send_marketing(self) -> bool:
+        return self.granted and not self.suppressed
+
+    @property
+    def may_send_transactional(self) -> bool:
+        return not self.suppressed
+
+
+def messages_for_customer(*, customer_id: int) -> QuerySet[OutboxMessage]:
+    """Every message about one customer, newest first (the customer timeline)."""
+    return OutboxMessage.objects.filter(customer_id=customer_id).order_by("-created_at", "-id")
+
+
+def consent_state(*, channel: Channel, address: str) -> ConsentState:
+    try:
+        address = normalise_address(channel, address)
+    except Exception:
+        address = (address or "").strip().lower()
+    latest = Consent.objects.filter(channel=channel, address=address).first()
+    suppression = Suppression.objects.filter(channel=channel, address__iexact=address).first()
+    return ConsentState(
+        channel=channel,
+        address=address,
+        granted=bool(latest and latest.granted),
+        suppressed=suppression is not None,
+        since=latest.recorded_at if latest else None,
+        source=latest.source if latest else "",
+        wording=latest.wording if latest else "",
+        suppressed_since=suppression.created_at if suppression else None,
+    )
+
+
+def suppressed_addresses(*, channel: str, addresses: set[str]) -> set[str]:
+    return set(
+        Suppression.objects.filter(channel=channel, address__in=addresses).values_list(
+            "address", flat=True
+        )
+    )
+
+
+def marketing_consented_addresses(*, channel: str, addresses: set[str]) -> set[str]:
+    """The addresses whose latest consent decision is a grant (one query)."""
+    latest = (
+        Consent.objects.filter(channel=channel, address__in=addresses)
+        .order_by("address", "-recorded_at", "-id")
+        .distinct("address")
+        if _supports_distinct_on()
+        else None
+    )
+    if latest is not None:
+        return {c.address for c in latest if c.granted}
+    decided: dict[str, bool] = {}
+    for consent in Consent.objects.filter(channel=channel, address__in=addresses):
+        decided.setdefault(consent.address, consent.granted)  # ordered newest first
+    return {address for address, granted in decided.items() if granted}
+
+
+def _supports_distinct_on() -> bool:
+    from django.db import connection
+
+    return connection.features.can_distinct_on_fields
+
+
+def quiet_hours_for(location: Location | None) -> tuple:
+    """(tz, start, end) for a location, or the defaults from settings for none."""
+    import datetime
+    import zoneinfo
+
+    from django.conf import settings
+
+    start, end = (datetime.time.fromisoformat(v) for v in settings.MESSAGING_QUIET_HOURS)
+    if location is None:
+        return zoneinfo.ZoneInfo(settings.MESSAGING_DEFAULT_TIME_ZONE), start, end
+    try:
+        hours = location.quiet_hours
+    except QuietHours.DoesNotExist:
+        hours = None
+    if hours is not None:
+        start, end = hours.start, hours.end
+    return location.tzinfo, start, end
+
+
+def outbox_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[OutboxMessage]:
+    """Messages of the locations this staff member may see; administrators see all."""
+    filters = filters or {}
+    qs = OutboxMessage.objects.select_related("location").order_by("-created_at", "-id")
+    if not (user.is_superuser or user.has_role(*_admin_roles())):
+        qs = qs.filter(location__in=location_list_for_user(user=user))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("template"):
+        qs = qs.filter(template_key=filters["template"])
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(to__icontains=term) | Q(dedupe_key__startswith=term))
+    return qs
+
+
+def _admin_roles():
+    from dealership.accounts.roles import Role
+
+    return (Role.ADMINISTRATOR,)
+
+
+def outbox_template_keys() -> list[str]:
+    return list(
+        OutboxMessage.objects.order_by("template_key")
+        .values_list("template_key", flat=True)
+        .distinct()
+    )

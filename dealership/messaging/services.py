@@ -1,0 +1,602 @@
+"""The outbox's writes: enqueue, cancel, send, consent and suppression, inbound SMS.
+
+Delivery model (what callers can rely on):
+
+* `message_enqueue` is idempotent on the dedupe key (a unique constraint holds it, also
+  between concurrent transactions) and queues the send only when the caller's transaction
+  commits: a rolled-back transaction leaves no row and sends nothing.
+* A send claims rows with SELECT … FOR UPDATE SKIP LOCKED, calls the provider and marks the
+  rows sent in the *same* transaction. Two flushes (a second beat, a redelivered task) never
+  send one row twice while it is locked; a worker killed after the provider call but before
+  COMMIT leaves the row pending, so it is sent again later: delivery is at-least-once, and the
+  dedupe key travels to the provider as idempotency key so the repeat is not delivered twice.
+"""
+
+import base64
+import datetime
+import hashlib
+import json
+import logging
+import re
+import smtplib
+import time
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dealership.accounts.models import Location
+
+from . import quiet_hours as qh
+from .addresses import normalise_address
+from .backends import PermanentSendError, SendError, TransientSendError, get_sms_backend
+from .models import Channel, Consent, InboundSms, OutboxMessage, Purpose, Suppression
+from .rendering import render_message
+from .selectors import marketing_consented_addresses, quiet_hours_for, suppressed_addresses
+from .tokens import unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+Status = OutboxMessage.Status
+
+
+# --- Enqueue and cancel ---------------------------------------------------------------------
+
+
+def message_enqueue(
+    *,
+    channel: Channel,
+    purpose: Purpose,
+    to: str,
+    template_key: str,
+    context: dict,
+    dedupe_key: str,
+    location: Location | None = None,
+    customer_id: int | None = None,
+    language: str = "",
+    send_after: datetime.datetime | None = None,
+    attachments: Sequence[tuple[str, str | bytes, str]] = (),
+    ignore_suppression: bool = False,
+    ignore_quiet_hours: bool = False,
+) -> OutboxMessage:
+    """Put one message in the outbox; idempotent on `dedupe_key` (a second call returns the
+    existing row unchanged).
+
+    Renders the template now (subject and body are stored; `context` must be JSON-serialisable).
+    A suppressed address, or a marketing message without recorded consent, is stored with status
+    SUPPRESSED and never sent. An SMS due in the location's quiet hours waits for their end.
+    The send is queued when the surrounding transaction commits. `to` is normalised (email
+    lower-case, phone E.164 with the location's country as default region).
+
+    `ignore_suppression` / `ignore_quiet_hours` exist only for the replies the law requires
+    (the confirmation of an SMS STOP); nothing else may use them.
+    """
+    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    if channel not in Channel.values:
+        raise ValidationError(_("Unknown channel “%(value)s”.") % {"value": channel})
+    if purpose not in Purpose.values:
+        raise ValidationError(_("Unknown purpose “%(value)s”.") % {"value": purpose})
+    region = location.country if location else settings.MESSAGING_DEFAULT_REGION
+    address = normalise_address(channel, to, default_region=region)
+    try:
+        context = json.loads(json.dumps(context))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            _("The message context must be JSON-serialisable: %(error)s") % {"error": exc}
+        ) from exc
+    with translation.override(language or settings.LANGUAGE_CODE):
+        rendered = render_message(
+            key=template_key, channel=channel, language=language, context=context
+        )
+        body, body_html = rendered.body, rendered.body_html
+        if channel == Channel.EMAIL:
+            body, body_html = _with_unsubscribe_footer(address, body, body_html)
+
+    now = timezone.now()
+    due = max(send_after or now, now)
+    if channel == Channel.SMS and not ignore_quiet_hours:
+        tz, start, end = quiet_hours_for(location)
+        due = qh.next_allowed(due, tz=tz, start=start, end=end)
+    status = Status.SCHEDULED if due > now else Status.QUEUED
+    reason = "" if ignore_suppression else _refusal(channel, purpose, address)
+    if reason:
+        status = Status.SUPPRESSED
+
+    message = OutboxMessage(
+        channel=channel,
+        purpose=purpose,
+        to=address,
+        customer_id=customer_id,
+        location=location,
+        template_key=template_key,
+        language=language,
+        context=context,
+        subject=rendered.subject[:255],
+        body=body,
+        body_html=body_html,
+        attachments=[_attachment(*a) for a in attachments],
+        status=status,
+        send_after=due,
+        last_error=reason,
+        dedupe_key=dedupe_key,
+    )
+    message.full_clean(validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        fields = {f.attname: getattr(message, f.attname) for f in message._meta.concrete_fields}
+        fields.pop("id")
+        fields.pop("dedupe_key")
+        # get_or_create survives the race: the loser's INSERT waits on the unique index,
+        # fails, and it returns the winner's row.
+        message, created = OutboxMessage.objects.get_or_create(
+            dedupe_key=dedupe_key, defaults=fields
+        )
+        if created and message.status == Status.QUEUED:
+            _queue_send(message.id)
+    return message
+
+
+def _queue_send(message_id: int) -> None:
+    from .tasks import message_send_task
+
+    message_send_task.delay_on_commit(message_id)
+
+
+def _attachment(filename: str, content: str | bytes, mimetype: str) -> dict:
+    raw = content.encode() if isinstance(content, str) else bytes(content)
+    return {
+        "filename": filename,
+        "mimetype": mimetype,
+        "content_b64": base64.b64encode(raw).decode(),
+    }
+
+
+def _refusal(channel: str, purpose: str, address: str) -> str:
+    """Why this message may not go to this address, or "" when it may."""
+    if suppressed_addresses(channel=channel, addresses={address}):
+        return _("The address is suppressed (opted out or undeliverable).")
+    if purpose == Purpose.MARKETING and not marketing_consented_addresses(
+        channel=channel, addresses={address}
+    ):
+        return _("No marketing consent recorded for this address.")
+    return ""
+
+
+def unsubscribe_urls(*, channel: str, address: str) -> tuple[str, str]:
+    """(preference page, one-click POST endpoint), absolute."""
+    token = unsubscribe_token(channel=channel, address=address)
+    base = settings.SITE_URL.rstrip("/")
+    return (
+        base + reverse("messaging:preferences", kwargs={"token": token}),
+        base + reverse("messaging:unsubscribe-one-click", kwargs={"token": token}),
+    )
+
+
+def _with_unsubscribe_footer(address: str, body: str, body_html: str) -> tuple[str, str]:
+    page, _one_click = unsubscribe_urls(channel=Channel.EMAIL, address=address)
+    text = _("Email preferences or unsubscribe: %(url)s") % {"url": page}
+    body = f"{body.rstrip()}\n\n-- \n{text}\n"
+    if body_html:
+        from django.utils.html import format_html
+
+        footer = format_html(
+            '<p style="font-size:small;color:#666"><a href="{}">{}</a></p>',
+            page,
+            _("Email preferences or unsubscribe"),
+        )
+        if "</body>" in body_html:
+            body_html = body_html.replace("</body>", f"{footer}</body>", 1)
+        else:
+            body_html = f"{body_html}{footer}"
+    return body, body_html
+
+
+def messages_cancel(*, dedupe_key_prefix: str, reason: str) -> int:
+    """Cancel scheduled / queued (not yet sent) messages whose dedupe key starts with the prefix,
+    e.g. "testdrive:123:". Returns how many. A message a flush is sending right now waits for
+    the flush's commit and is then no longer pending, so it is not counted."""
+    if not dedupe_key_prefix:
+        raise ValueError("dedupe_key_prefix must not be empty")
+    return OutboxMessage.objects.filter(
+        dedupe_key__startswith=dedupe_key_prefix, status__in=OutboxMessage.PENDING_STATUSES
+    ).update(status=Status.CANCELLED, cancelled_reason=reason[:255], updated_at=timezone.now())
+
+
+def message_cancel(*, message: OutboxMessage, reason: str) -> bool:
+    """Cancel one pending message (staff UI). False when it was no longer pending."""
+    return bool(
+        OutboxMessage.objects.filter(
+            pk=message.pk, status__in=OutboxMessage.PENDING_STATUSES
+        ).update(status=Status.CANCELLED, cancelled_reason=reason[:255], updated_at=timezone.now())
+    )
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def _due_messages(*, now: datetime.datetime, exclude_channels: set[str]):
+    return (
+        OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("location", "location__quiet_hours")
+        .filter(status__in=OutboxMessage.PENDING_STATUSES, send_after__lte=now)
+        .exclude(channel__in=exclude_channels)
+        .order_by("send_after", "id")
+    )
+
+
+def message_send(*, message_id: int) -> bool:
+    """Send one message now if it is due and nobody else holds it. Safe to call twice."""
+    with transaction.atomic():
+        batch = list(
+            _due_messages(now=timezone.now(), exclude_channels=set()).filter(id=message_id)
+        )
+        if not batch:
+            return False
+        return _deliver(batch, exhausted=set()) == 1
+
+
+def messages_flush(*, batch_size: int | None = None, time_budget: float | None = None) -> int:
+    """Send every due message, `batch_size` rows per transaction, until none is left or the
+    time budget (seconds) is spent. Returns how many were sent. Safe to run concurrently:
+    each flush skips the rows another one has locked."""
+    batch_size = batch_size or settings.MESSAGING_FLUSH_BATCH_SIZE
+    time_budget = time_budget if time_budget is not None else settings.MESSAGING_FLUSH_SECONDS
+    deadline = time.monotonic() + time_budget
+    sent = 0
+    exhausted: set[str] = set()  # channels whose send rate is used up for this minute
+    while time.monotonic() < deadline:
+        with transaction.atomic():
+            batch = list(_due_messages(now=timezone.now(), exclude_channels=exhausted)[:batch_size])
+            if not batch:
+                break
+            sent += _deliver(batch, exhausted=exhausted)
+    return sent
+
+
+def _deliver(batch: list[OutboxMessage], *, exhausted: set[str]) -> int:
+    """Send a locked batch; mark every row in the same transaction. Returns how many sent."""
+    now = timezone.now()
+    by_channel: dict[str, set[str]] = {}
+    for message in batch:
+        by_channel.setdefault(message.channel, set()).add(message.to)
+    suppressed = {
+        (channel, a)
+        for channel, addresses in by_channel.items()
+        for a in suppressed_addresses(channel=channel, addresses=addresses)
+    }
+    marketing = {
+        channel: {m.to for m in batch if m.channel == channel and m.purpose == Purpose.MARKETING}
+        for channel in by_channel
+    }
+    consented = {
+        (channel, a)
+        for channel, addresses in marketing.items()
+        if addresses
+        for a in marketing_consented_addresses(channel=channel, addresses=addresses)
+    }
+    email_connection = None
+    sms_backend = None
+    changed = []
+    sent = 0
+    for message in batch:
+        if message.channel in exhausted:
+            continue
+        # Consent can change between enqueue and send: check again, at send time.
+        if (message.channel, message.to) in suppressed and not _is_compliance_reply(message):
+            message.status, message.last_error = Status.SUPPRESSED, _("The address is suppressed.")
+            changed.append(message)
+            continue
+        if message.purpose == Purpose.MARKETING and (message.channel, message.to) not in consented:
+            message.status = Status.SUPPRESSED
+            message.last_error = _("Marketing consent was withdrawn before sending.")
+            changed.append(message)
+            continue
+        if message.channel == Channel.SMS and not _is_compliance_reply(message):
+            tz, start, end = quiet_hours_for(message.location)
+            allowed = qh.next_allowed(now, tz=tz, start=start, end=end)
+            if allowed > now:
+                message.status, message.send_after = Status.SCHEDULED, allowed
+                changed.append(message)
+                continue
+        if not _take_rate(message.channel):
+            exhausted.add(message.channel)
+            continue
+        message.attempts += 1
+        try:
+            if message.channel == Channel.EMAIL:
+                if email_connection is None:
+                    email_connection = get_connection(fail_silently=False)
+                provider_id = _send_email(message, email_connection)
+            else:
+                sms_backend = sms_backend or get_sms_backend()
+                provider_id = sms_backend.send(
+                    to=message.to, body=message.body, idempotency_key=message.dedupe_key
+                )
+        except PermanentSendError as exc:
+            message.status, message.last_error = Status.FAILED, str(exc)[:2000]
+        except Exception as exc:  # TransientSendError, or anything unexpected: retry later
+            if not isinstance(exc, SendError):
+                logger.exception("unexpected error sending outbox message %s", message.id)
+            _schedule_retry(message, exc, now=now)
+        else:
+            message.status, message.provider_message_id = Status.SENT, provider_id[:255]
+            message.sent_at, message.last_error = now, ""
+            sent += 1
+        changed.append(message)
+    if email_connection is not None:
+        email_connection.close()
+    for message in changed:
+        message.updated_at = now
+    OutboxMessage.objects.bulk_update(
+        changed,
+        [
+            "status",
+            "send_after",
+            "attempts",
+            "last_error",
+            "provider_message_id",
+            "sent_at",
+            "updated_at",
+        ],
+    )
+    return sent
+
+
+def _is_compliance_reply(message: OutboxMessage) -> bool:
+    return message.template_key in COMPLIANCE_TEMPLATES
+
+
+def _schedule_retry(message: OutboxMessage, exc: Exception, *, now: datetime.datetime) -> None:
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+        message.status = Status.FAILED
+        return
+    delay = min(
+        settings.MESSAGING_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1),
+        settings.MESSAGING_RETRY_MAX_SECONDS,
+    )
+    message.status = Status.QUEUED
+    message.send_after = now + datetime.timedelta(seconds=delay)
+
+
+def _take_rate(channel: str) -> bool:
+    """A per-channel, per-minute send allowance shared by every worker (settings cache)."""
+    limit = settings.MESSAGING_SEND_RATE_PER_MINUTE.get(channel) or 0
+    if limit <= 0:
+        return True
+    key = f"messaging:rate:{channel}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=120)
+        return True
+
+
+def _message_id_header(message: OutboxMessage) -> str:
+    # Deterministic from the dedupe key: SMTP relays and providers that deduplicate on
+    # Message-ID treat a repeat after a crash as the same mail.
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{settings.MESSAGING_MESSAGE_ID_DOMAIN}>"
+
+
+def _send_email(message: OutboxMessage, connection) -> str:
+    headers = {
+        "Message-ID": _message_id_header(message),
+        "X-Idempotency-Key": message.dedupe_key,
+    }
+    if message.purpose == Purpose.MARKETING:
+        _page, one_click = unsubscribe_urls(channel=Channel.EMAIL, address=message.to)
+        headers["List-Unsubscribe"] = f"<{one_click}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        to=[message.to],
+        headers=headers,
+        connection=connection,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for item in message.attachments:
+        email.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentSendError(f"recipient refused: {exc.recipients}") from exc
+    except smtplib.SMTPResponseException as exc:
+        error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentSendError(error) from exc
+        raise TransientSendError(error) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TransientSendError(f"SMTP: {exc}") from exc
+    return headers["Message-ID"]
+
+
+# --- Consent and suppression ----------------------------------------------------------------
+
+
+def consent_record(
+    *,
+    channel: Channel,
+    address: str,
+    granted: bool,
+    source: str,
+    wording: str,
+    customer_id: int | None = None,
+    location: Location | None = None,
+) -> Consent:
+    """Record marketing consent (granted or withdrawn) for one address, with the wording shown
+    and the source. The latest decision counts; earlier ones stay as the audit trail. Does not
+    lift a suppression (only the customer's own START / preference page does that)."""
+    region = location.country if location else settings.MESSAGING_DEFAULT_REGION
+    consent = Consent(
+        channel=channel,
+        address=normalise_address(channel, address, default_region=region),
+        granted=granted,
+        source=source,
+        wording=wording,
+        customer_id=customer_id,
+        location=location,
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+def suppression_add(*, channel: str, address: str, reason: str, detail: str = "") -> bool:
+    """Suppress an address on one channel. True if it was not suppressed before."""
+    _row, created = Suppression.objects.get_or_create(
+        channel=channel,
+        address=address,
+        defaults={"reason": reason, "detail": detail[:255]},
+    )
+    return created
+
+
+def suppression_lift(*, channel: str, address: str) -> bool:
+    deleted, _rows = Suppression.objects.filter(channel=channel, address__iexact=address).delete()
+    return bool(deleted)
+
+
+def email_preferences_update(*, address: str, marketing: bool, everything: bool, wording: str):
+    """The customer's own choice on the preference page (reached by a signed token)."""
+    with transaction.atomic():
+        consent_record(
+            channel=Channel.EMAIL,
+            address=address,
+            granted=marketing and not everything,
+            source="preference page",
+            wording=wording,
+        )
+        if everything:
+            suppression_add(
+                channel=Channel.EMAIL, address=address, reason=Suppression.Reason.UNSUBSCRIBED
+            )
+        else:
+            suppression_lift(channel=Channel.EMAIL, address=address)
+
+
+def email_unsubscribe_one_click(*, address: str) -> None:
+    """RFC 8058 one-click: withdraw marketing consent for the address. Idempotent."""
+    consent_record(
+        channel=Channel.EMAIL,
+        address=address,
+        granted=False,
+        source="one-click unsubscribe (RFC 8058)",
+        wording="List-Unsubscribe=One-Click",
+    )
+
+
+# --- Inbound SMS and delivery receipts ------------------------------------------------------
+
+STOP_KEYWORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_KEYWORDS = {"START", "UNSTOP"}
+HELP_KEYWORDS = {"HELP", "INFO"}
+COMPLIANCE_TEMPLATES = {"messaging.sms_stopped", "messaging.sms_started", "messaging.sms_help"}
+
+
+def sms_keyword(body: str) -> str:
+    """STOP / START / HELP, or "" for anything else. Case, spaces and punctuation don't matter
+    ("  Stop! ", "opt-out", "Opt Out." all count); the keyword must be the whole message."""
+    letters = re.sub(r"[^A-Z]", "", (body or "").upper())
+    if letters in STOP_KEYWORDS:
+        return "STOP"
+    if letters in START_KEYWORDS:
+        return "START"
+    if letters in HELP_KEYWORDS:
+        return "HELP"
+    return ""
+
+
+def sms_inbound_handle(*, provider_id: str, sender: str, body: str) -> InboundSms | None:
+    """Act on a customer's SMS. STOP suppresses the number at once (this channel only) and
+    withdraws marketing consent; START lifts the suppression; HELP answers with the contact.
+    Each keyword gets one reply; a redelivered webhook (same provider id) does nothing."""
+    try:
+        address = normalise_address(
+            Channel.SMS, sender, default_region=settings.MESSAGING_DEFAULT_REGION
+        )
+    except ValidationError:
+        return None
+    keyword = sms_keyword(body)
+    with transaction.atomic():
+        inbound, created = InboundSms.objects.get_or_create(
+            provider_id=provider_id,
+            defaults={"sender": address, "body": body[:2000], "keyword": keyword},
+        )
+        if not created or not keyword:
+            return inbound
+        last = (
+            OutboxMessage.objects.filter(channel=Channel.SMS, to=address, location__isnull=False)
+            .select_related("location")
+            .first()
+        )
+        location = last.location if last else None
+        reply = None
+        if keyword == "STOP":
+            newly = suppression_add(
+                channel=Channel.SMS,
+                address=address,
+                reason=Suppression.Reason.SMS_STOP,
+                detail=body[:255],
+            )
+            consent_record(
+                channel=Channel.SMS,
+                address=address,
+                granted=False,
+                source="SMS reply",
+                wording=body[:2000],
+            )
+            reply = "messaging.sms_stopped" if newly else None
+        elif keyword == "START":
+            suppression_lift(channel=Channel.SMS, address=address)
+            reply = "messaging.sms_started"
+        else:
+            reply = "messaging.sms_help"
+        if reply:
+            message_enqueue(
+                channel=Channel.SMS,
+                purpose=Purpose.TRANSACTIONAL,
+                to=address,
+                template_key=reply,
+                context=_contact_context(location),
+                dedupe_key=f"sms-inbound:{inbound.pk}:reply",
+                location=location,
+                ignore_suppression=True,
+                ignore_quiet_hours=True,
+            )
+    return inbound
+
+
+def _contact_context(location: Location | None) -> dict:
+    if location is None:
+        return {"name": settings.SHOWROOM_NAME, "phone": settings.MESSAGING_HELP_PHONE, "email": ""}
+    return {"name": location.name, "phone": location.phone, "email": location.email}
+
+
+def sms_receipt_record(*, provider_message_id: str, delivered: bool, error: str = "") -> int:
+    """A gateway's delivery receipt: SENT becomes DELIVERED, or FAILED with the reason."""
+    if not provider_message_id:
+        return 0
+    qs = OutboxMessage.objects.filter(
+        channel=Channel.SMS,
+        provider_message_id=provider_message_id,
+        status__in=(Status.SENT, Status.DELIVERED),
+    )
+    now = timezone.now()
+    if delivered:
+        return qs.filter(status=Status.SENT).update(
+            status=Status.DELIVERED, delivered_at=now, updated_at=now
+        )
+    return qs.update(
+        status=Status.FAILED, last_error=(error or _("Not delivered"))[:2000], updated_at=now
+    )

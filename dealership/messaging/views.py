@@ -1,0 +1,172 @@
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dealership.accounts.access import staff_required
+from dealership.accounts.roles import MANAGER_ROLES
+
+from . import selectors, services
+from .forms import CancelForm, EmailPreferencesForm, OutboxFilterForm
+from .models import Channel
+from .ratelimit import rate_limited
+from .tokens import unsubscribe_address
+
+PUBLIC_LIMIT_PER_MINUTE = 20
+
+
+def _address_from_token(token: str) -> tuple[str, str]:
+    try:
+        return unsubscribe_address(token)
+    except signing.BadSignature:
+        raise Http404(_("This link is not valid.")) from None
+
+
+# --- Customers (signed token, no login) -----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request, token):
+    channel, address = _address_from_token(token)
+    if channel != Channel.EMAIL:
+        raise Http404
+    state = selectors.consent_state(channel=channel, address=address)
+    if request.method == "POST":
+        if rate_limited(request, scope="preferences", limit=PUBLIC_LIMIT_PER_MINUTE):
+            return render(request, "messaging/too_many_requests.html", status=429)
+        form = EmailPreferencesForm(request.POST)
+        if form.is_valid():
+            services.email_preferences_update(
+                address=address,
+                marketing=form.cleaned_data["marketing"],
+                everything=form.cleaned_data["everything"],
+                wording=str(form.fields["marketing"].label),
+            )
+            return render(
+                request,
+                "messaging/preferences.html",
+                {"form": None, "address": address, "saved": True},
+            )
+    else:
+        form = EmailPreferencesForm(
+            initial={"marketing": state.granted, "everything": state.suppressed}
+        )
+    return render(request, "messaging/preferences.html", {"form": form, "address": address})
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs without cookies or a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe_one_click(request, token):
+    """POST (List-Unsubscribe=One-Click) unsubscribes; GET, which link scanners and prefetchers
+    make, only shows the preference page and changes nothing."""
+    channel, address = _address_from_token(token)
+    if channel != Channel.EMAIL:
+        raise Http404
+    if request.method == "GET":
+        return redirect("messaging:preferences", token=token)
+    if rate_limited(request, scope="one-click", limit=PUBLIC_LIMIT_PER_MINUTE):
+        return HttpResponse(_("Too many requests."), status=429, content_type="text/plain")
+    services.email_unsubscribe_one_click(address=address)
+    return HttpResponse(_("You are unsubscribed."), content_type="text/plain")
+
+
+# --- SMS gateway webhooks (shared-secret HMAC signature) ------------------------------------
+
+
+def _signed_json(request) -> dict | None:
+    secret = settings.MESSAGING_SMS_WEBHOOK_SECRET
+    given = request.headers.get("X-Showroom-Signature", "").removeprefix("sha256=")
+    if not secret or not given:
+        return None
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given):
+        return None
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@csrf_exempt  # called by the gateway, authenticated by the HMAC signature
+@require_POST
+def sms_inbound(request):
+    data = _signed_json(request)
+    if data is None:
+        return HttpResponseForbidden(_("Bad signature."))
+    if not all(isinstance(data.get(k), str) and data.get(k) for k in ("id", "from")):
+        return JsonResponse({"error": _("“id” and “from” are required.")}, status=400)
+    inbound = services.sms_inbound_handle(
+        provider_id=data["id"], sender=data["from"], body=str(data.get("body") or "")
+    )
+    if inbound is None:
+        return JsonResponse({"error": _("“from” is not a valid phone number.")}, status=400)
+    return JsonResponse({"ok": True, "keyword": inbound.keyword})
+
+
+@csrf_exempt  # called by the gateway, authenticated by the HMAC signature
+@require_POST
+def sms_receipt(request):
+    data = _signed_json(request)
+    if data is None:
+        return HttpResponseForbidden(_("Bad signature."))
+    status = data.get("status")
+    if not isinstance(data.get("message_id"), str) or status not in ("delivered", "failed"):
+        return JsonResponse(
+            {"error": _("“message_id” and a status of delivered or failed are required.")},
+            status=400,
+        )
+    updated = services.sms_receipt_record(
+        provider_message_id=data["message_id"],
+        delivered=status == "delivered",
+        error=str(data.get("error") or ""),
+    )
+    return JsonResponse({"ok": True, "updated": updated})
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+@staff_required
+def outbox(request):
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(
+        selectors.outbox_list_for_user(user=request.user, filters=filters), 50
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "messaging/outbox.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_cancel": request.user.has_role(*MANAGER_ROLES),
+            "cancel_form": CancelForm(),
+        },
+    )
+
+
+@staff_required(roles=MANAGER_ROLES)
+@require_POST
+def outbox_cancel(request, pk):
+    message = get_object_or_404(selectors.outbox_list_for_user(user=request.user), pk=pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to cancel the message."))
+    elif services.message_cancel(message=message, reason=form.cleaned_data["reason"]):
+        messages.success(request, _("The message to %(to)s is cancelled.") % {"to": message.to})
+    else:
+        messages.error(request, _("The message was already sent or cancelled."))
+    return redirect("messaging:outbox")
