@@ -144,9 +144,20 @@ def message_enqueue(
 
 
 def _queue_send(message_id: int) -> None:
+    transaction.on_commit(lambda: _wake_sender(message_id))
+
+
+def _wake_sender(message_id: int) -> None:
+    # The row is committed: if the broker is down, the periodic flush sends it instead, so a
+    # broker outage must not turn the caller's successful request into an error.
+    from kombu.exceptions import OperationalError
+
     from .tasks import message_send_task
 
-    message_send_task.delay_on_commit(message_id)
+    try:
+        message_send_task.delay(message_id)
+    except OperationalError:
+        logger.warning("broker unavailable; outbox message %s waits for the flush", message_id)
 
 
 def _attachment(filename: str, content: str | bytes, mimetype: str) -> dict:
