@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -262,11 +263,21 @@ def messages_flush(*, batch_size: int | None = None, time_budget: float | None =
     deadline = time.monotonic() + time_budget
     sent = 0
     exhausted: set[str] = set()  # channels whose send rate is used up for this minute
+    position = None  # (send_after, id) of the last row claimed in this run
     while time.monotonic() < deadline:
         with transaction.atomic():
-            batch = list(_due_messages(now=timezone.now(), exclude_channels=exhausted)[:batch_size])
+            due = _due_messages(now=timezone.now(), exclude_channels=exhausted)
+            if position is not None:
+                # Keyset: continue after the last claimed row instead of rescanning the index
+                # entries of rows this run already sent (dead until vacuum). Rows left behind
+                # (retries, quiet hours) are due later; the next run starts from the top.
+                due = due.filter(send_after__gte=position[0]).filter(
+                    Q(send_after__gt=position[0]) | Q(id__gt=position[1])
+                )
+            batch = list(due[:batch_size])
             if not batch:
                 break
+            position = (batch[-1].send_after, batch[-1].id)
             sent += _deliver(batch, exhausted=exhausted)
     return sent
 
