@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Location, OpeningHours, User
+from .models import AuditEvent, Location, OpeningHours, User
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -52,3 +52,23 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, obj):
         return ", ".join(obj.role_names)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: nobody edits or deletes history, administrators included."""
+
+    list_display = ["created_at", "actor_name", "action", "target_type", "target_repr"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_name", "target_repr", "target_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["target_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
