@@ -57,6 +57,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Logins are everywhere in the suite (the route matrix alone logs in hundreds of users);
+    # PBKDF2's deliberate slowness would cost minutes and prove nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _force_login_includes_the_second_factor(monkeypatch):
     """`client.force_login(user)` and `client.login(...)` stand for a finished login, second
     factor included.

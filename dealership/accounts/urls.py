@@ -15,7 +15,7 @@ urlpatterns = [
         views.two_factor_recovery_codes,
         name="two_factor_recovery_codes",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

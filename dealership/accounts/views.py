@@ -1,6 +1,7 @@
 """Staff login with a second factor: password (django-axes counts failures), then the code."""
 
 import binascii
+from urllib.parse import unquote
 
 import segno
 from django.conf import settings
@@ -32,14 +33,31 @@ from .two_factor import (
 ENROL_KEY_SESSION_KEY = "accounts.two_factor_enrol_key"
 
 
+def is_onsite(request, url: str) -> bool:
+    """Whether `url` stays on this site, also once percent-decoded (twice).
+
+    Django's check alone accepts "%2F%2Fevil.example" as a relative path; that is harmless in
+    a browser, but a later step that decodes it would not be, so encoded variants are refused.
+    """
+    if not url:
+        return False
+    for candidate in (url, unquote(url), unquote(unquote(url))):
+        if not url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return False
+    return "\\" not in unquote(unquote(url))
+
+
 def safe_next(request, default: str = "") -> str:
     """The ?next= / next field if it stays on this site, else `default`."""
     url = request.POST.get("next", request.GET.get("next", ""))
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
+    return url if is_onsite(request, url) else default
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    def get_redirect_url(self):
+        return safe_next(self.request)
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -47,6 +65,9 @@ class StaffLoginView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        return safe_next(self.request)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -171,8 +192,8 @@ def two_factor(request):
 
 
 @never_cache
-@require_POST
 @staff_required
+@require_POST
 def two_factor_recovery_codes(request):
     if not two_factor_enrolled(request.user):
         return redirect("accounts:two_factor_setup")

@@ -13,7 +13,9 @@ PASSWORD = "correct horse battery"
 
 def test_each_request_extends_the_session_and_eight_idle_hours_end_it(client, consultant):
     with time_machine.travel(LOGIN, tick=False):
-        client.post("/staff/accounts/login/", {"username": consultant.username, "password": PASSWORD})
+        client.post(
+            "/staff/accounts/login/", {"username": consultant.username, "password": PASSWORD}
+        )
     # Active all day: every request pushes the expiry another eight hours out.
     for hours in (7, 14, 21):
         with time_machine.travel(LOGIN + datetime.timedelta(hours=hours), tick=False):

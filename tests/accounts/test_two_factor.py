@@ -265,3 +265,36 @@ def test_regenerating_recovery_codes_replaces_the_old_ones(client, manager_user)
         StaticToken.objects.filter(device__user=manager_user).values_list("token", flat=True)
     ) == set(new)
     assert not set(old) & set(new)
+
+
+def test_admin_resets_a_lost_device_and_the_user_enrols_again(client, manager_user):
+    enrolled(manager_user)
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "reset_two_factor", "_selected_action": [manager_user.pk]},
+        follow=True,
+    )
+
+    assert "Two-factor authentication reset for 1 user" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=manager_user).exists()
+    event = AuditEvent.objects.get(action="security")
+    assert (event.actor, event.target_id, event.changes) == (
+        admin,
+        str(manager_user.pk),
+        {"two_factor": "reset"},
+    )
+    again = Client()
+    assert password_login(again, manager_user)["Location"].startswith(
+        "/staff/accounts/two-factor/setup/"
+    )
+
+
+def test_the_admin_never_shows_anyones_totp_secret(client):
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_superuser=True)
+    client.force_login(admin)
+
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
