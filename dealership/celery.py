@@ -20,10 +20,17 @@ class ShowroomTask(DjangoTask):
     """
 
     def delay_on_commit(self, *args, **kwargs) -> None:
-        transaction.on_commit(functools.partial(self.delay, *args, **kwargs), robust=True)
+        self.apply_async_on_commit(args, kwargs)
 
     def apply_async_on_commit(self, *args, **kwargs) -> None:
-        transaction.on_commit(functools.partial(self.apply_async, *args, **kwargs), robust=True)
+        publish = functools.partial(self.apply_async, *args, **kwargs)
+
+        def publish_after_commit():
+            publish()
+
+        # Named after the task: Django logs a failed robust callback by its __qualname__.
+        publish_after_commit.__qualname__ = f"{self.name}.apply_async"
+        transaction.on_commit(publish_after_commit, robust=True)
 
 
 app = Celery("dealership", task_cls=ShowroomTask)

@@ -27,7 +27,7 @@ from dealership.accounts.roles import Role
 
 class Access(StrEnum):
     PUBLIC = "public"  # anyone, no login (showroom pages, login, password reset, /healthz)
-    CUSTOMER_TOKEN = "customer token"  # a customer by signed, expiring token; foreign: 404
+    CUSTOMER_TOKEN = "customer token"  # noqa: S105 - by signed, expiring token; foreign: 404
     STAFF = "staff"  # logged-in staff (optionally of `roles`), second factor passed
     TWO_FACTOR = "two-factor step"  # logged in, second factor not yet passed
     ADMIN = "admin"  # Django admin: staff, second factor passed, model permissions

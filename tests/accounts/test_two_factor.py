@@ -193,7 +193,7 @@ def test_guessing_codes_is_throttled(client, manager_user):
     assert "Too many wrong codes. Wait a minute before you try again." in (
         response.content.decode()
     )
-    assert client.get("/staff/").status_code == 302
+    assert staff_home.status_code == 302
 
 
 def test_an_unverified_session_cannot_enrol_a_new_device_to_skip_the_code(client, manager_user):
