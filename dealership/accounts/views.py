@@ -97,7 +97,7 @@ def two_factor_verify(request):
     devices = confirmed_devices(user)
     if not devices:
         return redirect("accounts:two_factor_setup")
-    form = TwoFactorCodeForm(request.POST or None)
+    form = TwoFactorCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         for device in devices:
@@ -147,7 +147,7 @@ def two_factor_setup(request):
     if not _is_hex_key(key):
         key = default_key()
         request.session[ENROL_KEY_SESSION_KEY] = key
-    form = TwoFactorEnrolForm(request.POST or None)
+    form = TwoFactorEnrolForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         enrolled = two_factor_enrol(user=user, key=key, token=form.cleaned_data["code"])
         if enrolled is not None:
