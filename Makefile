@@ -17,7 +17,7 @@ install: $(STAMP)
 run: install
 	@mkdir -p var/media var/celery/queue var/celery/processed
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) scripts/devserver.py
 
 # Lint, migrations and import layers first (fast), then pytest against throwaway servers.
