@@ -180,6 +180,8 @@ TWO_FACTOR_REQUIRED_ROLES = ["Administrator", "Sales manager"]
 # with DEBUG on; production ignores it (and `check --deploy` warns when it is set).
 TWO_FACTOR_DEMO_SKIP = DEBUG and env.bool("TWO_FACTOR_DEMO_SKIP", default=False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Showroom")
+# Password reset requests per client address per hour (each one may send an email).
+PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
 
 # --- Internationalisation, money ----------------------------------------------------------
 

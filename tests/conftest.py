@@ -57,6 +57,16 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and cached fragments must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Logins are everywhere in the suite (the route matrix alone logs in hundreds of users);
     # PBKDF2's deliberate slowness would cost minutes and prove nothing here.

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,8 +20,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from .access import staff_required
+from .client_ip import client_ip
 from .forms import TwoFactorCodeForm, TwoFactorEnrolForm
 from .middleware import SESSION_KEY, two_factor_needed
+from .ratelimit import rate_limit_hit
 from .services import recovery_codes_regenerate, two_factor_enrol
 from .two_factor import (
     confirmed_devices,
@@ -53,6 +55,28 @@ def safe_next(request, default: str = "") -> str:
     """The ?next= / next field if it stays on this site, else `default`."""
     url = request.POST.get("next", request.GET.get("next", ""))
     return url if is_onsite(request, url) else default
+
+
+class StaffPasswordResetView(auth_views.PasswordResetView):
+    """The reset form, limited per client address: it sends mail to whoever is named."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if rate_limit_hit(
+            scope="password-reset",
+            key=client_ip(self.request) or "",
+            limit=settings.PASSWORD_RESET_RATE_LIMIT,
+            period=60 * 60,
+        ):
+            form.add_error(
+                None, _("Too many reset requests from your network. Try again in an hour.")
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class StaffLogoutView(auth_views.LogoutView):

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+from dealership.accounts.ratelimit import rate_limit_hit
 from dealership.celery import app as celery_app
 from dealership.ops.models import JobHeartbeat
 from dealership.ops.tasks import heartbeat
@@ -80,6 +81,11 @@ def test_pages_render_and_logins_work_with_the_cache_down(client, consultant, ca
         assert cache.get_many(["a", "b"]) == {}
         with pytest.raises(ValueError, match="cache unavailable"):
             cache.incr("counter")
+        # Rate limits open up rather than lock everyone out of the public forms.
+        hits = [
+            rate_limit_hit(scope="test", key="203.0.113.9", limit=1, period=60) for _ in range(3)
+        ]
+        reset = client.post("/staff/accounts/password-reset/", {"email": consultant.email})
         home = client.get("/")
         login = client.post(
             "/staff/accounts/login/",
@@ -89,6 +95,8 @@ def test_pages_render_and_logins_work_with_the_cache_down(client, consultant, ca
         health = client.get("/healthz")
         elapsed = time.monotonic() - started
 
+    assert hits == [False, False, False]
+    assert reset.status_code == 302
     assert home.status_code == 200
     assert login.status_code == 302
     assert staff.status_code == 200
