@@ -95,6 +95,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "target_repr", "target_id"]
     date_hierarchy = "created_at"
     list_select_related = ["target_type"]
+    show_full_result_count = False  # one COUNT(*) of millions of rows per page is enough
 
     def has_add_permission(self, request):
         return False

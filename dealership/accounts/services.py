@@ -62,7 +62,8 @@ def audit_record(
         target_repr=str(obj)[:200],
         changes=changes or {},
     )
-    event.full_clean()
+    # The foreign keys come from objects in hand: skip full_clean's existence queries for them.
+    event.full_clean(exclude=["actor", "target_type"])
     event.save()
     return event
 

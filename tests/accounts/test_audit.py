@@ -79,3 +79,28 @@ def test_nobody_can_edit_or_delete_the_trail_in_admin(client, manager):
     assert client.post(f"/admin/accounts/auditevent/{event.pk}/delete/").status_code == 403
     assert client.get("/admin/accounts/auditevent/add/").status_code == 403
     assert AuditEvent.objects.count() == 1
+
+
+def test_the_trail_of_one_record_newest_first_in_two_queries(manager, django_assert_num_queries):
+    from django.contrib.contenttypes.models import ContentType
+
+    from dealership.accounts.selectors import audit_event_list_for_object
+
+    location, other = LocationFactory(), LocationFactory()
+    first = audit_record(actor=manager, action="create", obj=location, changes={})
+    audit_record(actor=manager, action="update", obj=other, changes={})
+    second = audit_record(actor=manager, action="update", obj=location, changes={})
+    ContentType.objects.clear_cache()
+
+    with django_assert_num_queries(2):  # the content type (then cached), the events
+        events = list(audit_event_list_for_object(obj=location)[:50])
+
+    assert events == [second, first]
+
+
+def test_recording_an_event_costs_one_insert(manager, django_assert_num_queries):
+    location = LocationFactory()
+    ContentType.objects.get_for_model(location)  # cached from here on, as in a running site
+
+    with django_assert_num_queries(1):
+        audit_record(actor=manager, action="update", obj=location, changes={"a": [1, 2]})

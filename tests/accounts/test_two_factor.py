@@ -298,3 +298,15 @@ def test_the_admin_never_shows_anyones_totp_secret(client):
 
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_a_verified_managers_staff_page_costs_one_query_more_than_a_consultants(
+    client, manager_user, django_assert_num_queries
+):
+    client.force_login(manager_user)
+
+    # The consultant's nine (tests/accounts/test_staff_access.py) plus the second-factor
+    # device django-otp loads to confirm the session is verified.
+    with django_assert_num_queries(10):
+        response = client.get("/staff/")
+    assert response.status_code == 200
