@@ -5,8 +5,8 @@ Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL 
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
-from decimal import Decimal
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import environ
