@@ -22,7 +22,7 @@ checks that the exempt views are exactly those.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dealership.accounts.roles import Role
+from dealership.accounts.roles import MANAGER_ROLES, Role
 
 
 class Access(StrEnum):
@@ -59,6 +59,46 @@ ROUTES: dict[str, Route] = {
     "accounts:two_factor_setup": Route(Access.TWO_FACTOR),
     "accounts:two_factor": Route(Access.STAFF),
     "accounts:two_factor_recovery_codes": Route(Access.STAFF),
+    # The showroom (inventory)
+    "inventory:search": Route(Access.PUBLIC),
+    "inventory:compare": Route(Access.PUBLIC),
+    "inventory:favourites": Route(Access.PUBLIC),
+    "inventory:saved-search-new": Route(Access.PUBLIC),
+    "inventory:saved-search-unsubscribe": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:saved_search"
+    ),
+    "inventory:vehicle": Route(Access.PUBLIC),
+    "inventory:vehicle-payment": Route(Access.PUBLIC),
+    "inventory:sitemap": Route(Access.PUBLIC),
+    # Leads: public enquiry forms, the ADF feed, the staff CRM
+    "leads:enquiry": Route(Access.PUBLIC),
+    "leads:contact": Route(Access.PUBLIC),
+    "leads:enquiry_form": Route(Access.PUBLIC),
+    "leads:enquiry_thanks": Route(Access.PUBLIC),
+    "leads:adf_receive": Route(Access.WEBHOOK),  # per-provider API key
+    "leads:inbox": Route(Access.STAFF),
+    "leads:bulk_assign": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "leads:availability": Route(Access.STAFF),
+    "leads:pipeline": Route(Access.STAFF),
+    "leads:tasks": Route(Access.STAFF),
+    "leads:task_done": Route(Access.STAFF),
+    "leads:lead_detail": Route(Access.STAFF, scenario="tests.security.scenarios:lead"),
+    "leads:lead_activity": Route(Access.STAFF),
+    "leads:lead_status": Route(Access.STAFF),
+    "leads:lead_assign": Route(Access.STAFF),
+    "leads:lead_task": Route(Access.STAFF),
+    "leads:duplicates": Route(Access.STAFF),
+    "leads:merge": Route(Access.STAFF),
+    "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),
+    # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
+    "messaging:outbox": Route(Access.STAFF),
+    "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "messaging:preferences": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:email_preferences"
+    ),
+    "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
+    "messaging:sms-inbound": Route(Access.WEBHOOK),
+    "messaging:sms-receipt": Route(Access.WEBHOOK),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),
