@@ -204,7 +204,12 @@ TIMELINE_LIMIT = 50
 
 def customer_360(*, user: User, pk: int) -> dict:
     """Everything about one customer for the 360 page, in a fixed number of queries."""
-    customer = customer_list_for_user(user=user).select_related("location", "owner").get(pk=pk)
+    visible = Customer.objects.all()
+    if not user_sees_all_locations(user):
+        visible = visible.filter(location__in=_location_ids(user))
+    customer = visible.select_related("location", "owner").get(pk=pk)
+    if customer.merged_into_id:
+        return {"merged_into": customer.merged_into_id}
     leads = list(
         Lead.objects.filter(customer=customer)
         .select_related("location", "assigned_to")
