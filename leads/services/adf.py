@@ -276,6 +276,8 @@ def adf_import_document(
     digest = hashlib.sha256(raw).hexdigest()
     previous = AdfDocument.objects.filter(sha256=digest).first()
     if previous is not None:
+        if previous.status == AdfDocument.Status.REJECTED:
+            raise AdfImportError("; ".join(previous.problems) or "rejected before", previous.pk)
         leads = list(previous.leads.values_list("pk", flat=True))
         return ImportResult(document_id=previous.pk, updated=leads, duplicate=True)
     now = timezone.now()
