@@ -34,7 +34,7 @@ def _post(client, body, key):
 
 
 def test_the_sample_document_becomes_a_lead(client, provider, leipzig):
-    row, key = provider
+    _row, key = provider
     consultant = UserFactory(role=Role.CONSULTANT, locations=[leipzig])
 
     response = _post(client, SAMPLE, key)
