@@ -5,6 +5,7 @@ Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL 
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -214,6 +215,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    "inventory-saved-search-alerts": {
+        "task": "inventory.saved_search_alerts",
+        "schedule": crontab(minute=30, hour=5),
+    },
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
@@ -289,8 +294,13 @@ MESSAGING_SEND_RATE_PER_MINUTE = {
     "sms": env.int("MESSAGING_SMS_PER_MINUTE", default=0),
 }
 MESSAGING_FLUSH_BATCH_SIZE = env.int("MESSAGING_FLUSH_BATCH_SIZE", default=50)
-MESSAGING_FLUSH_SECONDS = env.float("MESSAGING_FLUSH_SECONDS", default=120.0)
+MESSAGING_FLUSH_SECONDS = env.float("MESSAGING_FLUSH_SECONDS", default=60.0)
 MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)
 MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showroom.example")
+
+# --- Inventory ----------------------------------------------------------------------------
+
+# The registration estimate shown in every price breakdown (a government fee, not taxed).
+VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))

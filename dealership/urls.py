@@ -14,6 +14,7 @@ admin.site.index_title = _("Dealership management")
 urlpatterns = [
     path("", views.home, name="home"),
     path("locations/<slug:slug>/", views.location_detail, name="location-detail"),
+    path("", include("inventory.urls")),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),

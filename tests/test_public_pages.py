@@ -22,8 +22,8 @@ def test_home_page_query_count_does_not_grow_with_locations(client, django_asser
     LocationFactory.create_batch(6)
 
     # Savepoint and release (ATOMIC_REQUESTS), the locations and their opening hours, once
-    # for the header, the page and the footer.
-    with django_assert_num_queries(4):
+    # for the header, the page and the footer, and the featured offers.
+    with django_assert_num_queries(5):
         assert client.get("/").status_code == 200
 
 

@@ -1,0 +1,394 @@
+"""Reads: the showroom search (keyset pages + facets), vehicle pages, staff lists."""
+
+import datetime
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.cache import cache
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
+from django.utils.dateparse import parse_datetime
+
+from dealership.accounts.models import Location
+
+from .forms import Sort, VehicleFilters
+from .models import Feature, Vehicle, VehiclePhoto
+
+FACET_CACHE_SECONDS = 300
+FACET_VERSION_KEY = "inventory:facets:version"
+
+# sort key -> (column, descending)
+SORTS = {
+    Sort.NEWEST: ("published_at", True),
+    Sort.PRICE_ASC: ("price", False),
+    Sort.PRICE_DESC: ("price", True),
+    Sort.YEAR_DESC: ("model_year", True),
+    Sort.MILEAGE_ASC: ("mileage", False),
+}
+
+# facet name -> (filter attribute, model lookup used for grouping)
+FACETS = {
+    "make": ("make", "make"),
+    "body_type": ("body_type", "body_type"),
+    "fuel": ("fuel", "fuel"),
+    "transmission": ("transmission", "transmission"),
+    "drivetrain": ("drivetrain", "drivetrain"),
+    "condition": ("condition", "condition"),
+    "colour": ("colour", "exterior_colour"),
+}
+
+
+def vehicle_list_public() -> QuerySet[Vehicle]:
+    return Vehicle.objects.filter(status=Vehicle.Status.AVAILABLE)
+
+
+def _primary_photo(column: str) -> Subquery:
+    return Subquery(
+        VehiclePhoto.objects.filter(vehicle=OuterRef("pk"), status=VehiclePhoto.Status.READY)
+        .order_by("-is_primary", "position", "id")
+        .values(column)[:1]
+    )
+
+
+def with_card_data(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
+    """What a result card shows: location and the primary photo, in the same query."""
+    return queryset.select_related("location").annotate(
+        card_thumbnail=_primary_photo("thumbnail"), card_alt=_primary_photo("alt_text")
+    )
+
+
+def _apply(queryset: QuerySet[Vehicle], filters: VehicleFilters, *, skip: str = "") -> QuerySet:
+    """Filter by everything in ``filters`` except the facet named ``skip``."""
+    qs = queryset
+    if filters.q:
+        for term in filters.q.split()[:6]:
+            qs = qs.filter(
+                Q(make__icontains=term)
+                | Q(model__icontains=term)
+                | Q(trim__icontains=term)
+                | Q(stock_number=term.upper())
+            )
+    if filters.make and skip != "make":
+        qs = qs.filter(make=filters.make)
+    if filters.model and skip not in ("model", "make"):
+        qs = qs.filter(model=filters.model)
+    if filters.year_min is not None:
+        qs = qs.filter(model_year__gte=filters.year_min)
+    if filters.year_max is not None:
+        qs = qs.filter(model_year__lte=filters.year_max)
+    if filters.price_min is not None:
+        qs = qs.filter(price__gte=filters.price_min)
+    if filters.price_max is not None:
+        qs = qs.filter(price__lte=filters.price_max)
+    if filters.mileage_max is not None:
+        qs = qs.filter(mileage__lte=filters.mileage_max)
+    for name, (attribute, lookup) in FACETS.items():
+        values = getattr(filters, attribute)
+        if values and name != "make" and skip != name:
+            qs = qs.filter(**{f"{lookup}__in": values})
+    if filters.location and skip != "location":
+        qs = qs.filter(location__slug__in=filters.location)
+    if filters.features and skip != "features":
+        # Every chosen feature must be present (a car with a tow bar AND heated seats).
+        for slug in filters.features:
+            qs = qs.filter(
+                Exists(
+                    Vehicle.features.through.objects.filter(
+                        vehicle_id=OuterRef("pk"), feature__slug=slug
+                    )
+                )
+            )
+    return qs
+
+
+def _cursor_value(sort: str, raw: str):
+    column, _ = SORTS[sort]
+    if column == "price":
+        return Decimal(raw)
+    if column == "published_at":
+        value = parse_datetime(raw)
+        if value is None or value.tzinfo is None:
+            raise ValueError(raw)
+        return value
+    return int(raw)
+
+
+def _parse_cursor(sort: str, token: str):
+    """``value~id`` → (value, id), or None when the token is malformed."""
+    raw, sep, pk = token.rpartition("~")
+    if not sep:
+        return None
+    try:
+        return _cursor_value(sort, raw), int(pk)
+    except (ValueError, InvalidOperation, OverflowError):
+        return None
+
+
+def cursor_for(vehicle: Vehicle, sort: str) -> str:
+    column, _ = SORTS[sort]
+    value = getattr(vehicle, column)
+    if isinstance(value, datetime.datetime):
+        value = value.isoformat()
+    return f"{value}~{vehicle.pk}"
+
+
+def _keyset(qs: QuerySet, column: str, descending: bool, value, pk: int) -> QuerySet:
+    # `column >= value` is the index bound; the OR only separates ties, on the id.
+    if descending:
+        return qs.filter(**{f"{column}__lte": value}).filter(
+            Q(**{f"{column}__lt": value}) | Q(pk__lt=pk)
+        )
+    return qs.filter(**{f"{column}__gte": value}).filter(
+        Q(**{f"{column}__gt": value}) | Q(pk__gt=pk)
+    )
+
+
+@dataclass
+class SearchPage:
+    vehicles: list[Vehicle]
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    is_first: bool = True
+
+
+def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
+    """One page of available vehicles, keyset-paginated: page 500 costs what page 1 costs.
+
+    ``filters.after`` / ``filters.before`` carry the cursor of the last / first row shown; a
+    malformed cursor starts from the first page.
+    """
+    sort = filters.sort if filters.sort in SORTS else Sort.NEWEST
+    column, descending = SORTS[sort]
+    qs = with_card_data(_apply(vehicle_list_public(), filters))
+    size = filters.page_size
+    after = _parse_cursor(sort, filters.after) if filters.after else None
+    before = _parse_cursor(sort, filters.before) if filters.before and not after else None
+
+    if before:
+        # Walk backwards from the first row of the page we came from, then flip.
+        order = [column if descending else f"-{column}", "id" if descending else "-id"]
+        rows = list(_keyset(qs, column, not descending, *before).order_by(*order)[: size + 1])
+        has_previous = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_next = True
+    else:
+        order = [f"-{column}", "-id"] if descending else [column, "id"]
+        if after:
+            qs = _keyset(qs, column, descending, *after)
+        rows = list(qs.order_by(*order)[: size + 1])
+        has_next = len(rows) > size
+        rows = rows[:size]
+        has_previous = after is not None
+    return SearchPage(
+        vehicles=rows,
+        next_cursor=cursor_for(rows[-1], sort) if rows and has_next else "",
+        previous_cursor=cursor_for(rows[0], sort) if rows and has_previous else "",
+        is_first=not has_previous,
+    )
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Facets:
+    total: int = 0
+    groups: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    def get(self, name: str) -> list[FacetValue]:
+        return self.groups.get(name, [])
+
+
+def _facet_query(qs: QuerySet, name: str, expression) -> QuerySet:
+    return (
+        qs.order_by()
+        .annotate(facet_value=Cast(expression, CharField()), facet_name=Value(name, CharField()))
+        .values("facet_name", "facet_value")
+        .annotate(n=Count("id"))
+        .values_list("facet_name", "facet_value", "n")
+    )
+
+
+def _facet_rows(filters: VehicleFilters) -> list[tuple[str, str, int]]:
+    base = vehicle_list_public()
+    parts = [
+        _apply(base, filters)
+        .order_by()
+        .annotate(facet_name=Value("_total", CharField()), facet_value=Value("", CharField()))
+        .values("facet_name", "facet_value")
+        .annotate(n=Count("id"))
+        .values_list("facet_name", "facet_value", "n")
+    ]
+    for name, (_attribute, lookup) in FACETS.items():
+        parts.append(_facet_query(_apply(base, filters, skip=name), name, F(lookup)))
+    if filters.make:
+        parts.append(_facet_query(_apply(base, filters, skip="model"), "model", F("model")))
+    parts.append(
+        _facet_query(
+            _apply(base, filters, skip="location"),
+            "location",
+            Concat("location__slug", Value("\t"), "location__name"),
+        )
+    )
+    parts.append(
+        _facet_query(
+            _apply(base, filters, skip="features").filter(features__isnull=False),
+            "features",
+            Concat("features__slug", Value("\t"), "features__name"),
+        )
+    )
+    first, *rest = parts
+    return list(first.union(*rest, all=True))
+
+
+def facets_cache_version() -> int:
+    return cache.get_or_set(FACET_VERSION_KEY, 1, None)
+
+
+def facets_invalidate() -> None:
+    """Called by every service that changes what the showroom shows."""
+    try:
+        cache.incr(FACET_VERSION_KEY)
+    except ValueError:
+        cache.set(FACET_VERSION_KEY, 2, None)
+
+
+def _facet_cache_key(filters: VehicleFilters) -> str:
+    state = repr(
+        [
+            (name, getattr(filters, name))
+            for name in sorted(VehicleFilters.__dataclass_fields__)
+            if name not in ("sort", "after", "before", "page_size", "extra")
+        ]
+    )
+    digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+    return f"inventory:facets:{facets_cache_version()}:{digest}"
+
+
+def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
+    """The result count and, per filter, how many vehicles each value would give with all the
+    *other* filters applied. One UNION ALL query, cached until the inventory changes."""
+    key = _facet_cache_key(filters)
+    rows = cache.get(key)
+    if rows is None:
+        rows = _facet_rows(filters)
+        cache.set(key, rows, FACET_CACHE_SECONDS)
+
+    choice_fields = {
+        name: Vehicle._meta.get_field(lookup).choices
+        for name, (_attribute, lookup) in FACETS.items()
+        if name != "make"
+    }
+    choices = {name: dict(values) for name, values in choice_fields.items()}
+    facets = Facets()
+    grouped: dict[str, list[FacetValue]] = defaultdict(list)
+    for name, value, count in rows:
+        if name == "_total":
+            facets.total = count
+            continue
+        label = value
+        if name in ("location", "features"):
+            value, _sep, label = value.partition("\t")
+        elif name in choices:
+            label = str(choices[name].get(value, value))
+        if name == "make":
+            selected = value == filters.make
+        elif name == "model":
+            selected = value == filters.model
+        else:
+            attribute = FACETS[name][0] if name in FACETS else name
+            selected = value in getattr(filters, attribute)
+        grouped[name].append(FacetValue(value=value, label=label, count=count, selected=selected))
+    order = {name: [value for value, _label in values] for name, values in choice_fields.items()}
+    for name, values in grouped.items():
+        if name in order:
+            values.sort(key=lambda v, o=order[name]: o.index(v.value) if v.value in o else 99)
+        else:
+            values.sort(key=lambda v: v.label.lower())
+    facets.groups = dict(grouped)
+    return facets
+
+
+def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
+    """The vehicle for a page URL, whatever its status (the view decides what to show)."""
+    stock = slug_stock.rpartition("-")[2].upper()
+    return (
+        Vehicle.objects.select_related("location")
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=VehiclePhoto.objects.filter(status=VehiclePhoto.Status.READY).order_by(
+                    "-is_primary", "position", "id"
+                ),
+                to_attr="ready_photos",
+            ),
+            Prefetch("features", queryset=Feature.objects.order_by("name")),
+        )
+        .filter(stock_number=stock)
+        .first()
+    )
+
+
+def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
+    """Available cars like this one: same body type, closest in price."""
+    price = vehicle.price or Decimal(0)
+    return list(
+        with_card_data(
+            vehicle_list_public()
+            .exclude(pk=vehicle.pk)
+            .filter(body_type=vehicle.body_type)
+            .filter(price__gte=price * Decimal("0.7"), price__lte=price * Decimal("1.3"))
+        ).order_by("price", "id")[:limit]
+    )
+
+
+def vehicle_list_by_ids(*, ids: list[int]) -> list[Vehicle]:
+    """Public vehicles (available or reserved) for compare and favourites, in the given order."""
+    vehicles = with_card_data(
+        Vehicle.objects.filter(
+            pk__in=ids, status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED]
+        )
+    ).prefetch_related("features")
+    by_id = {v.pk: v for v in vehicles}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def vehicle_featured(*, limit: int = 6) -> list[Vehicle]:
+    return list(
+        with_card_data(vehicle_list_public().filter(sale_price__isnull=False)).order_by(
+            "-published_at", "-id"
+        )[:limit]
+    )
+
+
+def vehicle_list_for_staff(*, user) -> QuerySet[Vehicle]:
+    """Vehicles at the locations this staff member may see."""
+    from dealership.accounts.selectors import location_list_for_user
+
+    return Vehicle.objects.filter(location__in=location_list_for_user(user=user))
+
+
+def location_for_vehicle(*, vehicle: Vehicle, public_locations) -> Location:
+    """The vehicle's location with its opening hours, taken from the already-loaded list."""
+    for location in public_locations:
+        if location.pk == vehicle.location_id:
+            return location
+    return vehicle.location

@@ -1,0 +1,40 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from dealership.accounts.selectors import location_list_public
+
+from .selectors import vehicle_list_public
+
+
+class VehicleSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.8
+    limit = 10_000
+
+    def items(self):
+        return vehicle_list_public().only("slug", "updated_at").order_by("id")
+
+    def lastmod(self, vehicle):
+        return vehicle.updated_at
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 1.0
+
+    def items(self):
+        return ["home", "inventory:search"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class LocationSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        return location_list_public().order_by("slug")
+
+
+SITEMAPS = {"pages": PageSitemap, "locations": LocationSitemap, "vehicles": VehicleSitemap}

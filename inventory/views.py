@@ -1,0 +1,354 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import visitor
+from .forms import Sort, VehicleSearchForm
+from .models import SavedSearch, Vehicle
+from .pricing import payment_plan, price_breakdown
+from .saved_searches import normalise_query, saved_search_cancel, saved_search_create
+from .selectors import (
+    vehicle_get_public,
+    vehicle_list_by_ids,
+    vehicle_search_facets,
+    vehicle_search_page,
+    vehicle_similar,
+)
+
+SAVED_SEARCH_RATE = (5, 3600)  # per client address: 5 saved searches an hour
+
+
+def _search_context(request) -> dict:
+    form = VehicleSearchForm(request.GET)
+    filters = form.filters()
+    page = vehicle_search_page(filters=filters)
+    facets = vehicle_search_facets(filters=filters)
+    base = request.GET.copy()
+    for key in ("after", "before"):
+        base.pop(key, None)
+    return {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "facets": facets,
+        "query": base.urlencode(),
+        "search_query": normalise_query(base.urlencode()),
+        "sort_choices": Sort.CHOICES,
+        **_visitor_lists(request),
+    }
+
+
+def _visitor_lists(request) -> dict:
+    return {
+        "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
+        "favourite_ids": visitor.visitor_ids(request, visitor.FAVOURITES),
+    }
+
+
+@require_GET
+def vehicle_search(request):
+    """The showroom search. All state lives in the query string; htmx swaps the results
+    area, and the same URL renders the full page without JavaScript."""
+    context = _search_context(request)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "inventory/partials/search_area.html", context)
+    return render(request, "inventory/search.html", context)
+
+
+def _breakdown(vehicle: Vehicle):
+    location = vehicle.location
+    return price_breakdown(
+        price=vehicle.price,
+        documentation_fee=location.documentation_fee,
+        tax_rate=location.sales_tax_rate,
+        registration=settings.VEHICLE_REGISTRATION_ESTIMATE,
+        currency=settings.CURRENCY,
+    )
+
+
+def _calculator(request, vehicle: Vehicle, breakdown) -> dict:
+    from .forms import PaymentCalculatorForm
+
+    form = PaymentCalculatorForm(request.GET or None, initial={"term": 60})
+    values = (
+        PaymentCalculatorForm(request.GET).values()
+        if request.GET
+        else {
+            **PaymentCalculatorForm.DEFAULTS,
+            "term": 60,
+        }
+    )
+    plan = payment_plan(
+        total=breakdown.total,
+        down_payment=values["down_payment"],
+        trade_in=values["trade_in"],
+        apr=values["apr"],
+        term_months=values["term"],
+    )
+    return {"calculator_form": form, "plan": plan}
+
+
+def _json_ld(request, vehicle: Vehicle, photos) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Car",
+        "name": f"{vehicle.model_year} {vehicle.make} {vehicle.model} {vehicle.trim}".strip(),
+        "brand": {"@type": "Brand", "name": vehicle.make},
+        "model": vehicle.model,
+        "vehicleIdentificationNumber": vehicle.vin,
+        "sku": vehicle.stock_number,
+        "vehicleModelDate": str(vehicle.model_year),
+        "bodyType": vehicle.get_body_type_display(),
+        "fuelType": vehicle.get_fuel_display(),
+        "vehicleTransmission": vehicle.get_transmission_display(),
+        "driveWheelConfiguration": vehicle.get_drivetrain_display(),
+        "numberOfDoors": vehicle.doors,
+        "seatingCapacity": vehicle.seats,
+        "color": vehicle.exterior_colour_name or vehicle.get_exterior_colour_display(),
+        "itemCondition": {
+            Vehicle.Condition.NEW: "https://schema.org/NewCondition",
+        }.get(vehicle.condition, "https://schema.org/UsedCondition"),
+        "mileageFromOdometer": {
+            "@type": "QuantitativeValue",
+            "value": vehicle.mileage,
+            "unitCode": "KMT",
+        },
+        "offers": {
+            "@type": "Offer",
+            "price": str(vehicle.price),
+            "priceCurrency": settings.CURRENCY,
+            "availability": "https://schema.org/InStock"
+            if vehicle.status == Vehicle.Status.AVAILABLE
+            else "https://schema.org/SoldOut",
+            "url": request.build_absolute_uri(vehicle.get_absolute_url()),
+        },
+    }
+    if photos:
+        data["image"] = [request.build_absolute_uri(p.gallery.url) for p in photos[:5]]
+    # Escape <, > and & so the data block can never close the script element.
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+
+
+@require_GET
+def vehicle_detail(request, slug):
+    vehicle = vehicle_get_public(slug_stock=slug)
+    if vehicle is None or vehicle.status == Vehicle.Status.DRAFT:
+        raise Http404(_("No vehicle with that stock number."))
+    if vehicle.slug != slug:
+        return HttpResponseRedirect(vehicle.get_absolute_url(), status=301)
+    similar = vehicle_similar(vehicle=vehicle)
+    if vehicle.status in (Vehicle.Status.SOLD, Vehicle.Status.ARCHIVED):
+        status = 410 if vehicle.status == Vehicle.Status.ARCHIVED else 200
+        return render(
+            request,
+            "inventory/vehicle_gone.html",
+            {"vehicle": vehicle, "similar": similar, **_visitor_lists(request)},
+            status=status,
+        )
+    breakdown = _breakdown(vehicle)
+    photos = vehicle.ready_photos
+    context = {
+        "vehicle": vehicle,
+        "photos": photos,
+        "breakdown": breakdown,
+        "similar": similar,
+        "json_ld": _json_ld(request, vehicle, photos),
+        "canonical_url": request.build_absolute_uri(vehicle.get_absolute_url()),
+        "og_image": request.build_absolute_uri(photos[0].gallery.url) if photos else "",
+        **_visitor_lists(request),
+        **_calculator(request, vehicle, breakdown),
+    }
+    return render(request, "inventory/vehicle_detail.html", context)
+
+
+@require_GET
+def vehicle_payment(request, slug):
+    """The payment calculator alone (htmx swaps it in as the inputs change)."""
+    vehicle = get_object_or_404(
+        Vehicle.objects.select_related("location").filter(
+            status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED]
+        ),
+        slug=slug,
+    )
+    breakdown = _breakdown(vehicle)
+    context = {
+        "vehicle": vehicle,
+        "breakdown": breakdown,
+        **_calculator(request, vehicle, breakdown),
+    }
+    if request.htmx:
+        return render(request, "inventory/partials/payment_calculator.html", context)
+    return redirect(f"{vehicle.get_absolute_url()}?{request.GET.urlencode()}#payment")
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _toggle(request, name: str):
+    try:
+        vehicle_id = int(request.POST.get("vehicle", ""))
+    except ValueError:
+        vehicle_id = None
+    vehicle = (
+        Vehicle.objects.filter(
+            pk=vehicle_id, status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED]
+        )
+        .only("pk", "make", "model", "model_year", "slug")
+        .first()
+        if vehicle_id
+        else None
+    )
+    ids = visitor.visitor_ids(request, name)
+    error = ""
+    active = vehicle is not None and vehicle.pk in ids
+    if vehicle is None:
+        error = _("That vehicle is no longer available.")
+    else:
+        try:
+            ids, active = visitor.toggled(ids, vehicle.pk, name)
+        except visitor.ListFull:
+            error = _("You can compare up to 4 vehicles. Remove one to add another.")
+    if request.htmx:
+        response = render(
+            request,
+            f"inventory/partials/{name}_button.html",
+            {
+                "vehicle": vehicle,
+                "vehicle_id": vehicle_id,
+                "active": active,
+                "error": error,
+                "count": len(ids),
+                "next": _back(request, ""),
+            },
+            status=404 if vehicle is None else 200,
+        )
+    else:
+        if error:
+            messages.error(request, error)
+        response = redirect(_back(request, reverse(f"inventory:{name}")))
+    if not error:
+        visitor.store_visitor_ids(response, name, ids)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def compare(request):
+    if request.method == "POST":
+        return _toggle(request, visitor.COMPARE)
+    vehicles = vehicle_list_by_ids(ids=visitor.visitor_ids(request, visitor.COMPARE))
+    rows = [
+        (_("Price"), "price"),
+        (_("Year"), "model_year"),
+        (_("Mileage"), "mileage"),
+        (_("Condition"), "get_condition_display"),
+        (_("Body type"), "get_body_type_display"),
+        (_("Fuel"), "get_fuel_display"),
+        (_("Transmission"), "get_transmission_display"),
+        (_("Drivetrain"), "get_drivetrain_display"),
+        (_("Engine / battery"), "engine"),
+        (_("Colour"), "get_exterior_colour_display"),
+        (_("Seats"), "seats"),
+        (_("Doors"), "doors"),
+        (_("Location"), "location"),
+    ]
+    return render(
+        request,
+        "inventory/compare.html",
+        {"vehicles": vehicles, "rows": rows, "compare_ids": [v.pk for v in vehicles]},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def favourites(request):
+    if request.method == "POST":
+        return _toggle(request, visitor.FAVOURITES)
+    vehicles = vehicle_list_by_ids(ids=visitor.visitor_ids(request, visitor.FAVOURITES))
+    return render(
+        request,
+        "inventory/favourites.html",
+        {
+            "vehicles": vehicles,
+            "favourite_ids": [v.pk for v in vehicles],
+            "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
+        },
+    )
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _rate_limited(request, scope: str, limit: int, seconds: int) -> bool:
+    """A fixed-window counter in the shared cache: the same limit on every web process."""
+    key = f"ratelimit:{scope}:{_client_address(request)}"
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, seconds)
+        return False
+
+
+@require_POST
+def saved_search_new(request):
+    from .forms import SavedSearchForm
+
+    form = SavedSearchForm(request.POST)
+    search_url = reverse("inventory:search")
+    query = normalise_query(request.POST.get("query", ""))
+    back = f"{search_url}?{query}" if query else search_url
+    if _rate_limited(request, "saved-search", *SAVED_SEARCH_RATE):
+        return render(
+            request,
+            "inventory/saved_search_result.html",
+            {"form": form, "back": back, "limited": True},
+            status=429,
+        )
+    if not form.is_valid() or form.cleaned_data.get("website"):
+        return render(
+            request,
+            "inventory/saved_search_result.html",
+            {"form": form, "back": back},
+            status=400,
+        )
+    saved, created = saved_search_create(
+        email=form.cleaned_data["email"],
+        query=query,
+        language=get_language() or "",
+        consent_wording=str(form.fields["consent"].label),
+    )
+    if created:
+        messages.success(
+            request,
+            _("Search saved. We will email %(email)s when new cars match, at most once a day.")
+            % {"email": escape(saved.email)},
+        )
+    else:
+        messages.info(request, _("You already saved this search; the alert stays on."))
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+def saved_search_unsubscribe(request, token):
+    saved = get_object_or_404(SavedSearch, token=token)
+    if request.method == "POST":
+        saved_search_cancel(token=token)
+        saved.refresh_from_db()
+    return render(request, "inventory/saved_search_unsubscribe.html", {"saved": saved})
