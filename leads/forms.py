@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from inventory.vin import validate_vin
 
 from .models import Activity, Lead
 from .phones import phone_to_e164
-from .vin import InvalidVin, vin_normalise
 
 MARKETING_CONSENT_WORDING = _(
     "Yes, send me offers and news about cars and services by email and SMS. I can withdraw "
@@ -107,12 +107,7 @@ class EnquiryForm(forms.Form):
         raw = self.cleaned_data["tradein_vin"]
         if not raw:
             return ""
-        try:
-            return vin_normalise(raw)
-        except InvalidVin as error:
-            raise ValidationError(
-                _("This VIN is not valid: %(reason)s.") % {"reason": error}
-            ) from None
+        return validate_vin(raw)
 
     def clean(self):
         cleaned = super().clean()

@@ -23,7 +23,8 @@ from .models import (
     Task,
 )
 from .phones import phone_to_e164
-from .vin import VIN_RE
+
+VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
 def _location_ids(user: User) -> QuerySet:
@@ -136,7 +137,7 @@ def lead_inbox(
 def lead_detail_for_user(*, user: User, pk: int) -> Lead:
     return (
         lead_list_for_user(user=user)
-        .select_related("customer", "location", "assigned_to", "adf_document")
+        .select_related("customer", "location", "assigned_to", "vehicle")
         .get(pk=pk)
     )
 

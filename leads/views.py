@@ -19,6 +19,7 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user, location_list_public
 from dealership.messaging.ratelimit import client_ip, rate_limited
+from inventory.selectors import vehicle_list_public
 
 from . import selectors
 from .forms import (
@@ -62,9 +63,11 @@ def _enquiry_initial(request) -> dict:
     return initial
 
 
-def _enquiry(request, *, template: str, default_type: str):
+def _enquiry(request, *, template: str, default_type: str, vehicle=None):
     locations = location_list_public()
     initial = {"type": default_type, **_enquiry_initial(request)}
+    if vehicle is not None:
+        initial.update(vehicle=vehicle.stock_number, location=vehicle.location_id)
     status = 200
     if request.method == "POST":
         form = EnquiryForm(request.POST, request.FILES, locations=locations, initial=initial)
@@ -118,11 +121,22 @@ def _enquiry(request, *, template: str, default_type: str):
             status = 400
     else:
         form = EnquiryForm(locations=locations, initial=initial)
-    return render(request, template, {"form": form}, status=status)
+    return render(request, template, {"form": form, "vehicle": vehicle}, status=status)
 
 
 def enquiry_new(request):
     return _enquiry(request, template="leads/enquiry.html", default_type=Lead.Type.VEHICLE_ENQUIRY)
+
+
+def vehicle_enquiry(request, vehicle_id):
+    """The enquiry form for one car, linked from its page: branch and car filled in."""
+    vehicle = get_object_or_404(vehicle_list_public().select_related("location"), pk=vehicle_id)
+    return _enquiry(
+        request,
+        template="leads/enquiry.html",
+        default_type=Lead.Type.VEHICLE_ENQUIRY,
+        vehicle=vehicle,
+    )
 
 
 def contact(request):

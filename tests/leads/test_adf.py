@@ -228,7 +228,8 @@ def test_liberal_input_is_imported_and_what_cannot_be_trusted_is_flagged(client,
     assert paul.review_notes.splitlines() == [
         "unescaped & replaced",
         "price in USD, we sell in EUR: not imported",
-        "vehicle VIN “1FAHP3F20CL123456”: check digit 0 does not match 7 (required for 1…)",
+        "vehicle VIN “1FAHP3F20CL123456”: The check digit (character 9) of the VIN is “0” but "
+        "should be “7”: a character is probably mistyped.",
     ]
     ana = Lead.objects.get(customer__first_name="Ana")
     # A repair to the document puts every lead from it up for review.

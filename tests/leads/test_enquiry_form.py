@@ -156,7 +156,10 @@ def test_north_american_vin_with_a_wrong_check_digit_is_refused(client, location
     )
 
     assert response.status_code == 400
-    assert "This VIN is not valid: check digit 0 does not match" in response.content.decode()
+    assert (
+        "The check digit (character 9) of the VIN is “0” but should be “9”"
+        in response.content.decode()
+    )
     assert Lead.objects.count() == 0
 
 
