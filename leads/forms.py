@@ -228,7 +228,14 @@ class InboxFilterForm(forms.Form):
     )
 
     SCOPE_LABELS = {"mine": _("My leads"), "location": _("My locations"), "all": _("All")}
+    # Rendered without crispy: the inbox is the busiest page, and plain widgets are cheaper.
+    label_suffix = ""
 
     def __init__(self, *args, scopes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = [(s, self.SCOPE_LABELS[s]) for s in scopes]
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-select"
+            if isinstance(field, forms.CharField):
+                css = "form-control"
+            field.widget.attrs["class"] = css

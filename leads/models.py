@@ -288,6 +288,7 @@ class Lead(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["location", "-created_at", "-id"], name="lead_loc_created"),
             models.Index(
                 fields=["assigned_to", "-created_at", "-id"], name="lead_assignee_created"

@@ -78,7 +78,7 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
-def _search(qs: QuerySet[Lead], q: str, region: str) -> QuerySet[Lead]:
+def _search(qs: QuerySet[Lead], q: str, user: User) -> QuerySet[Lead]:
     """Search by name prefix, email, phone or VIN, each answered from an index."""
     q = q.strip()
     if not q:
@@ -89,6 +89,8 @@ def _search(qs: QuerySet[Lead], q: str, region: str) -> QuerySet[Lead]:
     if len(compact) == 17 and VIN_RE.match(compact):
         return qs.filter(vin=compact)
     if re.fullmatch(r"[+\d\s()/.-]{6,}", q):
+        # National numbers are read in the country of the user's (first) branch.
+        region = user.locations.values_list("country", flat=True).first() or "DE"
         e164 = phone_to_e164(q, region=region)
         if e164:
             return qs.filter(Q(customer__mobile_phone=e164) | Q(customer__other_phone=e164))
@@ -128,10 +130,18 @@ def lead_inbox(
         qs = qs.filter(
             first_response_at__isnull=True, status=Lead.Status.NEW, response_due_at__lte=now
         )
-    region = user.locations.values_list("country", flat=True).first() or "DE"
-    qs = _search(qs, filters.q, region)
+    qs = _search(qs, filters.q, user)
     order = INBOX_SORTS.get(filters.sort, INBOX_SORTS["newest"])
     return qs.select_related("customer", "location", "assigned_to").order_by(*order)
+
+
+def lead_inbox_page(qs: QuerySet[Lead], *, offset: int, limit: int) -> list[Lead]:
+    """One page of the inbox in two narrow steps: the ids (filtered and sorted on the lead
+    table's indexes, no wide rows carried through the sort), then those rows with their
+    customer, location and assignee."""
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    by_id = Lead.objects.select_related("customer", "location", "assigned_to").in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 def lead_detail_for_user(*, user: User, pk: int) -> Lead:

@@ -161,8 +161,9 @@ def test_inbox_query_count_is_fixed(client, consultant, location, django_assert_
     for _ in range(12):
         LeadFactory(customer=CustomerFactory(location=location), assigned_to=consultant)
 
-    # Savepoint, session, user, groups (role check), availability, leads page (customers,
-    # locations and assignees joined), release; then the session save in its own savepoint.
+    # Savepoint, session, user, groups (role check), the page's lead ids, those leads
+    # (customers, locations and assignees joined), availability, release; then the session
+    # save in its own savepoint (3).
     with django_assert_num_queries(11):
         response = client.get("/staff/leads/?status=open&sort=due")
 
@@ -175,6 +176,7 @@ def test_manager_inbox_query_count_is_fixed(client, manager, location, django_as
     for _ in range(8):
         LeadFactory(customer=CustomerFactory(location=location))
 
+    # As for a consultant, plus the consultants for the bulk reassignment.
     with django_assert_num_queries(12):
         response = client.get("/staff/leads/?scope=location")
 
