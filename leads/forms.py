@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from inventory.vin import validate_vin
 
 from .models import Activity, Lead
 from .phones import phone_to_e164
-from .vin import InvalidVin, vin_normalise
 
 MARKETING_CONSENT_WORDING = _(
     "Yes, send me offers and news about cars and services by email and SMS. I can withdraw "
@@ -107,12 +107,7 @@ class EnquiryForm(forms.Form):
         raw = self.cleaned_data["tradein_vin"]
         if not raw:
             return ""
-        try:
-            return vin_normalise(raw)
-        except InvalidVin as error:
-            raise ValidationError(
-                _("This VIN is not valid: %(reason)s.") % {"reason": error}
-            ) from None
+        return validate_vin(raw)
 
     def clean(self):
         cleaned = super().clean()
@@ -233,7 +228,14 @@ class InboxFilterForm(forms.Form):
     )
 
     SCOPE_LABELS = {"mine": _("My leads"), "location": _("My locations"), "all": _("All")}
+    # Rendered without crispy: the inbox is the busiest page, and plain widgets are cheaper.
+    label_suffix = ""
 
     def __init__(self, *args, scopes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = [(s, self.SCOPE_LABELS[s]) for s in scopes]
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-select"
+            if isinstance(field, forms.CharField):
+                css = "form-control"
+            field.widget.attrs["class"] = css

@@ -192,7 +192,16 @@ class Lead(models.Model):
     utm_medium = models.CharField(_("UTM medium"), max_length=100, blank=True)
     utm_campaign = models.CharField(_("UTM campaign"), max_length=100, blank=True)
 
-    # Vehicle of interest as the enquiry named it (matched to inventory where possible).
+    # Vehicle of interest: the stock car when it could be matched, and the details as the
+    # enquiry gave them (kept even when the car is sold or the feed named an unknown car).
+    vehicle = models.ForeignKey(
+        "inventory.Vehicle",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("vehicle of interest"),
+    )
     vin = models.CharField(_("VIN"), max_length=17, blank=True, db_index=True)
     stock_number = models.CharField(_("stock number"), max_length=40, blank=True)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
@@ -279,6 +288,7 @@ class Lead(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["location", "-created_at", "-id"], name="lead_loc_created"),
             models.Index(
                 fields=["assigned_to", "-created_at", "-id"], name="lead_assignee_created"

@@ -184,3 +184,21 @@ def messages_cancel_for_lead(*, lead: Lead, reason: str) -> int:
     from dealership.messaging.services import messages_cancel
 
     return messages_cancel(dedupe_key_prefix=f"lead:{lead.pk}:cadence:", reason=reason)
+
+
+def outbox_customer_move(*, from_customer_id: int, to_customer_id: int) -> dict[str, int]:
+    """On a merge, re-point the outbox's plain customer ids (messages and consents).
+
+    The outbox keeps `customer_id` as a plain number (it sits below leads), so the merge's
+    walk over foreign keys cannot see these rows; the contract offers no service for it, so
+    this is the one write leads makes to the outbox's tables."""
+    from dealership.messaging.models import Consent
+
+    moved = {}
+    for model in (OutboxMessage, Consent):
+        count = model.objects.filter(customer_id=from_customer_id).update(
+            customer_id=to_customer_id
+        )
+        if count:
+            moved[model._meta.label] = count
+    return moved

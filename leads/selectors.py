@@ -23,7 +23,8 @@ from .models import (
     Task,
 )
 from .phones import phone_to_e164
-from .vin import VIN_RE
+
+VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
 def _location_ids(user: User) -> QuerySet:
@@ -77,7 +78,7 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
-def _search(qs: QuerySet[Lead], q: str, region: str) -> QuerySet[Lead]:
+def _search(qs: QuerySet[Lead], q: str, user: User) -> QuerySet[Lead]:
     """Search by name prefix, email, phone or VIN, each answered from an index."""
     q = q.strip()
     if not q:
@@ -88,6 +89,8 @@ def _search(qs: QuerySet[Lead], q: str, region: str) -> QuerySet[Lead]:
     if len(compact) == 17 and VIN_RE.match(compact):
         return qs.filter(vin=compact)
     if re.fullmatch(r"[+\d\s()/.-]{6,}", q):
+        # National numbers are read in the country of the user's (first) branch.
+        region = user.locations.values_list("country", flat=True).first() or "DE"
         e164 = phone_to_e164(q, region=region)
         if e164:
             return qs.filter(Q(customer__mobile_phone=e164) | Q(customer__other_phone=e164))
@@ -127,16 +130,24 @@ def lead_inbox(
         qs = qs.filter(
             first_response_at__isnull=True, status=Lead.Status.NEW, response_due_at__lte=now
         )
-    region = user.locations.values_list("country", flat=True).first() or "DE"
-    qs = _search(qs, filters.q, region)
+    qs = _search(qs, filters.q, user)
     order = INBOX_SORTS.get(filters.sort, INBOX_SORTS["newest"])
     return qs.select_related("customer", "location", "assigned_to").order_by(*order)
+
+
+def lead_inbox_page(qs: QuerySet[Lead], *, offset: int, limit: int) -> list[Lead]:
+    """One page of the inbox in two narrow steps: the ids (filtered and sorted on the lead
+    table's indexes, no wide rows carried through the sort), then those rows with their
+    customer, location and assignee."""
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    by_id = Lead.objects.select_related("customer", "location", "assigned_to").in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 def lead_detail_for_user(*, user: User, pk: int) -> Lead:
     return (
         lead_list_for_user(user=user)
-        .select_related("customer", "location", "assigned_to", "adf_document")
+        .select_related("customer", "location", "assigned_to", "vehicle")
         .get(pk=pk)
     )
 
@@ -204,7 +215,12 @@ TIMELINE_LIMIT = 50
 
 def customer_360(*, user: User, pk: int) -> dict:
     """Everything about one customer for the 360 page, in a fixed number of queries."""
-    customer = customer_list_for_user(user=user).select_related("location", "owner").get(pk=pk)
+    visible = Customer.objects.all()
+    if not user_sees_all_locations(user):
+        visible = visible.filter(location__in=_location_ids(user))
+    customer = visible.select_related("location", "owner").get(pk=pk)
+    if customer.merged_into_id:
+        return {"merged_into": customer.merged_into_id}
     leads = list(
         Lead.objects.filter(customer=customer)
         .select_related("location", "assigned_to")

@@ -6,6 +6,7 @@ app_name = "leads"
 
 urlpatterns = [
     path("enquiries/new/", views.enquiry_new, name="enquiry"),
+    path("enquiries/vehicle/<int:vehicle_id>/", views.vehicle_enquiry, name="vehicle-enquiry"),
     path("enquiries/contact/", views.contact, name="contact"),
     path("enquiries/form/", views.enquiry_form_partial, name="enquiry_form"),
     path("enquiries/thanks/", views.enquiry_thanks, name="enquiry_thanks"),

@@ -19,6 +19,7 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user, location_list_public
 from dealership.messaging.ratelimit import client_ip, rate_limited
+from inventory.selectors import vehicle_list_public
 
 from . import selectors
 from .forms import (
@@ -62,9 +63,11 @@ def _enquiry_initial(request) -> dict:
     return initial
 
 
-def _enquiry(request, *, template: str, default_type: str):
+def _enquiry(request, *, template: str, default_type: str, vehicle=None):
     locations = location_list_public()
     initial = {"type": default_type, **_enquiry_initial(request)}
+    if vehicle is not None:
+        initial.update(vehicle=vehicle.stock_number, location=vehicle.location_id)
     status = 200
     if request.method == "POST":
         form = EnquiryForm(request.POST, request.FILES, locations=locations, initial=initial)
@@ -118,11 +121,22 @@ def _enquiry(request, *, template: str, default_type: str):
             status = 400
     else:
         form = EnquiryForm(locations=locations, initial=initial)
-    return render(request, template, {"form": form}, status=status)
+    return render(request, template, {"form": form, "vehicle": vehicle}, status=status)
 
 
 def enquiry_new(request):
     return _enquiry(request, template="leads/enquiry.html", default_type=Lead.Type.VEHICLE_ENQUIRY)
+
+
+def vehicle_enquiry(request, vehicle_id):
+    """The enquiry form for one car, linked from its page: branch and car filled in."""
+    vehicle = get_object_or_404(vehicle_list_public().select_related("location"), pk=vehicle_id)
+    return _enquiry(
+        request,
+        template="leads/enquiry.html",
+        default_type=Lead.Type.VEHICLE_ENQUIRY,
+        vehicle=vehicle,
+    )
 
 
 def contact(request):
@@ -171,6 +185,30 @@ def adf_receive(request):
 # --- Staff ----------------------------------------------------------------------------------
 
 
+def _inbox_row(lead: Lead, now) -> dict:
+    """What one inbox row shows, computed once here: the busiest page renders plain values."""
+    from .templatetags.leads_tags import response_clock_state
+
+    customer, assignee = lead.customer, lead.assigned_to
+    clock_state, clock_text = response_clock_state(lead, now)
+    return {
+        "pk": lead.pk,
+        "url": reverse("leads:lead_detail", args=[lead.pk]),
+        "customer": str(customer),
+        "contact": customer.email or customer.mobile_phone,
+        "needs_review": lead.needs_review,
+        "type": lead.get_type_display(),
+        "vehicle": lead.vehicle_label,
+        "stock_number": lead.stock_number,
+        "source": lead.get_source_display(),
+        "status": lead.get_status_display(),
+        "assigned": (assignee.get_full_name() or assignee.username) if assignee else "",
+        "received": lead.location.localtime(lead.created_at),
+        "clock_state": clock_state,
+        "clock_text": clock_text,
+    }
+
+
 @staff_required
 def inbox(request):
     scopes = selectors.inbox_scopes_for(request.user)
@@ -194,9 +232,9 @@ def inbox(request):
         page_number = 1
     # No COUNT(*) over a million rows: fetch one row more than a page to know if there is next.
     offset = (page_number - 1) * INBOX_PAGE_SIZE
-    rows = list(qs[offset : offset + INBOX_PAGE_SIZE + 1])
-    has_next = len(rows) > INBOX_PAGE_SIZE
-    rows = rows[:INBOX_PAGE_SIZE]
+    leads = selectors.lead_inbox_page(qs, offset=offset, limit=INBOX_PAGE_SIZE + 1)
+    has_next = len(leads) > INBOX_PAGE_SIZE
+    rows = [_inbox_row(lead, now) for lead in leads[:INBOX_PAGE_SIZE]]
     is_manager = request.user.has_role(*MANAGER_ROLES)
     params = request.GET.copy()
     params.pop("page", None)

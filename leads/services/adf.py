@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dealership.accounts.models import Location
+from inventory.vin import validate_vin
 
 from ..adf import AdfSyntaxError, Prospect, parse_document, parse_prospects
 from ..models import AdfDocument, Customer, Lead, ProviderApiKey
 from ..phones import phone_to_e164
-from ..vin import InvalidVin, vin_normalise
 from .customers import customer_get_or_create_from_contact
 from .leads import lead_create
 
@@ -145,9 +145,9 @@ def _details(prospect: Prospect, problems: list[str]) -> dict:
         )
         if vehicle.get("vin"):
             try:
-                details["vin"] = vin_normalise(vehicle["vin"])
-            except InvalidVin as error:
-                problems.append(f"vehicle VIN “{vehicle['vin']}”: {error}")
+                details["vin"] = validate_vin(vehicle["vin"])
+            except ValidationError as error:
+                problems.append(f"vehicle VIN “{vehicle['vin']}”: {' '.join(error.messages)}")
     tradein = prospect.tradein
     if tradein:
         details.update(
@@ -158,9 +158,9 @@ def _details(prospect: Prospect, problems: list[str]) -> dict:
         )
         if tradein.get("vin"):
             try:
-                details["tradein_vin"] = vin_normalise(tradein["vin"])
-            except InvalidVin as error:
-                problems.append(f"trade-in VIN “{tradein['vin']}”: {error}")
+                details["tradein_vin"] = validate_vin(tradein["vin"])
+            except ValidationError as error:
+                problems.append(f"trade-in VIN “{tradein['vin']}”: {' '.join(error.messages)}")
     if details.get("year") and not 1900 <= details["year"] <= 2100:
         problems.append(f"model year {details['year']} is not plausible")
         details["year"] = None
@@ -276,6 +276,8 @@ def adf_import_document(
     digest = hashlib.sha256(raw).hexdigest()
     previous = AdfDocument.objects.filter(sha256=digest).first()
     if previous is not None:
+        if previous.status == AdfDocument.Status.REJECTED:
+            raise AdfImportError("; ".join(previous.problems) or "rejected before", previous.pk)
         leads = list(previous.leads.values_list("pk", flat=True))
         return ImportResult(document_id=previous.pk, updated=leads, duplicate=True)
     now = timezone.now()

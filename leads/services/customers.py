@@ -165,6 +165,9 @@ def customer_merge(*, kept: Customer, merged: Customer, by: User | None) -> Cust
     snapshot["location"] = merged.location_id
     snapshot["owner"] = merged.owner_id
     moved = _move_related(kept, merged)
+    from ..outbox import outbox_customer_move
+
+    moved.update(outbox_customer_move(from_customer_id=merged.pk, to_customer_id=kept.pk))
 
     for field in (*FILLABLE, "email", "preferred_channel", "owner"):
         if not getattr(kept, field) and getattr(merged, field):

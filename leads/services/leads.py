@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
+from inventory.models import Vehicle
 
 from ..business_hours import add_business_minutes
 from ..models import (
@@ -63,6 +64,17 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def vehicle_match(*, vin: str = "", stock_number: str = "") -> Vehicle | None:
+    """The stock car an enquiry means: by VIN first, then by stock number."""
+    if vin:
+        found = Vehicle.objects.filter(vin=vin.strip().upper()).first()
+        if found is not None:
+            return found
+    if stock_number:
+        return Vehicle.objects.filter(stock_number=stock_number.strip().upper()).first()
+    return None
+
+
 def response_target_for(location: Location) -> tuple[int, int]:
     target = ResponseTarget.objects.filter(location=location).first()
     if target is None:
@@ -103,12 +115,23 @@ def lead_create(
     unknown = set(details) - LEAD_DETAIL_FIELDS
     if unknown:
         raise TypeError(f"unknown lead fields: {sorted(unknown)}")
+    if vehicle is None:
+        vehicle = vehicle_match(
+            vin=details.get("vin", ""), stock_number=details.get("stock_number", "")
+        )
     if vehicle is not None:
-        for field in ("vin", "stock_number", "year", "make", "model"):
-            details.setdefault(field, getattr(vehicle, field, "") or details.get(field, ""))
+        details.update(
+            vin=vehicle.vin,
+            stock_number=vehicle.stock_number,
+            year=vehicle.model_year,
+            make=vehicle.make,
+            model=vehicle.model,
+            trim=vehicle.trim,
+        )
     received_at = received_at or timezone.now()
     lead = Lead(
         customer=customer,
+        vehicle=vehicle,
         source=source,
         type=type,
         location=location,

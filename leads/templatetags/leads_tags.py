@@ -13,18 +13,21 @@ def _duration(minutes: int) -> str:
     return _("%(d)d days") % {"d": hours // 24}
 
 
-@register.inclusion_tag("leads/partials/response_clock.html")
-def response_clock(lead, now):
-    """Time left to the first-response target, or how long overdue; nothing once answered."""
+def response_clock_state(lead, now) -> tuple[str, str]:
+    """("left" | "overdue" | "done", text): time left to the first-response target, or how
+    long overdue; "done" once answered or closed."""
     if lead.first_response_at or lead.response_due_at is None or not lead.is_open:
-        return {"state": "done"}
+        return "done", ""
     seconds = (lead.response_due_at - now).total_seconds()
     if seconds >= 0:
-        return {"state": "left", "text": _("%(t)s left") % {"t": _duration(int(seconds // 60))}}
-    return {
-        "state": "overdue",
-        "text": _("overdue by %(t)s") % {"t": _duration(int(-seconds // 60))},
-    }
+        return "left", _("%(t)s left") % {"t": _duration(int(seconds // 60))}
+    return "overdue", _("overdue by %(t)s") % {"t": _duration(int(-seconds // 60))}
+
+
+@register.inclusion_tag("leads/partials/response_clock.html")
+def response_clock(lead, now):
+    state, text = response_clock_state(lead, now)
+    return {"state": state, "text": text}
 
 
 @register.filter

@@ -156,7 +156,10 @@ def test_north_american_vin_with_a_wrong_check_digit_is_refused(client, location
     )
 
     assert response.status_code == 400
-    assert "This VIN is not valid: check digit 0 does not match" in response.content.decode()
+    assert (
+        "The check digit (character 9) of the VIN is “0” but should be “9”"
+        in response.content.decode()
+    )
     assert Lead.objects.count() == 0
 
 
@@ -252,3 +255,50 @@ def test_an_inactive_location_cannot_be_chosen(client):
 
     assert response.status_code == 400
     assert Lead.objects.count() == 0
+
+
+def test_the_visitor_gets_a_confirmation_email_through_the_outbox(client, location):
+    from dealership.messaging.models import OutboxMessage
+
+    _post(client, location)
+
+    lead = Lead.objects.get()
+    message = OutboxMessage.objects.get()
+    assert message.channel == "email"
+    assert message.purpose == "transactional"
+    assert message.to == "lena.hoffmann@example.de"
+    assert message.template_key == "leads.enquiry_received"
+    assert message.dedupe_key == f"lead:{lead.pk}:confirmation"
+    assert message.customer_id == lead.customer_id
+    assert message.subject == f"We have your enquiry – {location.name}"
+    assert "Hello Lena," in message.body
+
+
+def test_a_ticked_consent_box_is_recorded_with_its_wording(client, location):
+    from dealership.messaging.models import Consent
+
+    _post(client, location, marketing_consent="on")
+
+    consents = Consent.objects.order_by("channel")
+    assert [(c.channel, c.address, c.granted, c.source) for c in consents] == [
+        ("email", "lena.hoffmann@example.de", True, "enquiry_form"),
+        ("sms", "+4915123456789", True, "enquiry_form"),
+    ]
+    assert consents[0].wording.startswith("Yes, send me offers and news")
+    assert consents[0].customer_id == Customer.objects.get().pk
+
+
+def test_an_unticked_consent_box_records_nothing(client, location):
+    from dealership.messaging.models import Consent
+
+    _post(client, location)
+
+    assert Consent.objects.count() == 0
+
+
+def test_a_failed_submission_sends_nothing(client, location):
+    from dealership.messaging.models import OutboxMessage
+
+    _post(client, location, email="", phone="")
+
+    assert OutboxMessage.objects.count() == 0

@@ -159,3 +159,23 @@ def test_the_escalation_task_runs_through_celery(branch):
 
     assert result.get() == {"escalated": 1, "offered": 0}
     assert Task.objects.filter(kind=Task.Kind.ESCALATION).count() == 1
+
+
+def test_the_escalation_emails_the_sales_manager_once(branch):
+    from dealership.messaging.models import OutboxMessage
+
+    UserFactory(role=Role.CONSULTANT, locations=[branch])
+    manager = UserFactory(
+        role=Role.SALES_MANAGER, locations=[branch], email="maren@showroom.example"
+    )
+    lead = _lead(branch, _at(2026, 6, 10, 8, 0))
+
+    with time_machine.travel(_at(2026, 6, 10, 8, 16), tick=False):
+        leads_escalate_overdue()
+        leads_escalate_overdue()
+
+    message = OutboxMessage.objects.get(template_key="leads.escalation")
+    assert message.to == manager.email
+    assert message.dedupe_key == f"lead:{lead.pk}:escalation"
+    assert message.subject == f"No first response yet: {lead.customer.full_name}"
+    assert f"/staff/leads/{lead.pk}/" in message.body

@@ -161,8 +161,9 @@ def test_inbox_query_count_is_fixed(client, consultant, location, django_assert_
     for _ in range(12):
         LeadFactory(customer=CustomerFactory(location=location), assigned_to=consultant)
 
-    # Savepoint, session, user, groups (role check), availability, leads page (customers,
-    # locations and assignees joined), release; then the session save in its own savepoint.
+    # Savepoint, session, user, groups (role check), the page's lead ids, those leads
+    # (customers, locations and assignees joined), availability, release; then the session
+    # save in its own savepoint (3).
     with django_assert_num_queries(11):
         response = client.get("/staff/leads/?status=open&sort=due")
 
@@ -175,7 +176,8 @@ def test_manager_inbox_query_count_is_fixed(client, manager, location, django_as
     for _ in range(8):
         LeadFactory(customer=CustomerFactory(location=location))
 
-    # One more than a consultant's: the manager's second-factor device is loaded per request.
+    # As for a consultant, plus the consultants for the bulk reassignment and the manager's
+    # second-factor device.
     with django_assert_num_queries(13):
         response = client.get("/staff/leads/?scope=location")
 
@@ -388,3 +390,61 @@ def test_pipeline_of_a_location_i_do_not_work_at_is_404(client, manager, other_l
     client.force_login(manager)
 
     assert client.get(f"/staff/leads/pipeline/?location={other_location.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("suffix", "data"),
+    [
+        ("", None),
+        ("activity/", {"kind": "note", "direction": "outbound", "body": "x"}),
+        ("status/", {"to_status": "contacted"}),
+        ("assign/", {"to_user": "1"}),
+        ("task/", {"title": "Call", "due_at": "2026-07-01T09:30"}),
+    ],
+)
+def test_every_lead_view_is_404_for_another_branchs_lead(
+    consultant_client, foreign_lead, suffix, data
+):
+    url = f"/staff/leads/{foreign_lead.pk}/{suffix}"
+
+    response = consultant_client.get(url) if data is None else consultant_client.post(url, data)
+
+    assert response.status_code == 404
+    foreign_lead.refresh_from_db()
+    assert foreign_lead.status == Lead.Status.NEW
+    assert foreign_lead.assigned_to is None
+    assert Activity.objects.count() == 0
+    assert Task.objects.count() == 0
+    assert LeadStatusChange.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/leads/1/activity/",
+        "/staff/leads/1/status/",
+        "/staff/leads/1/assign/",
+        "/staff/leads/1/task/",
+        "/staff/leads/bulk-assign/",
+        "/staff/leads/availability/",
+        "/staff/customers/merge/",
+        "/staff/leads/tasks/1/done/",
+    ],
+)
+def test_anonymous_posts_go_to_the_login_and_change_nothing(client, url):
+    response = client.post(url, {})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/accounts/login/")
+
+
+def test_an_administrator_sees_every_branch(client, location, other_location):
+    admin = UserFactory(role=Role.ADMINISTRATOR, is_superuser=True)
+    LeadFactory(customer=CustomerFactory(location=location, last_name="Leipzigcustomer"))
+    LeadFactory(customer=CustomerFactory(location=other_location, last_name="Lisboncustomer"))
+    client.force_login(admin)
+
+    html = client.get("/staff/leads/?scope=all").content.decode()
+
+    assert "Leipzigcustomer" in html
+    assert "Lisboncustomer" in html

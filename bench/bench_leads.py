@@ -1,0 +1,324 @@
+"""The lead inbox (several filters, two roles) and the customer 360 page at 1,000,000 leads and
+500,000 customers (LEADS_BENCH_LEADS / LEADS_BENCH_CUSTOMERS), each against a hand-written SQL
+floor that fetches the same rows the cheapest way. Prints p50/p95, the ratio to the floor and
+the plan of each inbox query.
+
+The data is generated with set-based SQL: three locations, ten consultants each; customers
+spread over the locations; leads over two years, most answered, the newest few hundred still
+new and unanswered (as in a real inbox).
+"""
+
+import os
+import time
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+from django.utils import timezone
+
+from bench.common import measure, report
+from dealership.accounts.models import Location, User
+from dealership.accounts.roles import Role
+from leads.models import Activity, Customer, Lead, Task
+from leads.selectors import InboxFilters, lead_inbox
+
+LEADS = int(os.environ.get("LEADS_BENCH_LEADS", "1000000"))
+CUSTOMERS = int(os.environ.get("LEADS_BENCH_CUSTOMERS", "500000"))
+CONSULTANTS_PER_LOCATION = 10
+REPEAT = 30
+
+
+def _insert_select(model: type[Model], count: int, values: dict[str, str], params=()) -> None:
+    """INSERT … SELECT over generate_series(1, count) AS g; every column not given gets its
+    empty value (Django defaults live in Python, not in the table)."""
+    columns, expressions = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(f'"{field.column}"')
+        if field.name in values:
+            expressions.append(values[field.name])
+        elif field.null:
+            expressions.append("NULL")
+        elif field.get_internal_type() == "BooleanField":
+            expressions.append("false")
+        elif field.get_internal_type() == "JSONField":
+            expressions.append("'[]'::jsonb")
+        elif field.has_default() and isinstance(field.default, int):
+            expressions.append(str(field.default))
+        else:
+            expressions.append("''")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, count])
+
+
+def _setup() -> dict:
+    from tests.accounts.factories import LocationFactory, UserFactory
+
+    locations = [LocationFactory(slug=f"bench-{i}") for i in range(3)]
+    consultants = [
+        UserFactory(username=f"bench-c{i}-{n}", role=Role.CONSULTANT, locations=[loc])
+        for i, loc in enumerate(locations)
+        for n in range(CONSULTANTS_PER_LOCATION)
+    ]
+    manager = UserFactory(username="bench-manager", role=Role.SALES_MANAGER, locations=locations)
+    loc_ids = [loc.pk for loc in locations]
+    consultant_ids = [c.pk for c in consultants]
+    start = time.perf_counter()
+
+    _insert_select(
+        Customer,
+        CUSTOMERS,
+        {
+            "first_name": "'Kunde' || g",
+            "last_name": "'Nachname' || g",
+            "email": "'c' || g || '@bench.example'",
+            "mobile_phone": "'+49151' || lpad(g::text, 8, '0')",
+            "country": "'DE'",
+            "location": "(%s::bigint[])[1 + g %% 3]",
+            "source": "'website'",
+            "search_name": "'kunde' || g || ' nachname' || g",
+            "search_name_reversed": "'nachname' || g || ' kunde' || g",
+            "created_at": "now() - (g || ' minutes')::interval",
+            "updated_at": "now()",
+        },
+        [loc_ids],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM leads_customer")
+        first_customer = cursor.fetchone()[0]
+    # Lead g belongs to customer (g % CUSTOMERS): same location as that customer. Age grows
+    # with g (about two years over the whole set); the newest 300 are new and unanswered.
+    statuses = "(ARRAY['contacted','qualified','appointment','negotiation','won','lost'])"
+    _insert_select(
+        Lead,
+        LEADS,
+        {
+            "customer": f"{first_customer} + (g %% {CUSTOMERS})",
+            "location": f"(%s::bigint[])[1 + ((g %% {CUSTOMERS}) + 1) %% 3]",
+            "source": "(ARRAY['website','adf','phone','marketplace','walk_in'])[1 + g %% 5]",
+            "type": "(ARRAY['vehicle_enquiry','e_price','trade_in','finance','general'])"
+            "[1 + (g / 5) %% 5]",
+            "status": f"CASE WHEN g <= 300 THEN 'new' ELSE {statuses}[1 + g %% 6] END",
+            "lost_reason": f"CASE WHEN g > 300 AND {statuses}[1 + g %% 6] = 'lost' THEN 'price' ELSE '' END",
+            "vin": "CASE WHEN g %% 4 = 0 THEN 'WVWZZZ1KZ' || lpad(g::text, 8, '0') ELSE '' END",
+            "make": "'Volkswagen'",
+            "model": "'Golf'",
+            "year": "2022",
+            "assigned_to": (
+                f"(%s::bigint[])[1 + (((g %% {CUSTOMERS}) + 1) %% 3) * "
+                f"{CONSULTANTS_PER_LOCATION} + (g / 3) %% {CONSULTANTS_PER_LOCATION}]"
+            ),
+            "created_at": "now() - (g * interval '63 seconds')",
+            "updated_at": "now() - (g * interval '63 seconds')",
+            "response_due_at": "now() - (g * interval '63 seconds') + interval '15 minutes'",
+            "reassign_due_at": "now() - (g * interval '63 seconds') + interval '75 minutes'",
+            "first_response_at": "CASE WHEN g <= 300 THEN NULL ELSE now() - (g * interval '63 seconds') + interval '9 minutes' END",
+            "escalated_at": "NULL",
+            "cadence_position": "0",
+            "external_sequence": "NULL",
+        },
+        [loc_ids, consultant_ids],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE leads_customer")
+        cursor.execute("VACUUM ANALYZE leads_lead")
+    # One customer with a full history for the 360 page.
+    customer = Customer.objects.filter(location=locations[0]).order_by("pk").first()
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(customer=customer, kind="call", outcome="reached", occurred_at=now, body="x")
+        for _ in range(40)
+    )
+    Task.objects.bulk_create(
+        Task(customer=customer, title="Call back", due_at=now, owner=consultants[0])
+        for _ in range(10)
+    )
+    print(
+        f"generated {CUSTOMERS:,} customers and {LEADS:,} leads in "
+        f"{time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
+    return {"consultant": consultants[0], "manager": manager, "customer": customer}
+
+
+INBOX_ROWS_SQL = """
+SELECT l.id, l.status, l.type, l.source, l.make, l.model, l.year, l.created_at,
+       l.response_due_at, l.first_response_at, c.first_name, c.last_name, c.email,
+       c.mobile_phone, loc.name, loc.time_zone, u.first_name, u.last_name
+FROM leads_lead l
+JOIN leads_customer c ON c.id = l.customer_id
+JOIN accounts_location loc ON loc.id = l.location_id
+LEFT JOIN accounts_user u ON u.id = l.assigned_to_id
+WHERE {where}
+ORDER BY {order}
+LIMIT 51
+"""
+
+
+def _floor(where: str, params, order: str = "l.created_at DESC, l.id DESC"):
+    sql = INBOX_ROWS_SQL.format(where=where, order=order)
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return run
+
+
+def _explain(user: User, filters: InboxFilters) -> str:
+    # The page first selects its ids (the filtered, sorted part), then loads 51 rows by pk.
+    ids = lead_inbox(user=user, filters=filters).values_list("pk", flat=True)[:51]
+    plan = ids.explain(analyze=True)
+    lines = [line.strip() for line in plan.splitlines()]
+    top = lines[0][:110]
+    timing = next((line for line in lines if line.startswith("Execution Time")), "")
+    return f"    plan: {top} … {timing}"
+
+
+def main() -> None:
+    Group.objects.get_or_create(name=Role.CONSULTANT.value)
+    Group.objects.get_or_create(name=Role.SALES_MANAGER.value)
+    data = _setup()
+    consultant, manager, customer = data["consultant"], data["manager"], data["customer"]
+    locs = list(Location.objects.filter(slug__startswith="bench-").values_list("pk", flat=True))
+    consultant_client = Client(HTTP_HOST="127.0.0.1")
+    manager_client = Client(HTTP_HOST="127.0.0.1")
+    consultant_client.force_login(consultant)
+    manager_client.force_login(manager)
+    cloc = consultant.locations.get().pk
+
+    cases = [
+        (
+            "inbox: consultant, my leads",
+            consultant,
+            consultant_client,
+            "",
+            InboxFilters(),
+            _floor("l.assigned_to_id = %s", [consultant.pk]),
+        ),
+        (
+            "inbox: consultant, my location, status new",
+            consultant,
+            consultant_client,
+            "scope=location&status=new",
+            InboxFilters(scope="location", status="new"),
+            _floor("l.location_id = %s AND l.status = 'new'", [cloc]),
+        ),
+        (
+            "inbox: consultant, my location, overdue",
+            consultant,
+            consultant_client,
+            "scope=location&overdue=on",
+            InboxFilters(scope="location", overdue=True),
+            _floor(
+                "l.location_id = %s AND l.status = 'new' AND l.first_response_at IS NULL "
+                "AND l.response_due_at <= now()",
+                [cloc],
+            ),
+        ),
+        (
+            "inbox: manager, 3 locations, newest",
+            manager,
+            manager_client,
+            "scope=location",
+            InboxFilters(scope="location"),
+            _floor("l.location_id = ANY(%s)", [locs]),
+        ),
+        (
+            "inbox: manager, source adf, type trade-in",
+            manager,
+            manager_client,
+            "scope=location&source=adf&type=trade_in",
+            InboxFilters(scope="location", source="adf", type="trade_in"),
+            _floor("l.location_id = ANY(%s) AND l.source = 'adf' AND l.type = 'trade_in'", [locs]),
+        ),
+        (
+            "inbox: manager, received last 7 days, by due",
+            manager,
+            manager_client,
+            "scope=location&age=7d&sort=due",
+            InboxFilters(scope="location", age="7d", sort="due"),
+            _floor(
+                "l.location_id = ANY(%s) AND l.created_at >= now() - interval '7 days'",
+                [locs],
+                order="l.response_due_at, l.id",
+            ),
+        ),
+        (
+            "inbox: manager, search by email",
+            manager,
+            manager_client,
+            "scope=location&q=c4711@bench.example",
+            InboxFilters(scope="location", q="c4711@bench.example"),
+            _floor("l.location_id = ANY(%s) AND c.email = %s", [locs, "c4711@bench.example"]),
+        ),
+        (
+            "inbox: manager, search by name prefix",
+            manager,
+            manager_client,
+            "scope=location&q=nachname4711",
+            InboxFilters(scope="location", q="nachname4711"),
+            _floor(
+                "l.location_id = ANY(%s) AND (c.search_name LIKE %s OR "
+                "c.search_name_reversed LIKE %s)",
+                [locs, "nachname4711%", "nachname4711%"],
+            ),
+        ),
+        (
+            "inbox: manager, search by phone",
+            manager,
+            manager_client,
+            "scope=location&q=0151 00004711",
+            InboxFilters(scope="location", q="0151 00004711"),
+            _floor("l.location_id = ANY(%s) AND c.mobile_phone = %s", [locs, "+4915100004711"]),
+        ),
+        (
+            "inbox: manager, search by VIN",
+            manager,
+            manager_client,
+            "scope=location&q=WVWZZZ1KZ00004712",
+            InboxFilters(scope="location", q="WVWZZZ1KZ00004712"),
+            _floor("l.location_id = ANY(%s) AND l.vin = %s", [locs, "WVWZZZ1KZ00004712"]),
+        ),
+    ]
+    for name, user, client, query, filters, floor_fn in cases:
+        response = client.get(f"/staff/leads/?{query}")
+        assert response.status_code == 200, (name, response.status_code)
+        floor = measure(f"  floor: hand-written SQL ({name[7:]})", floor_fn, repeat=REPEAT)
+        page = measure(name, lambda c=client, q=query: c.get(f"/staff/leads/?{q}"), repeat=REPEAT)
+        report(page, floor)
+        print(_explain(user, filters), flush=True)
+
+    def customer_floor():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.*, loc.name FROM leads_customer c JOIN accounts_location loc "
+                "ON loc.id = c.location_id WHERE c.id = %s",
+                [customer.pk],
+            )
+            cursor.fetchall()
+            for sql in (
+                "SELECT * FROM leads_lead WHERE customer_id = %s ORDER BY created_at DESC LIMIT 50",
+                "SELECT * FROM leads_activity WHERE customer_id = %s "
+                "ORDER BY occurred_at DESC, id DESC LIMIT 50",
+                "SELECT * FROM leads_task WHERE customer_id = %s AND completed_at IS NULL "
+                "ORDER BY due_at LIMIT 50",
+                "SELECT * FROM messaging_outboxmessage WHERE customer_id = %s "
+                "ORDER BY created_at DESC, id DESC LIMIT 50",
+            ):
+                cursor.execute(sql, [customer.pk])
+                cursor.fetchall()
+
+    url = f"/staff/customers/{customer.pk}/"
+    assert consultant_client.get(url).status_code == 200
+    floor = measure("  floor: hand-written SQL (customer 360)", customer_floor, repeat=REPEAT)
+    page = measure("customer 360", lambda: consultant_client.get(url), repeat=REPEAT)
+    report(page, floor)
+    print(f"leads in the table: {Lead.objects.count():,}", flush=True)
