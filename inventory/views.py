@@ -188,7 +188,7 @@ def vehicle_payment(request, slug):
         **_calculator(request, vehicle, breakdown),
     }
     if request.htmx:
-        return render(request, "inventory/partials/payment_calculator.html", context)
+        return render(request, "inventory/partials/payment_result.html", context)
     return redirect(f"{vehicle.get_absolute_url()}?{request.GET.urlencode()}#payment")
 
 
