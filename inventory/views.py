@@ -49,10 +49,7 @@ def _search_context(request) -> dict:
 
 
 def _visitor_lists(request) -> dict:
-    return {
-        "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
-        "favourite_ids": visitor.visitor_ids(request, visitor.FAVOURITES),
-    }
+    return visitor.visitor_context(request)
 
 
 @require_GET
@@ -236,6 +233,7 @@ def _toggle(request, name: str):
                 "error": error,
                 "count": len(ids),
                 "next": _back(request, ""),
+                **_visitor_lists(request),
             },
             status=404 if vehicle is None else 200,
         )
@@ -271,7 +269,12 @@ def compare(request):
     return render(
         request,
         "inventory/compare.html",
-        {"vehicles": vehicles, "rows": rows, "compare_ids": [v.pk for v in vehicles]},
+        {
+            "vehicles": vehicles,
+            "rows": rows,
+            **_visitor_lists(request),
+            "compare_ids": [v.pk for v in vehicles],
+        },
     )
 
 
@@ -285,8 +288,8 @@ def favourites(request):
         "inventory/favourites.html",
         {
             "vehicles": vehicles,
+            **_visitor_lists(request),
             "favourite_ids": [v.pk for v in vehicles],
-            "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
         },
     )
 
