@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Vehicle
@@ -234,6 +235,14 @@ class VehicleAdminForm(forms.ModelForm):
         for name in ("make", "model"):
             if name in self.fields:
                 self.fields[name].help_text = _("Leave empty to take it from the VIN.")
+        if "vin" in self.fields:
+            # static/js/vin-prefill.js fills the empty fields as soon as the VIN is typed.
+            self.fields["vin"].widget.attrs.update(
+                {
+                    "data-decode-url": reverse("admin:inventory_vehicle_decode_vin"),
+                    "data-filled-label": _("Filled from the VIN"),
+                }
+            )
 
     def clean(self):
         from .vin import decode_vin
