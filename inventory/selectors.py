@@ -212,6 +212,7 @@ class FacetValue:
 class Facets:
     total: int = 0
     groups: dict[str, list[FacetValue]] = field(default_factory=dict)
+    cache_key: str = ""
 
     def get(self, name: str) -> list[FacetValue]:
         return self.groups.get(name, [])
@@ -298,7 +299,7 @@ def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
         if name != "make"
     }
     choices = {name: dict(values) for name, values in choice_fields.items()}
-    facets = Facets()
+    facets = Facets(cache_key=key)
     grouped: dict[str, list[FacetValue]] = defaultdict(list)
     for name, value, count in rows:
         if name == "_total":

@@ -43,6 +43,9 @@ def _search_context(request) -> dict:
         "facets": facets,
         "query": base.urlencode(),
         "search_query": normalise_query(base.urlencode()),
+        # The filter column depends only on the filters (and the facets they select): cached
+        # with the facets, unless the form has errors to show.
+        "filters_cache_key": "" if form.errors else f"{facets.cache_key}:{filters.sort}",
         "sort_choices": Sort.CHOICES,
         **_visitor_lists(request),
     }
