@@ -17,6 +17,7 @@ from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
 from .models import Feature, PriceChange, SavedSearch, Vehicle, VehiclePhoto
 from .photos import photo_add, photo_check_upload
+from .selectors import vehicle_list_for_staff
 from .services import vehicle_save_from_admin, vehicles_set_status
 from .vin import decode_vin
 
@@ -138,8 +139,13 @@ class VehicleAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(location__in=location_list_for_user(user=request.user))
+            .filter(pk__in=vehicle_list_for_staff(user=request.user).values("pk"))
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "location":
+            kwargs["queryset"] = location_list_for_user(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("Vehicle"), ordering="make")
     def title(self, vehicle):

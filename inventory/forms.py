@@ -1,4 +1,4 @@
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -51,7 +51,6 @@ class VehicleFilters:
     after: str = ""
     before: str = ""
     page_size: int = PAGE_SIZE
-    extra: dict = field(default_factory=dict)
 
 
 class _LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -119,7 +118,7 @@ class VehicleSearchForm(forms.Form):
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         values = {}
         for name in VehicleFilters.__dataclass_fields__:
-            if name in ("extra", "page_size") or name not in data:
+            if name == "page_size" or name not in data:
                 continue
             value = data[name]
             if isinstance(value, list):

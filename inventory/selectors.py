@@ -277,7 +277,7 @@ def _facet_cache_key(filters: VehicleFilters) -> str:
         [
             (name, getattr(filters, name))
             for name in sorted(VehicleFilters.__dataclass_fields__)
-            if name not in ("sort", "after", "before", "page_size", "extra")
+            if name not in ("sort", "after", "before", "page_size")
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]

@@ -250,3 +250,20 @@ def test_decode_vin_endpoint_is_for_staff_only(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_manager_sees_and_files_vehicles_only_at_their_locations(client, manager):
+    from dealership.accounts.services import roles_sync
+
+    roles_sync()
+    mine = VehicleFactory(location=manager.locations.get())
+    other_location = LocationFactory()
+    VehicleFactory(location=other_location)
+    client.force_login(manager)
+
+    listing = client.get("/admin/inventory/vehicle/")
+    add = client.get(ADD_URL)
+
+    assert [v.pk for v in listing.context["cl"].result_list] == [mine.pk]
+    locations = add.context["adminform"].form.fields["location"].queryset
+    assert list(locations) == [manager.locations.get()]
