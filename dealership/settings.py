@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.saved_search_alerts",
         "schedule": crontab(minute=30, hour=5),
     },
+    "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
+    "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
 }
 
@@ -258,6 +260,13 @@ LOGGING = {
 # --- Showroom -----------------------------------------------------------------------------
 
 SHOWROOM_NAME = env("SHOWROOM_NAME", default="Showroom Motors")
+
+# Public enquiry forms: submissions per client IP and window (seconds), counted in the cache.
+LEADS_FORM_RATE_LIMIT = env.int("LEADS_FORM_RATE_LIMIT", default=5)
+LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
+# The largest ADF document accepted by HTTP (bytes).
+LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)
+
 # Absolute links in emails (unsubscribe, booking links) start with this.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -285,7 +294,7 @@ MESSAGING_SEND_RATE_PER_MINUTE = {
     "sms": env.int("MESSAGING_SMS_PER_MINUTE", default=0),
 }
 MESSAGING_FLUSH_BATCH_SIZE = env.int("MESSAGING_FLUSH_BATCH_SIZE", default=50)
-MESSAGING_FLUSH_SECONDS = env.float("MESSAGING_FLUSH_SECONDS", default=120.0)
+MESSAGING_FLUSH_SECONDS = env.float("MESSAGING_FLUSH_SECONDS", default=60.0)
 MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/accounts/", include("dealership.accounts.urls")),
+    path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

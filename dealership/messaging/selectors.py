@@ -1,8 +1,13 @@
+import datetime
+import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 
 from .addresses import normalise_address
@@ -17,10 +22,10 @@ class ConsentState:
     address: str
     granted: bool
     suppressed: bool
-    since: "object | None"  # datetime of the latest consent decision, None if never asked
+    since: datetime.datetime | None  # the latest consent decision; None if never asked
     source: str = ""
     wording: str = ""
-    suppressed_since: "object | None" = None
+    suppressed_since: datetime.datetime | None = None
 
     @property
     def may_send_marketing(self) -> bool:
@@ -65,34 +70,18 @@ def suppressed_addresses(*, channel: str, addresses: set[str]) -> set[str]:
 
 def marketing_consented_addresses(*, channel: str, addresses: set[str]) -> set[str]:
     """The addresses whose latest consent decision is a grant (one query)."""
-    latest = (
-        Consent.objects.filter(channel=channel, address__in=addresses)
-        .order_by("address", "-recorded_at", "-id")
-        .distinct("address")
-        if _supports_distinct_on()
-        else None
-    )
-    if latest is not None:
+    consents = Consent.objects.filter(channel=channel, address__in=addresses)
+    if connection.features.can_distinct_on_fields:
+        latest = consents.order_by("address", "-recorded_at", "-id").distinct("address")
         return {c.address for c in latest if c.granted}
     decided: dict[str, bool] = {}
-    for consent in Consent.objects.filter(channel=channel, address__in=addresses):
-        decided.setdefault(consent.address, consent.granted)  # ordered newest first
+    for consent in consents.order_by("-recorded_at", "-id"):
+        decided.setdefault(consent.address, consent.granted)
     return {address for address, granted in decided.items() if granted}
-
-
-def _supports_distinct_on() -> bool:
-    from django.db import connection
-
-    return connection.features.can_distinct_on_fields
 
 
 def quiet_hours_for(location: Location | None) -> tuple:
     """(tz, start, end) for a location, or the defaults from settings for none."""
-    import datetime
-    import zoneinfo
-
-    from django.conf import settings
-
     start, end = (datetime.time.fromisoformat(v) for v in settings.MESSAGING_QUIET_HOURS)
     if location is None:
         return zoneinfo.ZoneInfo(settings.MESSAGING_DEFAULT_TIME_ZONE), start, end
@@ -109,7 +98,7 @@ def outbox_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet
     """Messages of the locations this staff member may see; administrators see all."""
     filters = filters or {}
     qs = OutboxMessage.objects.select_related("location").order_by("-created_at", "-id")
-    if not (user.is_superuser or user.has_role(*_admin_roles())):
+    if not (user.is_superuser or user.has_role(Role.ADMINISTRATOR)):
         qs = qs.filter(location__in=location_list_for_user(user=user))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
@@ -121,12 +110,6 @@ def outbox_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet
         term = filters["q"].strip()
         qs = qs.filter(Q(to__icontains=term) | Q(dedupe_key__startswith=term))
     return qs
-
-
-def _admin_roles():
-    from dealership.accounts.roles import Role
-
-    return (Role.ADMINISTRATOR,)
 
 
 def outbox_template_keys() -> list[str]:

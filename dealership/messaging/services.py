@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -144,9 +145,20 @@ def message_enqueue(
 
 
 def _queue_send(message_id: int) -> None:
+    transaction.on_commit(lambda: _wake_sender(message_id))
+
+
+def _wake_sender(message_id: int) -> None:
+    # The row is committed: if the broker is down, the periodic flush sends it instead, so a
+    # broker outage must not turn the caller's successful request into an error.
+    from kombu.exceptions import OperationalError
+
     from .tasks import message_send_task
 
-    message_send_task.delay_on_commit(message_id)
+    try:
+        message_send_task.delay(message_id)
+    except OperationalError:
+        logger.warning("broker unavailable; outbox message %s waits for the flush", message_id)
 
 
 def _attachment(filename: str, content: str | bytes, mimetype: str) -> dict:
@@ -251,11 +263,21 @@ def messages_flush(*, batch_size: int | None = None, time_budget: float | None =
     deadline = time.monotonic() + time_budget
     sent = 0
     exhausted: set[str] = set()  # channels whose send rate is used up for this minute
+    position = None  # (send_after, id) of the last row claimed in this run
     while time.monotonic() < deadline:
         with transaction.atomic():
-            batch = list(_due_messages(now=timezone.now(), exclude_channels=exhausted)[:batch_size])
+            due = _due_messages(now=timezone.now(), exclude_channels=exhausted)
+            if position is not None:
+                # Keyset: continue after the last claimed row instead of rescanning the index
+                # entries of rows this run already sent (dead until vacuum). Rows left behind
+                # (retries, quiet hours) are due later; the next run starts from the top.
+                due = due.filter(send_after__gte=position[0]).filter(
+                    Q(send_after__gt=position[0]) | Q(id__gt=position[1])
+                )
+            batch = list(due[:batch_size])
             if not batch:
                 break
+            position = (batch[-1].send_after, batch[-1].id)
             sent += _deliver(batch, exhausted=exhausted)
     return sent
 

@@ -9,6 +9,7 @@ from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
+from leads import demo as leads_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -143,4 +144,5 @@ def seed_all() -> dict[str, int]:
     staff = seed_staff(locations)
     messaging_demo.seed(locations=locations)
     vehicles = inventory_demo.seed(locations=locations)
+    leads_demo.seed(locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}

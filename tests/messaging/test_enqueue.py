@@ -209,3 +209,28 @@ def test_the_same_dedupe_key_from_two_threads_gives_one_message():
     assert results[0] == results[1]
     assert OutboxMessage.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_broker_outage_leaves_the_message_for_the_flush(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from dealership.messaging.services import messages_flush
+    from dealership.messaging.tasks import message_send_task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(message_send_task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue()
+
+    message.refresh_from_db()
+    assert message.status == Status.QUEUED
+    assert mail.outbox == []
+
+    assert messages_flush() == 1
+    message.refresh_from_db()
+    assert message.status == Status.SENT

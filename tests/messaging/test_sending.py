@@ -229,3 +229,27 @@ def test_sending_one_message_twice_sends_it_once():
     assert message_send(message_id=message.pk) is False
 
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOON, tick=False)
+def test_the_periodic_flush_task_sends_what_is_due():
+    from dealership.messaging.tasks import messages_flush_task
+
+    OutboxMessageFactory.create_batch(2)
+
+    assert messages_flush_task.delay().get() == 2
+    assert messages_flush_task.delay().get() == 0
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOON, tick=False)
+def test_a_flush_in_small_batches_sends_every_due_message_in_order(settings):
+    messages = OutboxMessageFactory.create_batch(7)
+
+    assert messages_flush(batch_size=3) == 7
+
+    assert [m.extra_headers["X-Idempotency-Key"] for m in mail.outbox] == [
+        m.dedupe_key for m in messages
+    ]

@@ -1,0 +1,239 @@
+"""Forms validate and shape input only; services do the work."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealership.accounts.models import Location
+
+from .models import Activity, Lead
+from .phones import phone_to_e164
+from .vin import InvalidVin, vin_normalise
+
+MARKETING_CONSENT_WORDING = _(
+    "Yes, send me offers and news about cars and services by email and SMS. I can withdraw "
+    "this at any time with the link in every message."
+)
+MAX_PHOTOS = 5
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+PUBLIC_TYPES = [
+    (Lead.Type.VEHICLE_ENQUIRY, _("Ask a question")),
+    (Lead.Type.E_PRICE, _("Get an e-price")),
+    (Lead.Type.TRADE_IN, _("Value my trade-in")),
+    (Lead.Type.TEST_DRIVE, _("Request a test drive")),
+    (Lead.Type.FINANCE, _("Ask about finance")),
+    (Lead.Type.GENERAL, _("General enquiry")),
+]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.ImageField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(
+                _("Attach at most %(max)d photos.") % {"max": MAX_PHOTOS}, code="too_many"
+            )
+        cleaned = []
+        for upload in files:
+            if upload.size > MAX_PHOTO_BYTES:
+                raise ValidationError(
+                    _("%(name)s is larger than 5 MB.") % {"name": upload.name}, code="too_big"
+                )
+            cleaned.append(super().clean(upload, initial))
+        return cleaned
+
+
+class EnquiryForm(forms.Form):
+    """The public enquiry: a question, an e-price, a trade-in valuation, a contact request."""
+
+    type = forms.ChoiceField(label=_("What can we do for you?"), choices=PUBLIC_TYPES)
+    location = forms.ModelChoiceField(
+        label=_("Branch"), queryset=Location.objects.none(), empty_label=None
+    )
+    vehicle = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    message = forms.CharField(
+        label=_("Your message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    tradein_year = forms.IntegerField(
+        label=_("Trade-in year"), required=False, min_value=1950, max_value=2100
+    )
+    tradein_make = forms.CharField(label=_("Trade-in make"), max_length=60, required=False)
+    tradein_model = forms.CharField(label=_("Trade-in model"), max_length=60, required=False)
+    tradein_mileage_km = forms.IntegerField(
+        label=_("Trade-in mileage (km)"), required=False, min_value=0, max_value=2_000_000
+    )
+    tradein_condition = forms.ChoiceField(
+        label=_("Trade-in condition"),
+        choices=[("", "—"), *Lead.Condition.choices],
+        required=False,
+    )
+    tradein_vin = forms.CharField(label=_("Trade-in VIN (optional)"), max_length=20, required=False)
+    photos = MultipleImageField(label=_("Photos of your car (optional, up to 5)"), required=False)
+    marketing_consent = forms.BooleanField(
+        label=MARKETING_CONSENT_WORDING, required=False, initial=False
+    )
+    # Hidden from people (CSS and aria-hidden); bots fill every field.
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is not None:
+            self.fields["location"].queryset = locations
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def clean_tradein_vin(self):
+        raw = self.cleaned_data["tradein_vin"]
+        if not raw:
+            return ""
+        try:
+            return vin_normalise(raw)
+        except InvalidVin as error:
+            raise ValidationError(
+                _("This VIN is not valid: %(reason)s.") % {"reason": error}
+            ) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        email, phone = cleaned.get("email"), cleaned.get("phone")
+        location = cleaned.get("location")
+        if phone and location and not phone_to_e164(phone, region=location.country):
+            self.add_error("phone", _("Enter a valid phone number, e.g. 0151 23456789."))
+        elif not email and not phone and "email" not in self.errors:
+            raise ValidationError(_("Give us an email address or a phone number to reply to."))
+        if cleaned.get("type") == Lead.Type.TRADE_IN:
+            for name in ("tradein_year", "tradein_make", "tradein_model", "tradein_mileage_km"):
+                if cleaned.get(name) in (None, ""):
+                    self.add_error(name, _("We need this to value your car."))
+        return cleaned
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Activity"), choices=Activity.Kind.choices)
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=Activity.Direction.choices, initial="outbound"
+    )
+    outcome = forms.ChoiceField(
+        label=_("Call outcome"), choices=[("", "—"), *Activity.Outcome.choices], required=False
+    )
+    body = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Activity.Kind.CALL and not cleaned.get("outcome"):
+            self.add_error("outcome", _("Record the outcome of the call."))
+        if cleaned.get("kind") != Activity.Kind.CALL:
+            cleaned["outcome"] = ""
+        return cleaned
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("Move to"), choices=Lead.Status.choices)
+    lost_reason = forms.ChoiceField(
+        label=_("Lost reason"), choices=[("", "—"), *Lead.LostReason.choices], required=False
+    )
+
+
+class AssignForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, consultants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = consultants
+        self.fields["to_user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class BulkAssignForm(AssignForm):
+    leads = forms.ModelMultipleChoiceField(queryset=None, label=_("Leads"))
+
+    def __init__(self, *args, leads, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leads"].queryset = leads
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, tzinfo: datetime.tzinfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tzinfo = tzinfo
+
+    def clean_due_at(self):
+        value = self.cleaned_data["due_at"]
+        # The browser sends wall-clock time: read it in the lead's location's time zone.
+        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return timezone.make_aware(naive, self.tzinfo)
+
+
+class MergeForm(forms.Form):
+    kept = forms.IntegerField(widget=forms.HiddenInput)
+    merged = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class InboxFilterForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Show"), required=False, choices=())
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), ("open", _("Open")), *Lead.Status.choices],
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("Any")), *Lead.Source.choices]
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any")), *Lead.Type.choices]
+    )
+    age = forms.ChoiceField(
+        label=_("Received"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("1d", _("Last 24 hours")),
+            ("7d", _("Last 7 days")),
+            ("30d", _("Last 30 days")),
+            ("90d", _("Last 90 days")),
+        ],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("due", _("Response due")),
+        ],
+    )
+
+    SCOPE_LABELS = {"mine": _("My leads"), "location": _("My locations"), "all": _("All")}
+
+    def __init__(self, *args, scopes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [(s, self.SCOPE_LABELS[s]) for s in scopes]

@@ -1,0 +1,282 @@
+"""Leads' reads. Every staff query takes the user and is limited to the locations they may see."""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dealership.accounts.models import User
+from dealership.accounts.roles import MANAGER_ROLES, Role
+from dealership.accounts.selectors import location_list_for_user
+
+from .models import (
+    OPEN_STATUSES,
+    PIPELINE,
+    Activity,
+    Customer,
+    CustomerMerge,
+    Lead,
+    LeadAssignment,
+    LeadStatusChange,
+    Task,
+)
+from .phones import phone_to_e164
+from .vin import VIN_RE
+
+
+def _location_ids(user: User) -> QuerySet:
+    return location_list_for_user(user=user).values("pk")
+
+
+def user_sees_all_locations(user: User) -> bool:
+    return user.is_superuser or user.has_role(Role.ADMINISTRATOR)
+
+
+def customer_list_for_user(*, user: User) -> QuerySet[Customer]:
+    """Live customers of the locations the user works at (all, for administrators)."""
+    qs = Customer.objects.filter(merged_into__isnull=True)
+    if not user_sees_all_locations(user):
+        qs = qs.filter(location__in=_location_ids(user))
+    return qs
+
+
+def lead_list_for_user(*, user: User) -> QuerySet[Lead]:
+    qs = Lead.objects.all()
+    if not user_sees_all_locations(user):
+        qs = qs.filter(location__in=_location_ids(user))
+    return qs
+
+
+INBOX_SCOPES = ("mine", "location", "all")
+INBOX_SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "due": ("response_due_at", "id"),
+}
+AGE_DAYS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    scope: str = "mine"
+    status: str = ""
+    source: str = ""
+    type: str = ""
+    age: str = ""
+    overdue: bool = False
+    q: str = ""
+    sort: str = "newest"
+    location: int | None = None
+
+
+def inbox_scopes_for(user: User) -> tuple[str, ...]:
+    if user_sees_all_locations(user) or user.has_role(*MANAGER_ROLES):
+        return INBOX_SCOPES
+    return ("mine", "location")
+
+
+def _search(qs: QuerySet[Lead], q: str, region: str) -> QuerySet[Lead]:
+    """Search by name prefix, email, phone or VIN, each answered from an index."""
+    q = q.strip()
+    if not q:
+        return qs
+    if "@" in q:
+        return qs.filter(customer__email=q.lower())
+    compact = re.sub(r"[\s-]", "", q).upper()
+    if len(compact) == 17 and VIN_RE.match(compact):
+        return qs.filter(vin=compact)
+    if re.fullmatch(r"[+\d\s()/.-]{6,}", q):
+        e164 = phone_to_e164(q, region=region)
+        if e164:
+            return qs.filter(Q(customer__mobile_phone=e164) | Q(customer__other_phone=e164))
+        return qs.none()
+    name = " ".join(q.lower().split())
+    return qs.filter(
+        Q(customer__search_name__startswith=name)
+        | Q(customer__search_name_reversed__startswith=name)
+    )
+
+
+def lead_inbox(
+    *, user: User, filters: InboxFilters, now: datetime.datetime | None = None
+) -> QuerySet[Lead]:
+    """The inbox rows for a user and filters, newest first by default. Consultants see their
+    own or their location's leads; managers also every lead of their locations."""
+    now = now or timezone.now()
+    qs = lead_list_for_user(user=user)
+    scope = filters.scope if filters.scope in inbox_scopes_for(user) else "mine"
+    if scope == "mine":
+        qs = qs.filter(assigned_to=user)
+    elif scope == "location":
+        qs = qs.filter(location__in=user.locations.values("pk"))
+    if filters.location:
+        qs = qs.filter(location=filters.location)
+    if filters.status in Lead.Status:
+        qs = qs.filter(status=filters.status)
+    elif filters.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.source in Lead.Source:
+        qs = qs.filter(source=filters.source)
+    if filters.type in Lead.Type:
+        qs = qs.filter(type=filters.type)
+    if filters.age in AGE_DAYS:
+        qs = qs.filter(created_at__gte=now - datetime.timedelta(days=AGE_DAYS[filters.age]))
+    if filters.overdue:
+        qs = qs.filter(
+            first_response_at__isnull=True, status=Lead.Status.NEW, response_due_at__lte=now
+        )
+    region = user.locations.values_list("country", flat=True).first() or "DE"
+    qs = _search(qs, filters.q, region)
+    order = INBOX_SORTS.get(filters.sort, INBOX_SORTS["newest"])
+    return qs.select_related("customer", "location", "assigned_to").order_by(*order)
+
+
+def lead_detail_for_user(*, user: User, pk: int) -> Lead:
+    return (
+        lead_list_for_user(user=user)
+        .select_related("customer", "location", "assigned_to", "adf_document")
+        .get(pk=pk)
+    )
+
+
+def lead_history(*, lead: Lead) -> dict:
+    return {
+        "status_changes": list(
+            LeadStatusChange.objects.filter(lead=lead).select_related("changed_by")[:50]
+        ),
+        "assignments": list(
+            LeadAssignment.objects.filter(lead=lead).select_related("from_user", "to_user")[:50]
+        ),
+        "activities": list(Activity.objects.filter(lead=lead).select_related("user")[:50]),
+        "tasks": list(Task.objects.filter(lead=lead).select_related("owner")[:50]),
+        "photos": list(lead.tradein_photos.all()),
+    }
+
+
+def consultants_for_locations(*, user: User) -> QuerySet[User]:
+    """Staff a user may hand leads to: active staff of the user's locations."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            is_staff=True,
+            groups__name=Role.CONSULTANT.value,
+            locations__in=_location_ids(user),
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+PIPELINE_CLOSED_DAYS = 30
+
+
+def pipeline_board(*, user: User, location_id: int, now: datetime.datetime | None = None) -> dict:
+    """Columns by status for one location: open leads, and won/lost in the last 30 days."""
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=PIPELINE_CLOSED_DAYS)
+    qs = lead_list_for_user(user=user).filter(location=location_id)
+    if not user.has_role(*MANAGER_ROLES):
+        qs = qs.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    qs = qs.filter(Q(status__in=OPEN_STATUSES) | Q(updated_at__gte=since))
+    counts = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
+    columns = {status: [] for status in PIPELINE}
+    per_column = 50
+    for lead in qs.select_related("customer", "assigned_to").order_by("-created_at")[:500]:
+        if len(columns[lead.status]) < per_column:
+            columns[lead.status].append(lead)
+    return {
+        "columns": [
+            {
+                "status": status,
+                "label": Lead.Status(status).label,
+                "count": counts.get(status, 0),
+                "leads": columns[status],
+            }
+            for status in PIPELINE
+        ]
+    }
+
+
+TIMELINE_LIMIT = 50
+
+
+def customer_360(*, user: User, pk: int) -> dict:
+    """Everything about one customer for the 360 page, in a fixed number of queries."""
+    customer = customer_list_for_user(user=user).select_related("location", "owner").get(pk=pk)
+    leads = list(
+        Lead.objects.filter(customer=customer)
+        .select_related("location", "assigned_to")
+        .order_by("-created_at")[:TIMELINE_LIMIT]
+    )
+    activities = list(
+        Activity.objects.filter(customer=customer)
+        .select_related("user", "lead")
+        .order_by("-occurred_at", "-id")[:TIMELINE_LIMIT]
+    )
+    tasks = list(
+        Task.objects.filter(customer=customer, completed_at__isnull=True)
+        .select_related("owner")
+        .order_by("due_at")[:TIMELINE_LIMIT]
+    )
+    merges = list(CustomerMerge.objects.filter(kept=customer)[:TIMELINE_LIMIT])
+    from .outbox import customer_messages
+
+    messages = customer_messages(customer_id=customer.pk, limit=TIMELINE_LIMIT)
+    timeline = [
+        *({"at": lead.created_at, "kind": "lead", "item": lead} for lead in leads),
+        *({"at": a.occurred_at, "kind": "activity", "item": a} for a in activities),
+        *({"at": m.merged_at, "kind": "merge", "item": m} for m in merges),
+        *({"at": m["at"], "kind": "message", "item": m} for m in messages),
+    ]
+    timeline.sort(key=lambda entry: entry["at"], reverse=True)
+    from .outbox import customer_consent
+
+    return {
+        "customer": customer,
+        "leads": leads,
+        "tasks": tasks,
+        "timeline": timeline[:TIMELINE_LIMIT],
+        "consent": customer_consent(customer=customer),
+    }
+
+
+def customer_duplicates(*, user: User, limit: int = 50) -> list[list[Customer]]:
+    """Groups of live customers sharing an email or a phone, within the user's locations."""
+    visible = customer_list_for_user(user=user)
+    groups = []
+    for field in ("email", "mobile_phone"):
+        values = (
+            visible.exclude(**{field: ""})
+            .values(field)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .order_by(field)
+            .values_list(field, flat=True)[:limit]
+        )
+        for value in values:
+            groups.append(list(visible.filter(**{field: value}).order_by("pk")))
+    seen, unique = set(), []
+    for group in groups:
+        key = tuple(c.pk for c in group)
+        if key not in seen:
+            seen.add(key)
+            unique.append(group)
+    return unique[:limit]
+
+
+def task_list_for_owner(*, user: User) -> QuerySet[Task]:
+    """The user's open tasks, overdue first (earliest due first)."""
+    return (
+        Task.objects.filter(owner=user, completed_at__isnull=True)
+        .select_related("customer", "lead")
+        .order_by("due_at", "id")
+    )
+
+
+def user_is_available(*, user: User) -> bool:
+    from .models import ConsultantAvailability
+
+    row = ConsultantAvailability.objects.filter(user=user).values_list("is_available", flat=True)
+    return next(iter(row), True)

@@ -1,0 +1,33 @@
+"""Leads' writes. Other apps call these (keyword-only) and nothing else in leads/services."""
+
+from .assignment import (
+    consultant_set_availability,
+    consultants_on_duty,
+    lead_assign,
+    lead_assign_automatically,
+    leads_bulk_assign,
+)
+from .cadence import cadence_run_due
+from .customers import customer_get_or_create_from_contact, customer_merge
+from .enquiries import enquiry_submit
+from .escalation import leads_escalate_overdue
+from .leads import lead_create, lead_transition
+from .work import activity_log, task_complete, task_create
+
+__all__ = [
+    "activity_log",
+    "cadence_run_due",
+    "consultant_set_availability",
+    "consultants_on_duty",
+    "customer_get_or_create_from_contact",
+    "customer_merge",
+    "enquiry_submit",
+    "lead_assign",
+    "lead_assign_automatically",
+    "lead_create",
+    "lead_transition",
+    "leads_bulk_assign",
+    "leads_escalate_overdue",
+    "task_complete",
+    "task_create",
+]

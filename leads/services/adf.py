@@ -1,0 +1,335 @@
+"""ADF import: keep the document, turn each trustworthy prospect into a lead, flag the rest."""
+
+import datetime
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dealership.accounts.models import Location
+
+from ..adf import AdfSyntaxError, Prospect, parse_document, parse_prospects
+from ..models import AdfDocument, Customer, Lead, ProviderApiKey
+from ..phones import phone_to_e164
+from ..vin import InvalidVin, vin_normalise
+from .customers import customer_get_or_create_from_contact
+from .leads import lead_create
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX_LENGTH = 8
+
+
+class AdfImportError(Exception):
+    """The whole document was refused (it is still stored, as rejected)."""
+
+    def __init__(self, message: str, document_id: int | None):
+        super().__init__(message)
+        self.document_id = document_id
+
+
+@dataclass
+class ImportResult:
+    document_id: int
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    flagged: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "document": self.document_id,
+            "duplicate": self.duplicate,
+            "created": self.created,
+            "updated": self.updated,
+            "flagged": self.flagged,
+            "skipped": self.skipped,
+        }
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def provider_key_create(*, name: str, location: Location, source: str = Lead.Source.ADF):
+    """A new API key for a feed provider. Returns (row, key): the key is shown once."""
+    key = secrets.token_urlsafe(32)
+    row = ProviderApiKey(
+        name=name,
+        location=location,
+        source=source,
+        prefix=key[:KEY_PREFIX_LENGTH],
+        key_hash=_hash_key(key),
+    )
+    row.full_clean()
+    row.save()
+    return row, key
+
+
+def provider_for_key(key: str) -> ProviderApiKey | None:
+    """The active provider whose key this is (constant-time hash comparison)."""
+    if len(key) < KEY_PREFIX_LENGTH + 8:
+        return None
+    row = (
+        ProviderApiKey.objects.filter(prefix=key[:KEY_PREFIX_LENGTH], is_active=True)
+        .select_related("location")
+        .first()
+    )
+    if row is None or not secrets.compare_digest(row.key_hash, _hash_key(key)):
+        return None
+    ProviderApiKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row
+
+
+def _lead_type(prospect: Prospect) -> str:
+    interest = prospect.vehicle.get("interest", "")
+    service = prospect.provider_service.lower()
+    if interest == "test-drive":
+        return Lead.Type.TEST_DRIVE
+    if interest in ("lease", "finance") or "finance" in service:
+        return Lead.Type.FINANCE
+    if not prospect.vehicle and prospect.tradein:
+        return Lead.Type.TRADE_IN
+    if "price" in service or "quote" in service:
+        return Lead.Type.E_PRICE
+    return Lead.Type.VEHICLE_ENQUIRY if prospect.vehicle else Lead.Type.GENERAL
+
+
+def _location_for(prospect: Prospect, default: Location | None) -> Location | None:
+    if prospect.vendor_name:
+        found = Location.objects.filter(name__iexact=prospect.vendor_name, is_active=True).first()
+        if found:
+            return found
+    return default
+
+
+def _contact(prospect: Prospect, region: str, problems: list[str]) -> tuple[str, str]:
+    email = ""
+    for candidate in prospect.emails:
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            problems.append(f"email “{candidate}” is not valid")
+            continue
+        email = candidate
+        break
+    ordered = sorted(prospect.phones, key=lambda p: p[0] not in ("cellphone", "mobile", "cell"))
+    phone = ""
+    for _type, number in ordered:
+        if phone_to_e164(number, region=region):
+            phone = number
+            break
+        problems.append(f"phone “{number}” is not a valid number")
+    return email, phone
+
+
+def _details(prospect: Prospect, problems: list[str]) -> dict:
+    vehicle, details = prospect.vehicle, {}
+    if vehicle:
+        details.update(
+            year=vehicle.get("year"),
+            make=vehicle.get("make", ""),
+            model=vehicle.get("model", ""),
+            trim=vehicle.get("trim", ""),
+            stock_number=vehicle.get("stock", ""),
+            vehicle_status=vehicle.get("status", "")[:10],
+            price=vehicle.get("price"),
+            odometer_km=vehicle.get("odometer_km"),
+        )
+        if vehicle.get("vin"):
+            try:
+                details["vin"] = vin_normalise(vehicle["vin"])
+            except InvalidVin as error:
+                problems.append(f"vehicle VIN “{vehicle['vin']}”: {error}")
+    tradein = prospect.tradein
+    if tradein:
+        details.update(
+            tradein_year=tradein.get("year"),
+            tradein_make=tradein.get("make", ""),
+            tradein_model=tradein.get("model", ""),
+            tradein_mileage_km=tradein.get("odometer_km"),
+        )
+        if tradein.get("vin"):
+            try:
+                details["tradein_vin"] = vin_normalise(tradein["vin"])
+            except InvalidVin as error:
+                problems.append(f"trade-in VIN “{tradein['vin']}”: {error}")
+    if details.get("year") and not 1900 <= details["year"] <= 2100:
+        problems.append(f"model year {details['year']} is not plausible")
+        details["year"] = None
+    if details.get("tradein_year") and not 1900 <= details["tradein_year"] <= 2100:
+        details["tradein_year"] = None
+    return {k: v for k, v in details.items() if v not in (None, "")}
+
+
+def _message(prospect: Prospect) -> str:
+    lines = [prospect.comments]
+    if prospect.provider_name or prospect.provider_service:
+        lines.append(f"— {prospect.provider_name} {prospect.provider_service}".strip())
+    return "\n".join(line for line in lines if line)
+
+
+def _import_prospect(
+    prospect: Prospect,
+    *,
+    document: AdfDocument,
+    default_location: Location | None,
+    source: str,
+    received_at: datetime.datetime,
+    repairs: list[str],
+    result: ImportResult,
+) -> None:
+    problems = [*repairs, *prospect.problems]
+    location = _location_for(prospect, default_location)
+    label = prospect.id_value or f"{prospect.first_name} {prospect.last_name}".strip() or "prospect"
+    if location is None:
+        result.skipped.append(f"{label}: no location (vendor “{prospect.vendor_name}” unknown)")
+        return
+    email, phone = _contact(prospect, location.country, problems)
+    if not email and not phone:
+        result.skipped.append(f"{label}: no valid email or phone to contact the person")
+        return
+    details = _details(prospect, problems)
+    external_source = (prospect.id_source or (document.provider.name if document.provider else ""))[
+        :100
+    ]
+    existing = (
+        Lead.objects.select_for_update()
+        .filter(external_source=external_source, external_id=prospect.external_id)
+        .first()
+    )
+    if existing is not None:
+        newer = (
+            prospect.status == "resend"
+            or prospect.sequence is None
+            or existing.external_sequence is None
+            or prospect.sequence >= existing.external_sequence
+        )
+        if newer:
+            for name, value in details.items():
+                setattr(existing, name, value)
+            existing.message = _message(prospect) or existing.message
+            existing.timeframe = prospect.timeframe[:200]
+            existing.external_sequence = prospect.sequence
+            existing.adf_document = document
+            if problems:
+                existing.needs_review = True
+                existing.review_notes = "\n".join(problems)
+            existing.full_clean()
+            existing.save()
+        result.updated.append(existing.pk)
+        return
+    customer, _created = customer_get_or_create_from_contact(
+        location=location,
+        source=Customer.Source.ADF,
+        first_name=prospect.first_name,
+        last_name=prospect.last_name,
+        email=email,
+        phone=phone,
+        street=prospect.street,
+        postal_code=prospect.postal_code,
+        city=prospect.city,
+        country=prospect.country,
+    )
+    lead = lead_create(
+        customer=customer,
+        source=source,
+        type=_lead_type(prospect),
+        location=location,
+        message=_message(prospect),
+        # The response clock starts when the lead reaches us, not when the feed says.
+        received_at=received_at,
+        timeframe=prospect.timeframe[:200],
+        external_source=external_source,
+        external_id=prospect.external_id,
+        external_sequence=prospect.sequence,
+        adf_document=document,
+        needs_review=bool(problems),
+        review_notes="\n".join(problems),
+        **details,
+    )
+    result.created.append(lead.pk)
+    if problems:
+        result.flagged.append(lead.pk)
+
+
+def adf_import_document(
+    *,
+    raw: bytes,
+    channel: str,
+    provider: ProviderApiKey | None = None,
+    location: Location | None = None,
+) -> ImportResult:
+    """Store the document, then import each prospect in its own savepoint.
+
+    Idempotent: the same bytes twice return the first import's result (duplicate=True); a
+    re-sent prospect (same id, or status="resend") updates its lead. A document that is not
+    safe, well-formed ADF is stored as rejected and AdfImportError raised.
+    """
+    digest = hashlib.sha256(raw).hexdigest()
+    previous = AdfDocument.objects.filter(sha256=digest).first()
+    if previous is not None:
+        leads = list(previous.leads.values_list("pk", flat=True))
+        return ImportResult(document_id=previous.pk, updated=leads, duplicate=True)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            document = AdfDocument.objects.create(
+                received_at=now,
+                channel=channel,
+                provider=provider,
+                sha256=digest,
+                raw=raw,
+                status=AdfDocument.Status.IMPORTED,
+            )
+    except IntegrityError:  # the same document arrived concurrently
+        previous = AdfDocument.objects.get(sha256=digest)
+        return ImportResult(document_id=previous.pk, duplicate=True)
+    default_location = location or (provider.location if provider else None)
+    tzinfo = default_location.tzinfo if default_location else datetime.UTC
+    try:
+        root, repairs = parse_document(raw)
+        prospects = parse_prospects(root, tzinfo=tzinfo, currency=settings.CURRENCY)
+        if not prospects:
+            raise AdfSyntaxError("the document has no <prospect>")
+    except AdfSyntaxError as error:
+        document.status = AdfDocument.Status.REJECTED
+        document.problems = [str(error)]
+        document.save(update_fields=["status", "problems"])
+        raise AdfImportError(str(error), document.pk) from None
+    result = ImportResult(document_id=document.pk)
+    source = provider.source if provider else Lead.Source.ADF
+    for prospect in prospects:
+        try:
+            with transaction.atomic():
+                _import_prospect(
+                    prospect,
+                    document=document,
+                    default_location=default_location,
+                    source=source,
+                    received_at=now,
+                    repairs=repairs,
+                    result=result,
+                )
+        except ValidationError as error:
+            result.skipped.append(f"{prospect.id_value or 'prospect'}: {'; '.join(error.messages)}")
+    problems = [*repairs, *result.skipped]
+    if not result.created and not result.updated:
+        document.status = AdfDocument.Status.REJECTED
+    elif problems or result.flagged:
+        document.status = AdfDocument.Status.PARTIAL
+    document.problems = problems
+    document.save(update_fields=["status", "problems"])
+    if document.status == AdfDocument.Status.REJECTED:
+        logger.warning("ADF document %s: no lead imported: %s", document.pk, problems)
+        raise AdfImportError(
+            "no prospect could be imported: " + "; ".join(result.skipped), document.pk
+        )
+    return result

@@ -1,0 +1,175 @@
+"""Lead creation and the status pipeline."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealership.accounts.models import Location, User
+
+from ..business_hours import add_business_minutes
+from ..models import (
+    OPEN_STATUSES,
+    STAGE_TIMESTAMP,
+    Customer,
+    Lead,
+    LeadStatusChange,
+    ResponseTarget,
+)
+from .assignment import lead_assign_automatically
+from .cadence import PROGRESSED, cadence_start, cadence_stop
+
+# Plain fields a caller may set on a new lead (vehicle of interest, trade-in, campaign, feed).
+LEAD_DETAIL_FIELDS = frozenset(
+    {
+        "vin",
+        "stock_number",
+        "year",
+        "make",
+        "model",
+        "trim",
+        "vehicle_status",
+        "price",
+        "odometer_km",
+        "tradein_year",
+        "tradein_make",
+        "tradein_model",
+        "tradein_mileage_km",
+        "tradein_condition",
+        "tradein_vin",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "timeframe",
+        "external_source",
+        "external_id",
+        "external_sequence",
+        "adf_document",
+        "needs_review",
+        "review_notes",
+    }
+)
+
+# Which statuses each status may move to. Won is final; a lost lead may be reopened.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    **{
+        status: frozenset(s for s in Lead.Status if s not in (status, Lead.Status.NEW))
+        for status in OPEN_STATUSES
+    },
+    Lead.Status.WON: frozenset(),
+    Lead.Status.LOST: frozenset({Lead.Status.CONTACTED}),
+}
+
+
+def response_target_for(location: Location) -> tuple[int, int]:
+    target = ResponseTarget.objects.filter(location=location).first()
+    if target is None:
+        return (
+            ResponseTarget.DEFAULT_FIRST_RESPONSE_MINUTES,
+            ResponseTarget.DEFAULT_REASSIGN_AFTER_MINUTES,
+        )
+    return target.first_response_minutes, target.reassign_after_minutes
+
+
+def response_clock_due(
+    *, location: Location, received_at: datetime.datetime
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """(first response due, offer to the next consultant at), in business hours."""
+    first, reassign_after = response_target_for(location)
+    return (
+        add_business_minutes(location, received_at, first),
+        add_business_minutes(location, received_at, first + reassign_after),
+    )
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    customer: Customer,
+    source: str,
+    type: str,
+    location: Location,
+    vehicle=None,
+    message: str = "",
+    received_at: datetime.datetime | None = None,
+    assign: bool = True,
+    **details,
+) -> Lead:
+    """Create a lead, start its response clock and cadence, and assign it (rules, then
+    round-robin). `details` are plain fields from LEAD_DETAIL_FIELDS. Sends nothing itself:
+    the caller decides on confirmations."""
+    unknown = set(details) - LEAD_DETAIL_FIELDS
+    if unknown:
+        raise TypeError(f"unknown lead fields: {sorted(unknown)}")
+    if vehicle is not None:
+        for field in ("vin", "stock_number", "year", "make", "model"):
+            details.setdefault(field, getattr(vehicle, field, "") or details.get(field, ""))
+    received_at = received_at or timezone.now()
+    lead = Lead(
+        customer=customer,
+        source=source,
+        type=type,
+        location=location,
+        message=message,
+        created_at=received_at,
+        **details,
+    )
+    lead.response_due_at, lead.reassign_due_at = response_clock_due(
+        location=location, received_at=received_at
+    )
+    lead.full_clean()
+    lead.save()
+    cadence_start(lead=lead)
+    if assign:
+        lead_assign_automatically(lead=lead)
+    return lead
+
+
+def lead_record_first_response(*, lead: Lead, at: datetime.datetime) -> bool:
+    """Stop the response clock (once). The caller holds the lead's row lock."""
+    if lead.first_response_at is not None:
+        return False
+    lead.first_response_at = at
+    lead.save(update_fields=["first_response_at", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason: str = "") -> Lead:
+    """Move a lead along the pipeline: locks the row, refuses an illegal move with a clear
+    error, records the stage time and a history row; leaving "new" counts as first response."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if to_status not in ALLOWED_TRANSITIONS.get(lead.status, ()):
+        raise ValidationError(
+            _("A lead cannot move from “%(from)s” to “%(to)s”.")
+            % {
+                "from": Lead.Status(lead.status).label,
+                "to": Lead.Status(to_status).label if to_status in Lead.Status else to_status,
+            },
+            code="illegal_transition",
+        )
+    if to_status == Lead.Status.LOST and lost_reason not in Lead.LostReason:
+        raise ValidationError({"lost_reason": _("Say why the lead was lost.")})
+    now = timezone.now()
+    from_status = lead.status
+    lead.status = to_status
+    lead.lost_reason = lost_reason if to_status == Lead.Status.LOST else ""
+    fields = ["status", "lost_reason", "updated_at"]
+    setattr(lead, STAGE_TIMESTAMP[to_status], now)
+    fields.append(STAGE_TIMESTAMP[to_status])
+    lead.full_clean()
+    lead.save(update_fields=fields)
+    if from_status == Lead.Status.NEW and by is not None:
+        lead_record_first_response(lead=lead, at=now)
+    LeadStatusChange.objects.create(
+        lead=lead, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
+    )
+    if lead.cadence_next_at is not None and to_status in (
+        *PROGRESSED,
+        Lead.Status.WON,
+        Lead.Status.LOST,
+    ):
+        cadence_stop(lead=lead, reason="progressed" if to_status in PROGRESSED else to_status)
+    return lead

@@ -1,0 +1,438 @@
+"""Thin views: parse input, call one selector or service, render."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from dealership.accounts.access import staff_required
+from dealership.accounts.roles import MANAGER_ROLES
+from dealership.accounts.selectors import location_list_for_user, location_list_public
+from dealership.messaging.ratelimit import client_ip, rate_limited
+
+from . import selectors
+from .forms import (
+    MARKETING_CONSENT_WORDING,
+    ActivityForm,
+    AssignForm,
+    BulkAssignForm,
+    EnquiryForm,
+    InboxFilterForm,
+    MergeForm,
+    StatusForm,
+    TaskForm,
+)
+from .models import Customer, Lead, Task
+from .services import (
+    activity_log,
+    consultant_set_availability,
+    customer_merge,
+    enquiry_submit,
+    lead_assign,
+    lead_transition,
+    leads_bulk_assign,
+    task_complete,
+    task_create,
+)
+
+logger = logging.getLogger(__name__)
+INBOX_PAGE_SIZE = 50
+
+
+# --- Public ---------------------------------------------------------------------------------
+
+
+def _enquiry_initial(request) -> dict:
+    initial = {"vehicle": request.GET.get("vehicle", "")[:40]}
+    if request.GET.get("type") in dict(EnquiryForm.base_fields["type"].choices):
+        initial["type"] = request.GET["type"]
+    slug = request.GET.get("location")
+    if slug:
+        initial["location"] = location_list_public().filter(slug=slug).first()
+    return initial
+
+
+def _enquiry(request, *, template: str, default_type: str):
+    locations = location_list_public()
+    initial = {"type": default_type, **_enquiry_initial(request)}
+    status = 200
+    if request.method == "POST":
+        form = EnquiryForm(request.POST, request.FILES, locations=locations, initial=initial)
+        limited = rate_limited(
+            request,
+            scope="leads-enquiry",
+            limit=settings.LEADS_FORM_RATE_LIMIT,
+            period=settings.LEADS_FORM_RATE_PERIOD,
+        )
+        if limited:
+            form.is_valid()  # show what was typed, untouched
+            form.add_error(
+                None,
+                _(
+                    "Too many enquiries from your network just now. Please wait a few minutes "
+                    "and send again: your message is still here."
+                ),
+            )
+            status = 429
+        elif form.is_spam:
+            logger.info("enquiry honeypot filled from %s", client_ip(request))
+            return redirect("leads:enquiry_thanks")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                enquiry_submit(
+                    type=data["type"],
+                    location=data["location"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    message=data["message"],
+                    stock_number=data["vehicle"],
+                    photos=data["photos"],
+                    marketing_consent=data["marketing_consent"],
+                    consent_wording=str(MARKETING_CONSENT_WORDING),
+                    language=get_language() or "",
+                    utm={
+                        k: request.GET.get(f"utm_{k}", "") for k in ("source", "medium", "campaign")
+                    },
+                    **{k: data[k] for k in data if k.startswith("tradein_")},
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                request.session["enquiry_name"] = data["first_name"]
+                return redirect("leads:enquiry_thanks")
+        else:
+            status = 400
+    else:
+        form = EnquiryForm(locations=locations, initial=initial)
+    return render(request, template, {"form": form}, status=status)
+
+
+def enquiry_new(request):
+    return _enquiry(request, template="leads/enquiry.html", default_type=Lead.Type.VEHICLE_ENQUIRY)
+
+
+def contact(request):
+    return _enquiry(request, template="leads/contact.html", default_type=Lead.Type.GENERAL)
+
+
+def enquiry_form_partial(request):
+    """The form alone, for the vehicle page to include (or fetch with htmx)."""
+    form = EnquiryForm(
+        locations=location_list_public(),
+        initial={"type": Lead.Type.VEHICLE_ENQUIRY, **_enquiry_initial(request)},
+    )
+    return render(request, "leads/partials/enquiry_form.html", {"form": form})
+
+
+def enquiry_thanks(request):
+    return render(
+        request, "leads/enquiry_thanks.html", {"name": request.session.get("enquiry_name", "")}
+    )
+
+
+@csrf_exempt  # machine-to-machine: authenticated by the provider's API key, not a cookie
+@require_POST
+def adf_receive(request):
+    from .services.adf import AdfImportError, adf_import_document, provider_for_key
+
+    key = request.headers.get("X-Api-Key") or ""
+    auth = request.headers.get("Authorization", "")
+    if not key and auth.lower().startswith("bearer "):
+        key = auth[7:].strip()
+    provider = provider_for_key(key)
+    if provider is None:
+        logger.warning("ADF post refused: unknown or revoked key from %s", client_ip(request))
+        return JsonResponse({"error": "unknown or revoked API key"}, status=401)
+    body = request.body
+    if len(body) > settings.LEADS_ADF_MAX_BYTES:
+        return JsonResponse({"error": "document too large"}, status=413)
+    try:
+        result = adf_import_document(raw=body, channel="http", provider=provider)
+    except AdfImportError as error:
+        logger.warning("ADF document rejected from %s: %s", provider.name, error)
+        return JsonResponse({"error": str(error), "document": error.document_id}, status=400)
+    return JsonResponse(result.as_json(), status=201 if result.created else 200)
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+@staff_required
+def inbox(request):
+    scopes = selectors.inbox_scopes_for(request.user)
+    form = InboxFilterForm(request.GET or None, scopes=scopes)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    filters = selectors.InboxFilters(
+        scope=data.get("scope") or "mine",
+        status=data.get("status") or "",
+        source=data.get("source") or "",
+        type=data.get("type") or "",
+        age=data.get("age") or "",
+        overdue=bool(data.get("overdue")),
+        q=data.get("q") or "",
+        sort=data.get("sort") or "newest",
+    )
+    now = timezone.now()
+    qs = selectors.lead_inbox(user=request.user, filters=filters, now=now)
+    try:
+        page_number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    # No COUNT(*) over a million rows: fetch one row more than a page to know if there is next.
+    offset = (page_number - 1) * INBOX_PAGE_SIZE
+    rows = list(qs[offset : offset + INBOX_PAGE_SIZE + 1])
+    has_next = len(rows) > INBOX_PAGE_SIZE
+    rows = rows[:INBOX_PAGE_SIZE]
+    is_manager = request.user.has_role(*MANAGER_ROLES)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "leads": rows,
+        "now": now,
+        "page_number": page_number,
+        "has_next": has_next,
+        "query_string": params.urlencode(),
+        "is_manager": is_manager,
+        "consultants": selectors.consultants_for_locations(user=request.user) if is_manager else (),
+        "available": selectors.user_is_available(user=request.user),
+    }
+    template = "leads/partials/inbox_rows.html" if request.htmx else "leads/inbox.html"
+    return render(request, template, context)
+
+
+@staff_required(roles=MANAGER_ROLES)
+@require_POST
+def bulk_assign(request):
+    form = BulkAssignForm(
+        request.POST,
+        leads=selectors.lead_list_for_user(user=request.user),
+        consultants=selectors.consultants_for_locations(user=request.user),
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose leads and a consultant to assign them to."))
+        return redirect("leads:inbox")
+    try:
+        count = leads_bulk_assign(
+            leads=form.cleaned_data["leads"], to_user=form.cleaned_data["to_user"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)d leads reassigned.") % {"count": count})
+    return redirect(_safe_next(request, reverse("leads:inbox")))
+
+
+@staff_required
+@require_POST
+def availability(request):
+    available = request.POST.get("available") == "1"
+    consultant_set_availability(user=request.user, is_available=available)
+    if available:
+        messages.success(request, _("You are taking new leads."))
+    else:
+        messages.info(request, _("You are off duty: new leads go to your colleagues."))
+    return redirect(_safe_next(request, reverse("leads:inbox")))
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _lead_or_404(request, pk: int) -> Lead:
+    try:
+        return selectors.lead_detail_for_user(user=request.user, pk=pk)
+    except Lead.DoesNotExist:
+        raise Http404 from None
+
+
+def _lead_context(request, lead: Lead, **forms) -> dict:
+    return {
+        "lead": lead,
+        "now": timezone.now(),
+        "history": selectors.lead_history(lead=lead),
+        "activity_form": forms.get("activity_form") or ActivityForm(),
+        "status_form": forms.get("status_form") or StatusForm(initial={"to_status": lead.status}),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(
+            consultants=selectors.consultants_for_locations(user=request.user),
+            initial={"to_user": lead.assigned_to_id},
+        ),
+        "task_form": forms.get("task_form") or TaskForm(tzinfo=lead.location.tzinfo),
+        "is_manager": request.user.has_role(*MANAGER_ROLES),
+    }
+
+
+@staff_required
+def lead_detail(request, pk):
+    lead = _lead_or_404(request, pk)
+    return render(request, "leads/lead_detail.html", _lead_context(request, lead))
+
+
+def _invalid(request, lead, **forms):
+    return render(
+        request, "leads/lead_detail.html", _lead_context(request, lead, **forms), status=400
+    )
+
+
+@staff_required
+@require_POST
+def lead_activity(request, pk):
+    lead = _lead_or_404(request, pk)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, lead, activity_form=form)
+    try:
+        activity_log(customer=lead.customer, lead=lead, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _invalid(request, lead, activity_form=form)
+    messages.success(request, _("Activity logged."))
+    return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_status(request, pk):
+    lead = _lead_or_404(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, lead, status_form=form)
+    try:
+        lead = lead_transition(
+            lead=lead,
+            to_status=form.cleaned_data["to_status"],
+            lost_reason=form.cleaned_data["lost_reason"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _invalid(request, lead, status_form=form)
+    messages.success(request, _("Moved to %(status)s.") % {"status": lead.get_status_display()})
+    return redirect(_safe_next(request, lead.get_absolute_url()))
+
+
+@staff_required
+@require_POST
+def lead_reassign(request, pk):
+    lead = _lead_or_404(request, pk)
+    form = AssignForm(
+        request.POST, consultants=selectors.consultants_for_locations(user=request.user)
+    )
+    if not form.is_valid():
+        return _invalid(request, lead, assign_form=form)
+    try:
+        lead_assign(lead=lead, to_user=form.cleaned_data["to_user"], by=request.user)
+    except ValidationError as error:
+        form.add_error("to_user", error)
+        return _invalid(request, lead, assign_form=form)
+    messages.success(request, _("Lead reassigned."))
+    return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_task(request, pk):
+    lead = _lead_or_404(request, pk)
+    form = TaskForm(request.POST, tzinfo=lead.location.tzinfo)
+    if not form.is_valid():
+        return _invalid(request, lead, task_form=form)
+    task_create(
+        owner=request.user,
+        title=form.cleaned_data["title"],
+        due_at=form.cleaned_data["due_at"],
+        lead=lead,
+        by=request.user,
+    )
+    messages.success(request, _("Task added."))
+    return redirect(lead)
+
+
+@staff_required
+def task_list(request):
+    tasks = list(selectors.task_list_for_owner(user=request.user)[:200])
+    return render(request, "leads/tasks.html", {"tasks": tasks, "now": timezone.now()})
+
+
+@staff_required
+@require_POST
+def task_done(request, pk):
+    task = get_object_or_404(Task, pk=pk, owner=request.user)
+    task_complete(task=task, by=request.user)
+    messages.success(request, _("Task done."))
+    return redirect(_safe_next(request, reverse("leads:tasks")))
+
+
+@staff_required
+def pipeline(request):
+    locations = list(location_list_for_user(user=request.user))
+    if not locations:
+        return render(request, "leads/pipeline.html", {"locations": [], "board": None})
+    try:
+        location_id = int(request.GET.get("location", locations[0].pk))
+    except ValueError:
+        location_id = locations[0].pk
+    location = next((loc for loc in locations if loc.pk == location_id), None)
+    if location is None:
+        raise Http404
+    board = selectors.pipeline_board(user=request.user, location_id=location.pk)
+    return render(
+        request,
+        "leads/pipeline.html",
+        {"locations": locations, "location": location, "board": board, "now": timezone.now()},
+    )
+
+
+@staff_required
+def customer_detail(request, pk):
+    try:
+        context = selectors.customer_360(user=request.user, pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    if "merged_into" in context:
+        return redirect("leads:customer_detail", pk=context["merged_into"])
+    return render(request, "leads/customer_detail.html", context)
+
+
+@staff_required
+def duplicates(request):
+    groups = selectors.customer_duplicates(user=request.user)
+    return render(request, "leads/duplicates.html", {"groups": groups})
+
+
+@staff_required
+@require_POST
+def merge(request):
+    form = MergeForm(request.POST)
+    visible = selectors.customer_list_for_user(user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose the two customers to merge."))
+        return redirect("leads:duplicates")
+    kept = get_object_or_404(visible, pk=form.cleaned_data["kept"])
+    merged = get_object_or_404(visible, pk=form.cleaned_data["merged"])
+    try:
+        customer_merge(kept=kept, merged=merged, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("leads:duplicates")
+    messages.success(
+        request, _("%(merged)s was merged into %(kept)s.") % {"merged": merged, "kept": kept}
+    )
+    return redirect(kept)
