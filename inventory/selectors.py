@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -242,20 +243,39 @@ def _facet_rows(filters: VehicleFilters) -> list[tuple[str, str, int]]:
         parts.append(_facet_query(_apply(base, filters, skip=name), name, F(lookup)))
     if filters.make:
         parts.append(_facet_query(_apply(base, filters, skip="model"), "model", F("model")))
+    # Locations and features are grouped by id (cheap integers); their slugs and names come
+    # from two small parts of the same UNION, so the whole thing stays one round trip.
+    parts.append(_facet_query(_apply(base, filters, skip="location"), "location", F("location_id")))
     parts.append(
-        _facet_query(
-            _apply(base, filters, skip="location"),
-            "location",
-            Concat("location__slug", Value("\t"), "location__name"),
+        Vehicle.features.through.objects.filter(
+            vehicle__in=_apply(base, filters, skip="features").values("pk")
         )
-    )
-    parts.append(
-        _facet_query(
-            _apply(base, filters, skip="features").filter(features__isnull=False),
-            "features",
-            Concat("features__slug", Value("\t"), "features__name"),
+        .order_by()
+        .annotate(
+            facet_value=Cast("feature_id", CharField()),
+            facet_name=Value("features", CharField()),
         )
+        .values("facet_name", "facet_value")
+        .annotate(n=Count("vehicle_id"))
+        .values_list("facet_name", "facet_value", "n")
     )
+    for name, model in (("_location", Location), ("_feature", Feature)):
+        parts.append(
+            model.objects.order_by()
+            .annotate(
+                facet_name=Value(name, CharField()),
+                facet_value=Concat(
+                    Cast("id", CharField()),
+                    Value("\t"),
+                    "slug",
+                    Value("\t"),
+                    "name",
+                    output_field=CharField(),
+                ),
+                n=Value(0, output_field=IntegerField()),
+            )
+            .values_list("facet_name", "facet_value", "n")
+        )
     first, *rest = parts
     return list(first.union(*rest, all=True))
 
@@ -301,13 +321,22 @@ def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     choices = {name: dict(values) for name, values in choice_fields.items()}
     facets = Facets(cache_key=key)
     grouped: dict[str, list[FacetValue]] = defaultdict(list)
+    names: dict[str, dict[str, tuple[str, str]]] = {"location": {}, "features": {}}
+    for name, value, _count in rows:
+        if name in ("_location", "_feature"):
+            pk, slug, label = value.split("\t", 2)
+            names["location" if name == "_location" else "features"][pk] = (slug, label)
     for name, value, count in rows:
         if name == "_total":
             facets.total = count
             continue
+        if name.startswith("_"):
+            continue
         label = value
-        if name in ("location", "features"):
-            value, _sep, label = value.partition("\t")
+        if name in names:
+            if value not in names[name]:
+                continue
+            value, label = names[name][value]
         elif name in choices:
             label = str(choices[name].get(value, value))
         if name == "make":
