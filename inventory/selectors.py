@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db.models import (
     CharField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -104,13 +103,12 @@ def _apply(queryset: QuerySet[Vehicle], filters: VehicleFilters, *, skip: str = 
         qs = qs.filter(location__slug__in=filters.location)
     if filters.features and skip != "features":
         # Every chosen feature must be present (a car with a tow bar AND heated seats).
+        # A semi-join on the link table's (feature_id, vehicle_id) index per feature.
         for slug in filters.features:
             qs = qs.filter(
-                Exists(
-                    Vehicle.features.through.objects.filter(
-                        vehicle_id=OuterRef("pk"), feature__slug=slug
-                    )
-                )
+                pk__in=Vehicle.features.through.objects.filter(
+                    feature_id=Subquery(Feature.objects.filter(slug=slug).values("pk")[:1])
+                ).values("vehicle_id")
             )
     return qs
 
