@@ -4,7 +4,7 @@ from django.utils import timezone
 from dealership.accounts.access import staff_required
 from dealership.accounts.selectors import location_list_for_user, location_list_public
 from inventory.selectors import vehicle_featured
-from inventory.visitor import COMPARE, FAVOURITES, visitor_ids
+from inventory.visitor import visitor_context
 
 
 def home(request):
@@ -15,8 +15,7 @@ def home(request):
         {
             "featured": vehicle_featured(limit=6),
             "price_steps": [10_000, 15_000, 20_000, 30_000, 50_000],
-            "compare_ids": visitor_ids(request, COMPARE),
-            "favourite_ids": visitor_ids(request, FAVOURITES),
+            **visitor_context(request),
         },
     )
 

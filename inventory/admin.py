@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,9 @@ from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
 from .models import Feature, PriceChange, SavedSearch, Vehicle, VehiclePhoto
 from .photos import photo_add, photo_check_upload
+from .selectors import vehicle_list_for_staff
 from .services import vehicle_save_from_admin, vehicles_set_status
+from .vin import decode_vin
 
 
 @admin.register(Feature)
@@ -129,13 +131,21 @@ class VehicleAdmin(admin.ModelAdmin):
     ]
     change_list_template = "admin/inventory/vehicle/change_list.html"
 
+    class Media:
+        js = ["js/vin-prefill.js"]
+
     def get_queryset(self, request):
         # Staff see the vehicles of their locations, like everywhere else.
         return (
             super()
             .get_queryset(request)
-            .filter(location__in=location_list_for_user(user=request.user))
+            .filter(pk__in=vehicle_list_for_staff(user=request.user).values("pk"))
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "location":
+            kwargs["queryset"] = location_list_for_user(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("Vehicle"), ordering="make")
     def title(self, vehicle):
@@ -245,12 +255,27 @@ class VehicleAdmin(admin.ModelAdmin):
                 name="inventory_vehicle_import",
             ),
             path(
+                "decode-vin/",
+                self.admin_site.admin_view(self.decode_vin_view),
+                name="inventory_vehicle_decode_vin",
+            ),
+            path(
                 "export/",
                 self.admin_site.admin_view(self.export_view),
                 name="inventory_vehicle_export",
             ),
         ]
         return extra + super().get_urls()
+
+    def decode_vin_view(self, request):
+        """JSON for the VIN field: the decoded fields, or which character fails (400)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            return JsonResponse({"error": _("Not allowed.")}, status=403)
+        try:
+            decoded = decode_vin(request.GET.get("vin", ""))
+        except ValidationError as error:
+            return JsonResponse({"error": error.messages[0]}, status=400)
+        return JsonResponse({"vin": decoded.vin, "fields": decoded.prefill()})
 
     def export_view(self, request):
         if not self.has_view_permission(request):

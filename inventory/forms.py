@@ -1,7 +1,8 @@
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Vehicle
@@ -50,7 +51,6 @@ class VehicleFilters:
     after: str = ""
     before: str = ""
     page_size: int = PAGE_SIZE
-    extra: dict = field(default_factory=dict)
 
 
 class _LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -118,7 +118,7 @@ class VehicleSearchForm(forms.Form):
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         values = {}
         for name in VehicleFilters.__dataclass_fields__:
-            if name in ("extra", "page_size") or name not in data:
+            if name == "page_size" or name not in data:
                 continue
             value = data[name]
             if isinstance(value, list):
@@ -234,6 +234,14 @@ class VehicleAdminForm(forms.ModelForm):
         for name in ("make", "model"):
             if name in self.fields:
                 self.fields[name].help_text = _("Leave empty to take it from the VIN.")
+        if "vin" in self.fields:
+            # static/js/vin-prefill.js fills the empty fields as soon as the VIN is typed.
+            self.fields["vin"].widget.attrs.update(
+                {
+                    "data-decode-url": reverse("admin:inventory_vehicle_decode_vin"),
+                    "data-filled-label": _("Filled from the VIN"),
+                }
+            )
 
     def clean(self):
         from .vin import decode_vin

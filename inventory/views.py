@@ -43,16 +43,16 @@ def _search_context(request) -> dict:
         "facets": facets,
         "query": base.urlencode(),
         "search_query": normalise_query(base.urlencode()),
+        # The filter column depends only on the filters (and the facets they select): cached
+        # with the facets, unless the form has errors to show.
+        "filters_cache_key": "" if form.errors else f"{facets.cache_key}:{filters.sort}",
         "sort_choices": Sort.CHOICES,
         **_visitor_lists(request),
     }
 
 
 def _visitor_lists(request) -> dict:
-    return {
-        "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
-        "favourite_ids": visitor.visitor_ids(request, visitor.FAVOURITES),
-    }
+    return visitor.visitor_context(request)
 
 
 @require_GET
@@ -188,7 +188,7 @@ def vehicle_payment(request, slug):
         **_calculator(request, vehicle, breakdown),
     }
     if request.htmx:
-        return render(request, "inventory/partials/payment_calculator.html", context)
+        return render(request, "inventory/partials/payment_result.html", context)
     return redirect(f"{vehicle.get_absolute_url()}?{request.GET.urlencode()}#payment")
 
 
@@ -236,6 +236,7 @@ def _toggle(request, name: str):
                 "error": error,
                 "count": len(ids),
                 "next": _back(request, ""),
+                **_visitor_lists(request),
             },
             status=404 if vehicle is None else 200,
         )
@@ -271,7 +272,12 @@ def compare(request):
     return render(
         request,
         "inventory/compare.html",
-        {"vehicles": vehicles, "rows": rows, "compare_ids": [v.pk for v in vehicles]},
+        {
+            "vehicles": vehicles,
+            "rows": rows,
+            **_visitor_lists(request),
+            "compare_ids": [v.pk for v in vehicles],
+        },
     )
 
 
@@ -285,8 +291,8 @@ def favourites(request):
         "inventory/favourites.html",
         {
             "vehicles": vehicles,
+            **_visitor_lists(request),
             "favourite_ids": [v.pk for v in vehicles],
-            "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
         },
     )
 

@@ -48,3 +48,17 @@ def toggled(ids: list[int], vehicle_id: int, name: str) -> tuple[list[int], bool
     if len(ids) >= LIMITS[name]:
         raise ListFull
     return [*ids, vehicle_id], True
+
+
+def visitor_context(request) -> dict:
+    """What every page with vehicle cards needs: the visitor's lists and the toggle URLs
+    (resolved once per page, not once per card)."""
+    from django.urls import reverse
+
+    return {
+        "compare_ids": visitor_ids(request, COMPARE),
+        "favourite_ids": visitor_ids(request, FAVOURITES),
+        "compare_url": reverse("inventory:compare"),
+        "favourites_url": reverse("inventory:favourites"),
+        "current_path": request.get_full_path(),
+    }

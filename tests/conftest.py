@@ -119,6 +119,13 @@ def _force_login_includes_the_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "login", login)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded and generated files (vehicle photos…) go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def location(db):
     return LocationFactory()

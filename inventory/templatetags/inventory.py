@@ -6,9 +6,12 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -89,3 +92,26 @@ def compare_value(vehicle, attribute: str) -> str:
     if attribute == "mileage":
         return km(value)
     return "—" if value in (None, "") else str(value)
+
+
+CARD_CACHE_SECONDS = 3600
+
+
+@register.simple_tag
+def vehicle_card_body(vehicle) -> str:
+    """The part of a result card that is the same for every visitor, cached per vehicle state.
+
+    The key holds everything the fragment shows that can change (the row's updated_at, its
+    primary thumbnail, the language), so a stale card is never served: a change makes a new key.
+    """
+    key = "inventory:card:{}:{}:{}:{}".format(
+        translation.get_language(),
+        vehicle.pk,
+        vehicle.updated_at.timestamp() if vehicle.updated_at else "",
+        getattr(vehicle, "card_thumbnail", "") or "",
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("inventory/partials/vehicle_card_body.html", {"vehicle": vehicle})
+        cache.set(key, html, CARD_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered

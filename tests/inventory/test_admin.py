@@ -211,3 +211,59 @@ def test_export_view_downloads_csv(admin_client):
     lines = response.content.decode().splitlines()
     assert len(lines) == 2
     assert lines[1].split(",")[1] == "E1"
+
+
+def test_decode_vin_endpoint_returns_the_prefill(admin_client):
+    response = admin_client.get(
+        "/admin/inventory/vehicle/decode-vin/", {"vin": "5yj3e1ea8jf000000"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "vin": "5YJ3E1EA8JF000000",
+        "fields": {
+            "make": "Tesla",
+            "model": "Model 3",
+            "model_year": 2018,
+            "body_type": "sedan",
+            "fuel": "electric",
+            "transmission": "automatic",
+            "doors": 4,
+            "seats": 5,
+        },
+    }
+
+
+def test_decode_vin_endpoint_names_the_failing_character(admin_client):
+    response = admin_client.get(
+        "/admin/inventory/vehicle/decode-vin/", {"vin": "WVWZZZCDZNWI23456"}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Character 12 of the VIN is “I”: I, O and Q are never used."
+    }
+
+
+def test_decode_vin_endpoint_is_for_staff_only(client):
+    response = client.get("/admin/inventory/vehicle/decode-vin/", {"vin": "5YJ3E1EA8JF000000"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_manager_sees_and_files_vehicles_only_at_their_locations(client, manager):
+    from dealership.accounts.services import roles_sync
+
+    roles_sync()
+    mine = VehicleFactory(location=manager.locations.get())
+    other_location = LocationFactory()
+    VehicleFactory(location=other_location)
+    client.force_login(manager)
+
+    listing = client.get("/admin/inventory/vehicle/")
+    add = client.get(ADD_URL)
+
+    assert [v.pk for v in listing.context["cl"].result_list] == [mine.pk]
+    locations = add.context["adminform"].form.fields["location"].queryset
+    assert list(locations) == [manager.locations.get()]

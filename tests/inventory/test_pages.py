@@ -268,3 +268,17 @@ def test_home_page_leads_into_the_search_with_featured_offers(client, django_ass
     assert [v.pk for v in response.context["featured"]] == [offer.pk]
     assert 'action="/vehicles/" role="search"' in html
     assert '<a class="nav-link" href="/vehicles/">Cars</a>' in html
+
+
+def test_cached_cards_and_filters_follow_a_price_change(client, django_capture_on_commit_callbacks):
+    from inventory.services import vehicle_update
+
+    vehicle = VehicleFactory(list_price=Decimal("24990"))
+    assert "€24,990" in client.get("/vehicles/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        vehicle_update(vehicle=vehicle, sale_price=Decimal("22490"))
+    html = client.get("/vehicles/").content.decode()
+
+    assert '<span class="fs-5 fw-bold">€22,490</span>' in html
+    assert '<s class="text-muted small ms-1">€24,990</s>' in html

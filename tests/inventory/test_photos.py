@@ -144,3 +144,17 @@ def test_huge_file_is_refused_before_it_is_read(monkeypatch):
 
     assert error.value.messages == ["The file is 2 MB; photos may be at most 1 MB."]
     assert VehiclePhoto.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_primary_photo_per_vehicle_is_held_by_the_database():
+    from django.db import IntegrityError
+
+    vehicle = VehicleFactory()
+    VehiclePhoto.objects.create(vehicle=vehicle, is_primary=True, status="ready")
+
+    with pytest.raises(IntegrityError):
+        VehiclePhoto.objects.create(vehicle=vehicle, is_primary=True, status="ready")
+
+    assert VehiclePhoto.objects.filter(vehicle=vehicle).count() == 1

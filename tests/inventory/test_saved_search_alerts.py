@@ -148,3 +148,38 @@ def test_the_job_is_scheduled_nightly(settings):
 
     assert entry["task"] == "inventory.saved_search_alerts"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({5}, {30})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_alerting_the_same_search_at_once_send_one_email():
+    import threading
+
+    from django.db import connection
+
+    saved, _ = saved_search_create(
+        email="ana@example.com", query="make=BMW", consent_wording=CONSENT
+    )
+    SavedSearch.objects.filter(pk=saved.pk).update(
+        last_checked_at=DAY_1 - datetime.timedelta(days=1)
+    )
+    _new_bmw(DAY_1 - datetime.timedelta(hours=6))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(saved_search_alert(saved_search_id=saved.pk, now=DAY_1))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False, True]
+    assert OutboxMessage.objects.count() == 1
+    assert SavedSearch.objects.get().last_alert_on == datetime.date(2026, 11, 20)

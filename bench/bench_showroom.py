@@ -1,0 +1,367 @@
+"""The showroom search and vehicle pages over 100,000 vehicles (200,000 photo rows, 3 locations).
+
+For each of ten representative filter/sort combinations the search page is timed on its first
+page and on a deep page (keyset cursor ~2,000 rows in), against the floor: the same rows fetched
+by one hand-written SQL query on the same index and rendered by a minimal template, measured in
+the same run. Facet counts are cached until the inventory changes; the cold figure (cache
+cleared before every request) is printed too. The vehicle page is timed against its own floor.
+`EXPLAIN ANALYZE` of the main queries follows the figures.
+
+Run with `make bench` (BENCH_ARGS=showroom for this one only).
+"""
+
+import time
+
+from django.core.cache import cache
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import measure, report
+
+VEHICLES = 100_000
+
+MAKES = [
+    ("Volkswagen", ["Golf", "Passat", "Tiguan", "ID.4", "Polo"]),
+    ("BMW", ["3 Series", "X3", "i4", "1 Series", "X1"]),
+    ("Mercedes-Benz", ["C-Class", "GLC", "A-Class", "E-Class"]),
+    ("Audi", ["A4 Avant", "Q4 e-tron", "A3", "Q5"]),
+    ("Škoda", ["Octavia", "Enyaq", "Fabia", "Kodiaq"]),
+    ("Toyota", ["Corolla", "RAV4", "Yaris", "C-HR"]),
+    ("Renault", ["Clio", "Mégane E-Tech", "Captur"]),
+    ("Peugeot", ["308", "3008", "208"]),
+    ("Volvo", ["XC60", "V60", "XC40"]),
+    ("Kia", ["Sportage", "EV6", "Ceed"]),
+    ("Hyundai", ["Ioniq 5", "Tucson", "i30"]),
+    ("Tesla", ["Model 3", "Model Y"]),
+]
+
+COMBOS = [
+    ("newest, no filter", {}),
+    ("price asc, no filter", {"sort": "price"}),
+    ("make=BMW, price asc", {"make": "BMW", "sort": "price"}),
+    ("make+model, price desc", {"make": "Volkswagen", "model": "Golf", "sort": "-price"}),
+    ("price 15k-30k, newest", {"price_min": "15000", "price_max": "30000"}),
+    ("suv + electric, price asc", {"body_type": "suv", "fuel": "electric", "sort": "price"}),
+    (
+        "year>=2020, mileage<=50k, mileage asc",
+        {"year_min": "2020", "mileage_max": "50000", "sort": "mileage"},
+    ),
+    (
+        "location + automatic, year desc",
+        {"location": "bench-leipzig", "transmission": "automatic", "sort": "-year"},
+    ),
+    ("feature tow bar, price asc", {"features": "tow-bar", "sort": "price"}),
+    ("free text 'golf', newest", {"q": "golf"}),
+]
+
+
+def _sql_array(values) -> str:
+    return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def generate() -> None:
+    """100,000 vehicles, two photo rows each, ~4 features each: set-based SQL, a few seconds."""
+    from dealership.accounts.models import Location
+    from inventory.models import Feature, Vehicle
+
+    if Vehicle.objects.filter(stock_number__startswith="B").count() >= VEHICLES:
+        return
+    locations = []
+    for slug, city, tz in (
+        ("bench-leipzig", "Leipzig", "Europe/Berlin"),
+        ("bench-lisbon", "Lisboa", "Europe/Lisbon"),
+        ("bench-helsinki", "Helsinki", "Europe/Helsinki"),
+    ):
+        location, _ = Location.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": f"Bench {city}",
+                "street": "Street 1",
+                "postal_code": "00000",
+                "city": city,
+                "country": "DE",
+                "phone": "+49 341 555 0100",
+                "email": f"{slug}@example.com",
+                "time_zone": tz,
+                "sales_tax_rate": "19.000",
+                "documentation_fee": "249.00",
+            },
+        )
+        locations.append(location.pk)
+    for name in (
+        "Tow bar",
+        "Heated seats",
+        "Panoramic roof",
+        "Navigation",
+        "Heat pump",
+        "Parking camera",
+        "Adaptive cruise control",
+        "Keyless entry",
+    ):
+        Feature.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})
+
+    pairs = [(make, model) for make, models in MAKES for model in models]
+    makes = _sql_array([p[0] for p in pairs])
+    models = _sql_array([p[1] for p in pairs])
+    n_pairs = len(pairs)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO inventory_vehicle (
+                vin, stock_number, slug, location_id, condition, make, model, trim, model_year,
+                body_type, fuel, transmission, drivetrain, engine, mileage, exterior_colour,
+                exterior_colour_name, interior_colour, seats, doors, description, list_price,
+                sale_price, status, in_stock_since, published_at, vin_data, created_at, updated_at
+            )
+            SELECT
+                'WBENCH' || lpad(g::text, 11, '0'),
+                'B' || g,
+                lower(regexp_replace(
+                    (2015 + g % 11) || '-' || ({makes})[1 + g % {n_pairs}] || '-' ||
+                    ({models})[1 + g % {n_pairs}] || '-b' || g, '[^a-zA-Z0-9]+', '-', 'g')),
+                (ARRAY{locations})[1 + g % 3],
+                (ARRAY['new','used','used','certified'])[1 + g % 4],
+                ({makes})[1 + g % {n_pairs}],
+                ({models})[1 + g % {n_pairs}],
+                (ARRAY['Base','Style','Sport','Premium'])[1 + (g / 7) % 4],
+                2015 + g % 11,
+                (ARRAY['sedan','hatchback','estate','suv','suv','coupe','mpv'])[1 + (g / 3) % 7],
+                (ARRAY['petrol','diesel','hybrid','plugin_hybrid','electric'])[1 + (g / 5) % 5],
+                (ARRAY['manual','automatic','automatic'])[1 + (g / 11) % 3],
+                (ARRAY['fwd','rwd','awd','fwd'])[1 + (g / 13) % 4],
+                '2.0 l',
+                (g::bigint * 7919) % 200000,
+                (ARRAY['black','white','silver','grey','blue','red','green'])[1 + (g / 17) % 7],
+                '', 'Black cloth', 5, 5, '',
+                8000 + (g::bigint * 104729) % 72000,
+                CASE WHEN g % 5 = 0 THEN 7000 + (g::bigint * 104729) % 72000 - 1000 ELSE NULL END,
+                CASE WHEN g % 10 = 0 THEN 'sold' WHEN g % 37 = 0 THEN 'draft' ELSE 'available' END,
+                current_date - (g % 365),
+                now() - g * interval '5 minutes',
+                '{{}}'::jsonb, now(), now()
+            FROM generate_series(1, {VEHICLES}) AS g
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO inventory_vehiclephoto (vehicle_id, position, is_primary, alt_text, original,
+                gallery, thumbnail, width, height, status, error, created_at)
+            SELECT v.id, p, p = 0, v.make || ' ' || v.model, '',
+                   'vehicles/gallery/' || v.id || '-' || p || '.jpg',
+                   'vehicles/thumbs/' || v.id || '-' || p || '.jpg', 1600, 1200, 'ready', '', now()
+            FROM inventory_vehicle v CROSS JOIN generate_series(0, 1) AS p
+            WHERE v.stock_number LIKE 'B%'
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO inventory_vehicle_features (vehicle_id, feature_id)
+            SELECT v.id, f.id FROM inventory_vehicle v CROSS JOIN inventory_feature f
+            WHERE v.stock_number LIKE 'B%' AND (v.id + f.id) % 2 = 0
+            """
+        )
+        cursor.execute(
+            "ANALYZE inventory_vehicle, inventory_vehiclephoto, inventory_vehicle_features"
+        )
+    print(f"generated {VEHICLES:,} vehicles in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+FLOOR_TEMPLATE = Template(
+    "{% for r in rows %}<a href='/vehicles/{{ r.1 }}/'><img src='{{ r.2 }}'>{{ r.3 }} {{ r.4 }} "
+    "{{ r.5 }}</a>{% endfor %}"
+)
+
+SORT_SQL = {
+    "newest": ("published_at", "DESC"),
+    "price": ("price", "ASC"),
+    "-price": ("price", "DESC"),
+    "-year": ("model_year", "DESC"),
+    "mileage": ("mileage", "ASC"),
+}
+
+
+def _floor(where: str, params: list, sort: str, cursor_value=None, cursor_id=None):
+    column, direction = SORT_SQL[sort]
+    op = "<" if direction == "DESC" else ">"
+    keyset = ""
+    args = list(params)
+    if cursor_value is not None:
+        keyset = f" AND ({column}, v.id) {op} (%s, %s)"
+        args += [cursor_value, cursor_id]
+    sql = f"""
+        SELECT v.id, v.slug, ph.thumbnail, v.make, v.model, v.price
+        FROM inventory_vehicle v
+        LEFT JOIN LATERAL (
+            SELECT thumbnail FROM inventory_vehiclephoto p
+            WHERE p.vehicle_id = v.id AND p.status = 'ready'
+            ORDER BY p.is_primary DESC, p.position, p.id LIMIT 1
+        ) ph ON true
+        WHERE v.status = 'available' {where}{keyset}
+        ORDER BY {column} {direction}, v.id {direction}
+        LIMIT 25
+    """
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            rows = cursor.fetchall()
+        return FLOOR_TEMPLATE.render(Context({"rows": rows}))
+
+    return run
+
+
+def _floor_where(params: dict) -> tuple[str, list]:
+    clauses, args = [], []
+    simple = {
+        "make": "make",
+        "model": "model",
+        "body_type": "body_type",
+        "fuel": "fuel",
+        "transmission": "transmission",
+    }
+    for key, column in simple.items():
+        if key in params:
+            clauses.append(f"v.{column} = %s")
+            args.append(params[key])
+    for key, sql in (
+        ("price_min", "v.price >= %s"),
+        ("price_max", "v.price <= %s"),
+        ("year_min", "v.model_year >= %s"),
+        ("mileage_max", "v.mileage <= %s"),
+    ):
+        if key in params:
+            clauses.append(sql)
+            args.append(params[key])
+    if "location" in params:
+        clauses.append("v.location_id = (SELECT id FROM accounts_location WHERE slug = %s)")
+        args.append(params["location"])
+    if "features" in params:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM inventory_vehicle_features vf JOIN inventory_feature f "
+            "ON f.id = vf.feature_id WHERE vf.vehicle_id = v.id AND f.slug = %s)"
+        )
+        args.append(params["features"])
+    if "q" in params:
+        clauses.append("(v.make ILIKE %s OR v.model ILIKE %s OR v.trim ILIKE %s)")
+        args += [f"%{params['q']}%"] * 3
+    return "".join(f" AND {c}" for c in clauses), args
+
+
+def _deep_cursor(params: dict, pages: int = 80) -> str:
+    """Walk the pages to a cursor ~2,000 rows in (as a visitor clicking Next would)."""
+    import dataclasses
+
+    from django.http import QueryDict
+
+    from inventory.forms import VehicleSearchForm
+    from inventory.selectors import vehicle_search_page
+
+    query = QueryDict(mutable=True)
+    query.update(params)
+    filters = VehicleSearchForm(query).filters()
+    cursor = ""
+    for _ in range(pages):
+        page = vehicle_search_page(filters=dataclasses.replace(filters, after=cursor))
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return cursor
+
+
+def _explain(title: str, sql: str, params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}", params)
+        lines = [row[0] for row in cursor.fetchall()]
+    print(f"\n-- EXPLAIN {title}")
+    for line in lines[:14]:
+        print("   " + line)
+    if len(lines) > 14:
+        print(f"   … ({len(lines) - 14} more lines)")
+    print("   " + lines[-1])
+
+
+def main() -> None:
+    from inventory.models import Vehicle
+    from inventory.selectors import _parse_cursor
+
+    generate()
+    client = Client(HTTP_HOST="127.0.0.1")
+    available = Vehicle.objects.filter(status="available").count()
+    print(f"{available:,} available vehicles\n", flush=True)
+
+    ratios = []
+    for name, params in COMBOS:
+        sort = params.get("sort", "newest")
+        where, args = _floor_where(params)
+        floor = measure(f"floor: {name}", _floor(where, args, sort), repeat=15)
+        cache.clear()
+        client.get("/vehicles/", params)  # warm the facet cache, as any visitor before would
+        page = measure(f"search: {name}", lambda p=params: client.get("/vehicles/", p), repeat=15)
+
+        def cold(p=params):
+            cache.clear()
+            client.get("/vehicles/", p)
+
+        cold_page = measure(f"  cold facets: {name}", cold, repeat=5, warmup=1)
+        deep = _deep_cursor(params)
+        value, pk = _parse_cursor(sort, deep) if deep else (None, None)
+        deep_floor = measure(f"floor deep: {name}", _floor(where, args, sort, value, pk), repeat=15)
+        deep_page = measure(
+            f"search deep: {name}",
+            lambda p=params, c=deep: client.get("/vehicles/", {**p, "after": c}),
+            repeat=15,
+        )
+        report(floor)
+        report(page, floor)
+        report(cold_page, floor)
+        report(deep_floor)
+        report(deep_page, deep_floor)
+        print(f"  deep/first page ratio {deep_page.p50 / page.p50:5.2f}x", flush=True)
+        ratios.append((name, page.p50 / floor.p50, deep_page.p50 / deep_floor.p50))
+
+    vehicle = Vehicle.objects.filter(status="available").order_by("id")[5000]
+    url = vehicle.get_absolute_url()
+
+    def vehicle_floor():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.*, l.name FROM inventory_vehicle v JOIN accounts_location l "
+                "ON l.id = v.location_id WHERE v.stock_number = %s",
+                [vehicle.stock_number],
+            )
+            row = cursor.fetchone()
+            cursor.execute(
+                "SELECT gallery, thumbnail, alt_text FROM inventory_vehiclephoto "
+                "WHERE vehicle_id = %s AND status = 'ready' ORDER BY is_primary DESC, position",
+                [row[0]],
+            )
+            photos = cursor.fetchall()
+        return FLOOR_TEMPLATE.render(Context({"rows": [row, *photos]}))
+
+    floor = measure("floor: vehicle row + photos", vehicle_floor, repeat=30)
+    page = measure("vehicle page", lambda: client.get(url), repeat=30)
+    report(floor)
+    report(page, floor)
+
+    print("\nsummary (p50 ratio to floor): first page / deep page")
+    for name, first, deep in ratios:
+        print(f"  {name:<42} {first:6.2f}x  {deep:6.2f}x")
+
+    # The plans behind the figures.
+    for name, params in (COMBOS[1], COMBOS[2], COMBOS[5]):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/vehicles/", params)
+        sqls = [q["sql"] for q in queries.captured_queries if "inventory_vehicle" in q["sql"]]
+        page_sql = next(s for s in sqls if "LIMIT 25" in s)
+        _explain(f"search page: {name}", page_sql, None)
+        facet_sql = next(s for s in sqls if "UNION ALL" in s)
+        _explain(f"facets: {name}", facet_sql, None)
+    deep = _deep_cursor({"sort": "price"})
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/vehicles/", {"sort": "price", "after": deep})
+    page_sql = next(q["sql"] for q in queries.captured_queries if "LIMIT 25" in q["sql"])
+    _explain("deep page: price asc", page_sql, None)
