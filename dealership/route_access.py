@@ -72,6 +72,7 @@ ROUTES: dict[str, Route] = {
     "inventory:sitemap": Route(Access.PUBLIC),
     # Leads: public enquiry forms, the ADF feed, the staff CRM
     "leads:enquiry": Route(Access.PUBLIC),
+    "leads:vehicle-enquiry": Route(Access.PUBLIC),
     "leads:contact": Route(Access.PUBLIC),
     "leads:enquiry_form": Route(Access.PUBLIC),
     "leads:enquiry_thanks": Route(Access.PUBLIC),
