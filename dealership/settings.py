@@ -238,6 +238,10 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _celery_dir = BASE_DIR / "var" / "celery"
+    # The transport needs its folders: create them here, not only in `make run`, so any
+    # process (seed_demo, a shell) can queue a task.
+    for _folder in ("queue", "processed"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
