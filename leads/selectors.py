@@ -222,6 +222,7 @@ def customer_360(*, user: User, pk: int) -> dict:
     )
     merges = list(CustomerMerge.objects.filter(kept=customer)[:TIMELINE_LIMIT])
     from .outbox import customer_messages
+    from .timeline import timeline_entries
 
     messages = customer_messages(customer_id=customer.pk, limit=TIMELINE_LIMIT)
     timeline = [
@@ -229,6 +230,7 @@ def customer_360(*, user: User, pk: int) -> dict:
         *({"at": a.occurred_at, "kind": "activity", "item": a} for a in activities),
         *({"at": m.merged_at, "kind": "merge", "item": m} for m in merges),
         *({"at": m["at"], "kind": "message", "item": m} for m in messages),
+        *timeline_entries(customer=customer, limit=TIMELINE_LIMIT),
     ]
     timeline.sort(key=lambda entry: entry["at"], reverse=True)
     from .outbox import customer_consent
