@@ -1,11 +1,14 @@
 """Forms validate and shape input only; services do the work."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from inventory.models import Vehicle
+from inventory.vin import validate_vin
 
-from .models import Complaint, ServiceAppointment
+from .models import Complaint, OwnedVehicle, ServiceAppointment
 
 
 class BookingForm(forms.Form):
@@ -148,7 +151,83 @@ class ComplaintPublicForm(forms.Form):
         return bool(self.data.get("website"))
 
 
-class ComplaintStaffForm(forms.ModelForm):
+class VehicleForm(forms.Form):
+    vin = forms.CharField(label=_("VIN"), max_length=20)
+    make = forms.CharField(label=_("Make"), max_length=60)
+    model = forms.CharField(label=_("Model"), max_length=60)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1950, max_value=2100)
+    fuel = forms.ChoiceField(
+        label=_("Fuel"), choices=[("", "—"), *Vehicle.Fuel.choices], required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=OwnedVehicle.Kind.choices, initial=OwnedVehicle.Kind.CAR
+    )
+    delivered_on = forms.DateField(
+        label=_("Bought on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    odometer_km = forms.IntegerField(
+        label=_("Odometer today (km)"), min_value=0, max_value=3_000_000
+    )
+
+    def clean_vin(self):
+        try:
+            return validate_vin(self.cleaned_data["vin"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
+class WebsiteBookingForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Branch"), queryset=Location.objects.none(), empty_label=None
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=32, required=False)
+    vin = forms.CharField(
+        label=_("VIN"), max_length=20, help_text=_("On your registration document.")
+    )
+    make = forms.CharField(label=_("Make"), max_length=60)
+    model = forms.CharField(label=_("Model"), max_length=60)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1950, max_value=2100)
+    odometer_km = forms.IntegerField(
+        label=_("Odometer today (km)"), min_value=0, max_value=3_000_000
+    )
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is not None:
+            self.fields["location"].queryset = locations
+        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def clean_vin(self):
+        try:
+            return validate_vin(self.cleaned_data["vin"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+
+
+class ComplaintLogForm(forms.ModelForm):
     class Meta:
         model = Complaint
-        fields = ["channel", "category", "severity", "subject", "description", "order_reference"]
+        fields = [
+            "channel",
+            "category",
+            "severity",
+            "subject",
+            "description",
+            "owned_vehicle",
+            "order_reference",
+        ]
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owned_vehicle"].queryset = OwnedVehicle.objects.filter(customer=customer)
+        self.fields["channel"].choices = [
+            c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.WEB
+        ]

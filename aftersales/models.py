@@ -138,7 +138,8 @@ class OwnedVehicle(models.Model):
     )
     reminders_opt_out = models.BooleanField(_("no service reminders"), default=False)
     # The first reading (at delivery) and the latest accepted one: the rate is learned from them.
-    first_odometer_km = models.PositiveIntegerField(_("odometer at delivery (km)"), default=0)
+    first_odometer_km = models.PositiveIntegerField(_("first odometer reading (km)"), default=0)
+    first_odometer_on = models.DateField(_("first odometer reading on"))
     odometer_km = models.PositiveIntegerField(_("last odometer (km)"), default=0)
     odometer_on = models.DateField(_("last odometer reading on"))
     km_per_day = models.DecimalField(

@@ -18,19 +18,30 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_public
 from dealership.messaging.ratelimit import client_ip, rate_limited
+from leads.models import Customer
+from leads.selectors import customer_list_for_user
 
 from . import selectors, services
 from .forms import (
     BookingForm,
     CheckInForm,
+    ComplaintLogForm,
     ComplaintPublicForm,
     ComplaintStatusForm,
     CompleteForm,
     RecallImportForm,
+    VehicleForm,
+    WebsiteBookingForm,
 )
-from .models import Complaint, OwnedVehicle, ServiceAppointment, ServiceItem
+from .models import Complaint, OdometerReading, OwnedVehicle, ServiceAppointment, ServiceItem
 from .services.recalls import recall_parse_vins
-from .tokens import appointment_token, appointment_token_load, booking_token_load
+from .tokens import (
+    add_vehicle_token_load,
+    appointment_token,
+    appointment_token_load,
+    booking_token,
+    booking_token_load,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -395,5 +406,149 @@ def complaint_detail(request, pk):
         request,
         "aftersales/complaint_detail.html",
         {"complaint": complaint, "form": form},
+        status=status,
+    )
+
+
+def book_website(request):
+    """Book from the website: we find (or register) the visitor's car, then the same booking
+    page as the reminder link opens for it."""
+    locations = location_list_public()
+    status = 200
+    if request.method == "POST":
+        form = WebsiteBookingForm(request.POST, locations=locations)
+        if _limited(request, "aftersales-book-website"):
+            form.is_valid()
+            form.add_error(
+                None, _("Too many attempts from your network just now. Please wait a few minutes.")
+            )
+            status = 429
+        elif form.is_spam:
+            logger.info("booking honeypot filled from %s", client_ip(request))
+            return redirect("home")
+        elif form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
+            try:
+                ov = services.owned_vehicle_for_website_booking(
+                    **data, language=get_language() or ""
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
+        else:
+            status = 400
+    else:
+        form = WebsiteBookingForm(locations=locations)
+    return render(request, "aftersales/book_website.html", {"form": form}, status=status)
+
+
+def vehicle_add(request, token):
+    """A customer adds a car to their record from the signed link in a service email."""
+    try:
+        customer_id = add_vehicle_token_load(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    customer = get_object_or_404(
+        Customer.objects.select_related("location"), pk=customer_id, merged_into__isnull=True
+    )
+    status = 200
+    if request.method == "POST":
+        form = VehicleForm(request.POST)
+        if _limited(request, "aftersales-vehicle-add"):
+            form.is_valid()
+            form.add_error(None, _("Too many attempts just now. Please wait a few minutes."))
+            status = 429
+        elif form.is_valid():
+            try:
+                ov = services.owned_vehicle_create(
+                    customer=customer,
+                    location=customer.location,
+                    origin=OwnedVehicle.Origin.ELSEWHERE,
+                    odometer_on=customer.location.localtime().date(),
+                    reading_source=OdometerReading.Source.CUSTOMER,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
+        else:
+            status = 400
+    else:
+        form = VehicleForm()
+    return render(
+        request, "aftersales/vehicle_add.html", {"form": form, "customer": customer}, status=status
+    )
+
+
+def _customer_for_staff(request) -> Customer:
+    try:
+        return customer_list_for_user(user=request.user).get(
+            pk=int(request.GET.get("customer", ""))
+        )
+    except (ValueError, Customer.DoesNotExist):
+        raise Http404 from None
+
+
+@staff_required
+def vehicle_new(request):
+    customer = _customer_for_staff(request)
+    status = 200
+    if request.method == "POST":
+        form = VehicleForm(request.POST)
+        if form.is_valid():
+            try:
+                services.owned_vehicle_create(
+                    customer=customer,
+                    location=customer.location,
+                    origin=OwnedVehicle.Origin.ELSEWHERE,
+                    odometer_on=customer.location.localtime().date(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Car added."))
+                return redirect(customer.get_absolute_url())
+        else:
+            status = 400
+    else:
+        form = VehicleForm()
+    return render(
+        request, "aftersales/vehicle_new.html", {"form": form, "customer": customer}, status=status
+    )
+
+
+@staff_required
+def complaint_log(request):
+    customer = _customer_for_staff(request)
+    status = 200
+    if request.method == "POST":
+        form = ComplaintLogForm(request.POST, customer=customer)
+        if form.is_valid():
+            try:
+                complaint = services.complaint_create(
+                    customer=customer,
+                    location=customer.location,
+                    by=request.user,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                return redirect("aftersales:complaint_detail", pk=complaint.pk)
+        else:
+            status = 400
+    else:
+        form = ComplaintLogForm(customer=customer)
+    return render(
+        request,
+        "aftersales/complaint_log.html",
+        {"form": form, "customer": customer},
         status=status,
     )

@@ -222,7 +222,7 @@ def customer_360(*, user: User, pk: int) -> dict:
     )
     merges = list(CustomerMerge.objects.filter(kept=customer)[:TIMELINE_LIMIT])
     from .outbox import customer_messages
-    from .timeline import timeline_entries
+    from .timeline import customer_actions, timeline_entries
 
     messages = customer_messages(customer_id=customer.pk, limit=TIMELINE_LIMIT)
     timeline = [
@@ -241,6 +241,7 @@ def customer_360(*, user: User, pk: int) -> dict:
         "tasks": tasks,
         "timeline": timeline[:TIMELINE_LIMIT],
         "consent": customer_consent(customer=customer),
+        "actions": customer_actions(customer=customer),
     }
 
 

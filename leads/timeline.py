@@ -23,3 +23,22 @@ def timeline_entries(*, customer, limit: int) -> list[dict]:
     for provider in _providers:
         entries.extend(provider(customer=customer, limit=limit))
     return entries
+
+
+# Links other apps offer on the customer 360 ("Add a car", "Log a complaint"): (label, URL
+# name); the URL gets "?customer=<pk>".
+_actions: list[tuple] = []
+
+
+def customer_action_register(*, label, url_name: str) -> None:
+    if (label, url_name) not in _actions:
+        _actions.append((label, url_name))
+
+
+def customer_actions(*, customer) -> list[dict]:
+    from django.urls import reverse
+
+    return [
+        {"label": label, "url": f"{reverse(url_name)}?customer={customer.pk}"}
+        for label, url_name in _actions
+    ]

@@ -20,6 +20,7 @@ from .reminders import reminders_run
 from .vehicles import (
     odometer_record,
     owned_vehicle_create,
+    owned_vehicle_for_website_booking,
     owned_vehicle_recompute_due,
     owned_vehicle_register_from_delivery,
     owned_vehicle_set_status,
@@ -40,6 +41,7 @@ __all__ = [
     "complaints_escalate_overdue",
     "odometer_record",
     "owned_vehicle_create",
+    "owned_vehicle_for_website_booking",
     "owned_vehicle_recompute_due",
     "owned_vehicle_register_from_delivery",
     "owned_vehicle_set_status",

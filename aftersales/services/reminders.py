@@ -30,7 +30,7 @@ from leads.models import Customer, Task
 from leads.services import task_create
 
 from ..models import OwnedVehicle, ServiceAppointment, ServiceReminder
-from ..tokens import booking_token
+from ..tokens import add_vehicle_token, booking_token
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -59,6 +59,7 @@ def reminders_due_selection(*, today: datetime.date) -> QuerySet[OwnedVehicle]:
         )
         .exclude(Exists(booked))
         .exclude(Exists(reminded))
+        .order_by()  # no default ordering (it would join and sort by the customer)
     )
 
 
@@ -172,6 +173,11 @@ def reminder_queue_messages(*, reminder_id: int) -> bool:
                 "due_km": ov.next_due_km if ov.next_due_by == "km" else None,
                 "second": reminder.number > 1,
                 "booking_url": url,
+                "add_vehicle_url": settings.SITE_URL.rstrip("/")
+                + reverse(
+                    "aftersales:vehicle_add",
+                    kwargs={"token": add_vehicle_token(customer=customer)},
+                ),
                 "location": ov.location.name,
                 "location_phone": ov.location.phone,
             }

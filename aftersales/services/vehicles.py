@@ -95,6 +95,7 @@ def owned_vehicle_create(
     model: str,
     delivered_on: datetime.date,
     odometer_km: int = 0,
+    odometer_on: datetime.date | None = None,
     year: int | None = None,
     fuel: str = "",
     kind: str = OwnedVehicle.Kind.CAR,
@@ -102,8 +103,9 @@ def owned_vehicle_create(
     inventory_vehicle: Vehicle | None = None,
     reading_source: str = OdometerReading.Source.STAFF,
 ) -> OwnedVehicle:
-    """Register a car for a customer. Raises ValidationError for a bad VIN or a VIN already
-    registered to an active owner."""
+    """Register a car for a customer with its first odometer reading (on `odometer_on`, the
+    delivery day by default). Raises ValidationError for a bad VIN or a VIN already registered
+    to an active owner. Flags it for any open recall on its VIN."""
     vin = validate_vin(vin)
     if OwnedVehicle.objects.filter(vin=vin, status=OwnedVehicle.Status.ACTIVE).exists():
         raise ValidationError({"vin": _("This VIN is already registered to an owner.")})
@@ -120,14 +122,15 @@ def owned_vehicle_create(
         origin=origin,
         inventory_vehicle=inventory_vehicle,
         first_odometer_km=odometer_km,
+        first_odometer_on=odometer_on or delivered_on,
         odometer_km=odometer_km,
-        odometer_on=delivered_on,
+        odometer_on=odometer_on or delivered_on,
     )
     owned_vehicle_recompute_due(owned_vehicle=ov, save=False)
     ov.full_clean(validate_constraints=False)
     ov.save()
     OdometerReading.objects.create(
-        owned_vehicle=ov, km=odometer_km, read_on=delivered_on, source=reading_source
+        owned_vehicle=ov, km=odometer_km, read_on=ov.odometer_on, source=reading_source
     )
     _flag_open_recalls(ov)
     return ov
@@ -222,7 +225,7 @@ def odometer_record(
         return reading
     ov.odometer_km, ov.odometer_on = km, read_on
     learned = due_maths.learned_km_per_day(
-        first_km=ov.first_odometer_km, first_on=ov.delivered_on, km=km, read_on=read_on
+        first_km=ov.first_odometer_km, first_on=ov.first_odometer_on, km=km, read_on=read_on
     )
     if learned is not None:
         ov.km_per_day = learned
@@ -248,3 +251,57 @@ def owned_vehicles_recompute_for_plan(*, plan_id: int) -> int:
             owned_vehicle_recompute_due(owned_vehicle=ov)
         count += 1
     return count
+
+
+@transaction.atomic
+def owned_vehicle_for_website_booking(
+    *,
+    location: Location,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    vin: str,
+    make: str,
+    model: str,
+    year: int | None,
+    odometer_km: int,
+    language: str = "",
+) -> OwnedVehicle:
+    """The car a visitor wants to book: theirs if we know it, else registered now (bought
+    elsewhere). A VIN registered to somebody else is refused without saying whose it is."""
+    from leads.services import customer_get_or_create_from_contact
+
+    vin = validate_vin(vin)
+    customer, _created = customer_get_or_create_from_contact(
+        location=location,
+        source=Customer.Source.WEBSITE,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        language=language,
+    )
+    existing = OwnedVehicle.objects.filter(vin=vin, status=OwnedVehicle.Status.ACTIVE).first()
+    if existing is not None:
+        if existing.customer_id != customer.pk:
+            raise ValidationError(
+                {
+                    "vin": _(
+                        "This car is registered to another customer. Please call us and we "
+                        "will sort it out."
+                    )
+                }
+            )
+        return existing
+    return owned_vehicle_create(
+        customer=customer,
+        location=location,
+        vin=vin,
+        make=make,
+        model=model,
+        year=year,
+        delivered_on=location.localtime().date(),
+        odometer_km=odometer_km,
+        reading_source=OdometerReading.Source.CUSTOMER,
+    )
