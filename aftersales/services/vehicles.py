@@ -172,7 +172,7 @@ def owned_vehicle_register_from_delivery(
             vin=vehicle.vin,
             make=vehicle.make,
             model=vehicle.model,
-            year=vehicle.year,
+            year=vehicle.model_year,
             fuel=vehicle.fuel,
             delivered_on=location.localtime(delivered_at).date(),
             odometer_km=odometer_km,
