@@ -125,3 +125,61 @@ def test_customer_360_shows_cars_visits_and_complaints(client, consultant, locat
     html = client.get(f"/staff/customers/{appt.customer_id}/").content.decode()
     assert "Owns Volkswagen Golf" in html
     assert "Service visit: Volkswagen Golf" in html
+
+
+def test_open_recalls_report_per_location_counts_open_and_notified(
+    client, advisor, location, manager
+):
+    cars = [owned_vehicle(CustomerFactory(location=location)) for _ in range(3)]
+    elsewhere = owned_vehicle(CustomerFactory(location=LocationFactory()))
+    recall_campaign_import(
+        code="R7",
+        title="Seat belt",
+        description="d",
+        remedy="r",
+        vins=[c.vin for c in cars] + [elsewhere.vin],
+        by=manager,
+    )
+    RecallVehicle.objects.filter(owned_vehicle=cars[0]).update(remedied_at="2025-01-01T00:00Z")
+    client.force_login(advisor)
+    response = client.get("/staff/service/recalls/")
+    assert [
+        (r["owned_vehicle__location__name"], r["campaign__code"], r["open"], r["notified"])
+        for r in response.context["rows"]
+    ] == [(location.name, "R7", 2, 2)]
+
+
+def test_changing_a_plan_in_admin_recomputes_the_cars(
+    admin_client, django_capture_on_commit_callbacks
+):
+    item = ServiceItemFactory(interval_months=12, interval_km=None)
+    ov = owned_vehicle()
+    assert ov.next_due_on == datetime.date(2026, 1, 15)
+    plan = item.plan
+    # The recompute task is queued on commit (and runs eagerly in tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/aftersales/maintenanceplan/{plan.pk}/change/",
+            {
+                "name": plan.name,
+                "make": "",
+                "model": "",
+                "fuel": "",
+                "is_active": "on",
+                "items-TOTAL_FORMS": "1",
+                "items-INITIAL_FORMS": "1",
+                "items-MIN_NUM_FORMS": "0",
+                "items-MAX_NUM_FORMS": "1000",
+                "items-0-id": item.pk,
+                "items-0-plan": plan.pk,
+                "items-0-name": item.name,
+                "items-0-interval_months": "6",
+                "items-0-interval_km": "",
+                "items-0-remind_days_ahead": "30",
+                "items-0-remind_km_ahead": "1000",
+                "items-0-position": "0",
+            },
+        )
+    assert response.status_code == 302
+    ov.refresh_from_db()
+    assert ov.next_due_on == datetime.date(2025, 7, 15)
