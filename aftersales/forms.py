@@ -231,3 +231,16 @@ class ComplaintLogForm(forms.ModelForm):
         self.fields["channel"].choices = [
             c for c in Complaint.Channel.choices if c[0] != Complaint.Channel.WEB
         ]
+
+
+class ComplaintAssignForm(forms.Form):
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None)
+
+    def __init__(self, *args, complaint, **kwargs):
+        from dealership.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = User.objects.filter(
+            is_active=True, is_staff=True, locations=complaint.location_id
+        ).order_by("last_name", "first_name")
+        self.fields["handler"].label_from_instance = lambda u: u.get_full_name() or u.username

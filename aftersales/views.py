@@ -25,6 +25,7 @@ from . import selectors, services
 from .forms import (
     BookingForm,
     CheckInForm,
+    ComplaintAssignForm,
     ComplaintLogForm,
     ComplaintPublicForm,
     ComplaintStatusForm,
@@ -381,7 +382,24 @@ def complaint_detail(request, pk):
     except Complaint.DoesNotExist:
         raise Http404 from None
     status = 200
-    if request.method == "POST":
+    form = ComplaintStatusForm()
+    assign_form = ComplaintAssignForm(complaint=complaint)
+    if request.method == "POST" and request.POST.get("action") == "assign":
+        assign_form = ComplaintAssignForm(request.POST, complaint=complaint)
+        if assign_form.is_valid():
+            try:
+                services.complaint_assign(
+                    complaint=complaint,
+                    handler=assign_form.cleaned_data["handler"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                assign_form.add_error(None, error)
+            else:
+                messages.success(request, _("Handler changed."))
+                return redirect("aftersales:complaint_detail", pk=pk)
+        status = 400
+    elif request.method == "POST":
         form = ComplaintStatusForm(request.POST)
         if form.is_valid():
             try:
@@ -400,12 +418,10 @@ def complaint_detail(request, pk):
                 return redirect("aftersales:complaint_detail", pk=pk)
         else:
             status = 400
-    else:
-        form = ComplaintStatusForm()
     return render(
         request,
         "aftersales/complaint_detail.html",
-        {"complaint": complaint, "form": form},
+        {"complaint": complaint, "form": form, "assign_form": assign_form},
         status=status,
     )
 

@@ -202,10 +202,24 @@ def complaint_transition(
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, handler: User, by: User) -> Complaint:
-    Complaint.objects.filter(pk=complaint.pk).update(handler=handler)
-    complaint.handler = handler
-    return complaint
+def complaint_assign(
+    *, complaint: Complaint, handler: User, by: User, now: datetime.datetime | None = None
+) -> Complaint:
+    """Hand the complaint to a staff member of its branch; the move is noted in its history."""
+    if not handler.is_active or not handler.locations.filter(pk=complaint.location_id).exists():
+        raise ValidationError({"handler": _("Choose a colleague who works at this branch.")})
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked.handler = handler
+    locked.save(update_fields=["handler"])
+    ComplaintNote.objects.create(
+        complaint=locked,
+        from_status=locked.status,
+        to_status=locked.status,
+        note=_("Assigned to %(name)s.") % {"name": handler.get_full_name() or handler.username},
+        by=by,
+        at=now or timezone.now(),
+    )
+    return locked
 
 
 def managers_of(location_id: int) -> list[User]:

@@ -179,3 +179,32 @@ def test_public_complaint_form_is_rate_limited(client, location, settings):
     response = client.post("/service/complaints/new/", data)
     assert response.status_code == 429
     assert Complaint.objects.count() == 1
+
+
+def test_staff_move_a_complaint_and_hand_it_over(client, location, manager):
+    colleague = UserFactory(
+        role=Role.SERVICE_ADVISOR, locations=[location], first_name="Jan", last_name="Vogel"
+    )
+    outsider = UserFactory(role=Role.SERVICE_ADVISOR)
+    complaint = _complaint(location)
+    client.force_login(manager)
+    url = f"/staff/service/complaints/{complaint.pk}/"
+    refused = client.post(url, {"action": "assign", "handler": outsider.pk})
+    assert refused.status_code == 400
+    assert client.post(url, {"action": "assign", "handler": colleague.pk}).status_code == 302
+    bad = client.post(url, {"to_status": "resolved", "note": ""})
+    assert "Say how the complaint was resolved." in bad.content.decode()
+    assert (
+        client.post(
+            url,
+            {"to_status": "in_progress", "note": "Calling the customer.", "notify_customer": "on"},
+        ).status_code
+        == 302
+    )
+    complaint.refresh_from_db()
+    assert (complaint.handler, complaint.status) == (colleague, "in_progress")
+    assert list(complaint.notes.values_list("to_status", "note")) == [
+        ("new", ""),
+        ("new", "Assigned to Jan Vogel."),
+        ("in_progress", "Calling the customer."),
+    ]
