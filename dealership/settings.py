@@ -288,6 +288,14 @@ CELERY_BEAT_SCHEDULE = {
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
+    "aftersales-service-reminders": {
+        "task": "aftersales.service_reminders",
+        "schedule": crontab(minute=15, hour=2),
+    },
+    "aftersales-escalate-complaints": {
+        "task": "aftersales.escalate_complaints",
+        "schedule": 300.0,
+    },
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -358,6 +366,18 @@ LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
 LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)
 
 # Absolute links in emails (unsubscribe, booking links) start with this.
+# --- After-sales ------------------------------------------------------------------------
+
+AFTERSALES_SECOND_REMINDER_DAYS = env.int("AFTERSALES_SECOND_REMINDER_DAYS", default=14)
+AFTERSALES_ADVISOR_TASK_DAYS = env.int("AFTERSALES_ADVISOR_TASK_DAYS", default=7)
+AFTERSALES_LINK_MAX_AGE_DAYS = env.int("AFTERSALES_LINK_MAX_AGE_DAYS", default=90)
+AFTERSALES_FORM_RATE_LIMIT = env.int("AFTERSALES_FORM_RATE_LIMIT", default=5)
+AFTERSALES_FORM_RATE_PERIOD = env.int("AFTERSALES_FORM_RATE_PERIOD", default=600)
+# Until a car has two readings on different days, its mileage is estimated from its type.
+AFTERSALES_DEFAULT_KM_PER_DAY = {"car": 40, "van": 70, "motorcycle": 15}
+# Resolution targets by complaint severity.
+AFTERSALES_COMPLAINT_TARGET_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 24}
+
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Messaging (the outbox) ---------------------------------------------------------------

@@ -27,6 +27,7 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="accounts:login", query_string=True),
         name="admin-login",
     ),
+    path("", include("aftersales.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from aftersales import demo as aftersales_demo
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
@@ -145,4 +146,5 @@ def seed_all() -> dict[str, int]:
     messaging_demo.seed(locations=locations)
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
+    aftersales_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
