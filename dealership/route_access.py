@@ -100,6 +100,33 @@ ROUTES: dict[str, Route] = {
     "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
     "messaging:sms-inbound": Route(Access.WEBHOOK),
     "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # After-sales: customers' signed service links, public complaint form, the workshop
+    "aftersales:book": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_booking"
+    ),
+    "aftersales:appointment": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_appointment"
+    ),
+    "aftersales:vehicle_add": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_vehicle_add"
+    ),
+    "aftersales:book_website": Route(Access.PUBLIC),
+    "aftersales:complaint_new": Route(Access.PUBLIC),
+    "aftersales:complaint_thanks": Route(Access.PUBLIC),
+    "aftersales:workshop": Route(Access.STAFF),
+    "aftersales:appointment_detail": Route(
+        Access.STAFF, scenario="tests.security.scenarios:service_appointment_staff"
+    ),
+    "aftersales:check_in": Route(Access.STAFF),
+    "aftersales:complete": Route(Access.STAFF),
+    "aftersales:recall_report": Route(Access.STAFF),
+    "aftersales:recall_import": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "aftersales:vehicle_new": Route(Access.STAFF),
+    "aftersales:complaint_log": Route(Access.STAFF),
+    "aftersales:complaints": Route(Access.STAFF),
+    "aftersales:complaint_detail": Route(
+        Access.STAFF, scenario="tests.security.scenarios:complaint"
+    ),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -6,6 +6,8 @@ staff routes the visitor is a consultant of `location`; for customer-token route
 holding the allowed link.
 """
 
+import datetime
+
 from django.utils import timezone
 
 from dealership.messaging.tokens import unsubscribe_token
@@ -44,3 +46,63 @@ def _saved_search() -> SavedSearch:
         query="make=Volkswagen",
         last_checked_at=timezone.now(),
     )
+
+
+def service_booking(location, other_location):
+    from aftersales.tokens import add_vehicle_token, booking_token
+    from tests.aftersales.factories import owned_vehicle
+
+    car = owned_vehicle(CustomerFactory(location=location))
+    # A link made for another purpose (adding a car) opens no booking page.
+    return {
+        "allowed": {"token": booking_token(owned_vehicle=car)},
+        "denied": {"token": add_vehicle_token(customer=car.customer)},
+    }
+
+
+def service_appointment(location, other_location):
+    from aftersales.tokens import appointment_token, booking_token
+    from tests.aftersales.test_staff_views import _book
+
+    _item, (appointment,) = _book(location, 1)
+    return {
+        "allowed": {"token": appointment_token(appointment=appointment)},
+        "denied": {"token": booking_token(owned_vehicle=appointment.owned_vehicle)},
+    }
+
+
+def service_vehicle_add(location, other_location):
+    from aftersales.tokens import add_vehicle_token, booking_token
+    from tests.aftersales.factories import owned_vehicle
+
+    car = owned_vehicle(CustomerFactory(location=location))
+    return {
+        "allowed": {"token": add_vehicle_token(customer=car.customer)},
+        "denied": {"token": booking_token(owned_vehicle=car)},
+    }
+
+
+def service_appointment_staff(location, other_location):
+    from tests.aftersales.test_staff_views import _book
+
+    _item, (mine,) = _book(location, 1)
+    _item, (theirs,) = _book(other_location, 1, day=datetime.date(2025, 12, 18))
+    return {"allowed": {"pk": mine.pk}, "denied": {"pk": theirs.pk}}
+
+
+def complaint(location, other_location):
+    from aftersales.models import Complaint
+    from aftersales.services.complaints import complaint_create
+
+    def make(at):
+        return complaint_create(
+            customer=CustomerFactory(location=at),
+            location=at,
+            channel=Complaint.Channel.values[0],
+            category=Complaint.Category.values[0],
+            severity=Complaint.Severity.values[0],
+            subject="Scratched paint",
+            description="The paint was scratched at the handover.",
+        )
+
+    return {"allowed": {"pk": make(location).pk}, "denied": {"pk": make(other_location).pk}}
