@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from dealership.accounts.models import User
 from inventory.models import Vehicle
 from leads.forms import MARKETING_CONSENT_WORDING  # one consent wording for the whole site
+from leads.phones import phone_to_e164
 
 from .models import Booking
 
@@ -58,8 +59,9 @@ class BookingForm(forms.Form):
     # Hidden from people (CSS and aria-hidden); bots fill every field.
     website = forms.CharField(label=_("Leave this empty"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, region: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.region = region
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
@@ -67,6 +69,15 @@ class BookingForm(forms.Form):
     @property
     def is_spam(self) -> bool:
         return bool(self.data.get("website"))
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"]
+        if phone_to_e164(raw, region=self.region) is None:
+            raise ValidationError(
+                _("Enter a mobile number we can text, e.g. +49 151 23456789."),
+                code="invalid_phone",
+            )
+        return raw
 
 
 class RescheduleForm(forms.Form):

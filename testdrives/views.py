@@ -74,7 +74,7 @@ def book(request, vehicle_id: int):
         raise Http404(_("This car cannot be booked for a test drive."))
     status, alternatives = 200, []
     if request.method == "POST":
-        form = BookingForm(request.POST)
+        form = BookingForm(request.POST, region=vehicle.location.country)
         if rate_limited(
             request,
             scope="testdrives-book",
@@ -122,7 +122,7 @@ def book(request, vehicle_id: int):
         else:
             status = 400
     else:
-        form = BookingForm()
+        form = BookingForm(region=vehicle.location.country)
     availability = selectors.vehicle_availability(vehicle=vehicle)
     chosen = (
         form.cleaned_data.get("slot") if form.is_bound and hasattr(form, "cleaned_data") else None

@@ -9,6 +9,7 @@ from tests.leads.factories import CustomerFactory
 
 class TestDriveSettingsFactory(factory.django.DjangoModelFactory):
     __test__ = False  # a factory, not a pytest class
+
     class Meta:
         model = TestDriveSettings
         django_get_or_create = ("location",)

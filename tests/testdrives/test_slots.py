@@ -74,9 +74,9 @@ def test_the_same_opening_hours_in_two_time_zones_are_different_instants(frozen,
     tuesday = datetime.date(2026, 3, 3)
     assert local_times(berlin_slots, tuesday)[0] == "09:00"
     assert local_times(lisbon_slots, tuesday)[0] == "09:00"
-    first = [s for s in berlin_slots.slot_list if s.start.date() == tuesday][0]
+    first = next(s for s in berlin_slots.slot_list if s.start.date() == tuesday)
     assert first.start == utc(2026, 3, 3, 8, 0)  # CET = UTC+1
-    first = [s for s in lisbon_slots.slot_list if s.start.date() == tuesday][0]
+    first = next(s for s in lisbon_slots.slot_list if s.start.date() == tuesday)
     assert first.start == utc(2026, 3, 3, 9, 0)  # WET = UTC+0
 
 
