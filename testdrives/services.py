@@ -336,8 +336,8 @@ def booking_reschedule(
     reminders are cancelled and the new ones queued. Customers (by=None) may only pick offered
     slots. Raises SlotTaken / ValidationError with nothing changed."""
     booking = (
-        Booking.objects.select_for_update()
-        .select_related("location", "vehicle__location", "customer", "consultant")
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("location", "vehicle__location", "customer", "consultant", "lead")
         .get(pk=booking.pk)
     )
     movable = (*OPEN_STATUSES, Booking.Status.NO_SHOW)

@@ -60,7 +60,7 @@ def _add_error(form, error: ValidationError) -> None:
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        _add_error(form, error)
+        form.add_error(None, error)
 
 
 # --- Customers ------------------------------------------------------------------------------
