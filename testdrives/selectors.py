@@ -3,7 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Count, DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dealership.accounts.models import Location, User
@@ -52,8 +53,9 @@ def vehicle_availability(
     now: datetime.datetime | None = None,
     ignore_booking: Booking | None = None,
 ) -> Availability:
-    """The free slots for one vehicle over the location's horizon, in four queries whatever
-    the number of bookings: settings, opening hours, consultants on duty, busy ranges.
+    """The free slots for one vehicle over the location's horizon, in three queries whatever
+    the number of bookings: settings, opening hours (none when prefetched), and the busy
+    ranges with the consultants on duty.
 
     `ignore_booking` leaves one booking out (its own slot is free when rescheduling it)."""
     now = now or timezone.now()
@@ -73,21 +75,44 @@ def vehicle_availability(
     if not grid:
         return Availability(location, config, [])
     window_start, window_end = grid[0].start, grid[-1].busy_until
-    consultant_ids = list(consultants_on_duty(location=location).values_list("pk", flat=True))
-    busy = Booking.objects.filter(
-        status__in=ACTIVE_STATUSES, start_at__lt=window_end, busy_until__gt=window_start
-    ).filter(Q(vehicle=vehicle) | Q(consultant__in=consultant_ids))
+    # One round trip for both: the busy ranges of the vehicle and of the consultants on duty,
+    # and (UNION ALL, times NULL) the ids of those consultants, busy or not.
+    on_duty = consultants_on_duty(location=location).order_by()
+    busy = (
+        Booking.objects.filter(
+            status__in=ACTIVE_STATUSES, start_at__lt=window_end, busy_until__gt=window_start
+        )
+        .filter(Q(vehicle=vehicle) | Q(consultant__in=on_duty.values("pk")))
+        .order_by()
+    )
     if ignore_booking is not None:
         busy = busy.exclude(pk=ignore_booking.pk)
+    # Typed NULLs: a bare NULL under SELECT DISTINCT is text to PostgreSQL.
+    no_time = Cast(Value(None), output_field=DateTimeField())
+    # Only annotations, so the columns keep this order (Django puts model fields first).
+    people = on_duty.annotate(
+        no_vehicle=Cast(Value(None), output_field=BigIntegerField()),
+        person=F("pk"),
+        no_start=no_time,
+        no_end=no_time,
+    ).values_list("no_vehicle", "person", "no_start", "no_end")
+    rows = busy.values_list("vehicle_id", "consultant_id", "start_at", "busy_until").union(
+        people, all=True
+    )
     vehicle_ranges = []
-    consultant_ranges: dict[int, list] = {pk: [] for pk in consultant_ids}
-    for vehicle_id, consultant_id, start, until in busy.values_list(
-        "vehicle_id", "consultant_id", "start_at", "busy_until"
-    ):
+    consultant_ranges: dict[int, list] = {}
+    busy_rows = []
+    for vehicle_id, consultant_id, start, until in rows:
+        if start is None:
+            consultant_ranges[consultant_id] = []
+        else:
+            busy_rows.append((vehicle_id, consultant_id, start, until))
+    for vehicle_id, consultant_id, start, until in busy_rows:
         if vehicle_id == vehicle.pk:
             vehicle_ranges.append((start, until))
         if consultant_id in consultant_ranges:
             consultant_ranges[consultant_id].append((start, until))
+    consultant_ranges = dict(sorted(consultant_ranges.items()))
     # The last day is only partly inside the horizon: cut at now + horizon.
     horizon_end = now + datetime.timedelta(days=config.horizon_days)
     slots = free_slots(
@@ -106,6 +131,28 @@ def vehicle_bookable(*, vehicle_id: int) -> Vehicle | None:
         .prefetch_related("location__opening_hours")
         .filter(pk=vehicle_id, status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED])
         .first()
+    )
+
+
+def test_drive_models() -> list[dict]:
+    """Makes and models a customer can test-drive, with how many cars of each."""
+    return list(
+        Vehicle.objects.filter(status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED])
+        .values("make", "model")
+        .annotate(cars=Count("pk"))
+        .order_by("make", "model")
+    )
+
+
+def test_drive_cars(*, make: str, model: str) -> list[Vehicle]:
+    return list(
+        Vehicle.objects.filter(
+            status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED],
+            make=make,
+            model=model,
+        )
+        .select_related("location")
+        .order_by("location__name", "price", "pk")[:50]
     )
 
 

@@ -5,6 +5,7 @@ from . import views
 app_name = "testdrives"
 
 urlpatterns = [
+    path("test-drives/", views.choose, name="choose"),
     path("test-drives/book/<int:vehicle_id>/", views.book, name="book"),
     path("test-drives/manage/<str:token>/", views.manage, name="manage"),
     path("test-drives/manage/<str:token>/reschedule/", views.reschedule, name="reschedule"),

@@ -66,6 +66,22 @@ def _add_error(form, error: ValidationError) -> None:
 # --- Customers ------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET"])
+def choose(request):
+    """Book a test drive by model: pick the model, then one of its cars (and its branch)."""
+    models = selectors.test_drive_models()
+    chosen = request.GET.get("model", "")
+    make, _sep, model = chosen.partition("|")
+    cars = selectors.test_drive_cars(make=make, model=model) if chosen else []
+    status = 404 if chosen and not cars else 200
+    return render(
+        request,
+        "testdrives/choose.html",
+        {"models": models, "chosen": chosen, "cars": cars},
+        status=status,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def book(request, vehicle_id: int):
     """Pick a slot and book it. A plain form with radio buttons: works without JavaScript."""

@@ -35,8 +35,8 @@ def test_booking_page_shows_free_slots_in_the_location_time_zone(
     client, frozen, vehicle, consultant, django_assert_num_queries
 ):
     # SAVEPOINT/RELEASE (ATOMIC_REQUESTS); vehicle with location, its hours, settings,
-    # consultants on duty, busy ranges; the footer's locations and their hours.
-    with django_assert_num_queries(9):
+    # busy ranges with the consultants on duty; the footer's locations and their hours.
+    with django_assert_num_queries(8):
         response = client.get(f"/test-drives/book/{vehicle.pk}/")
 
     page = response.content.decode()
@@ -247,3 +247,23 @@ def test_ics_has_escaped_text_and_folded_lines():
     assert "SEQUENCE:2" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
     assert text.replace("\r\n ", "").count("x" * 200) == 1
+
+
+def test_book_by_model_lists_the_cars_of_that_model_with_their_branch(client, frozen, vehicle):
+    from tests.inventory.factories import VehicleFactory
+
+    VehicleFactory(location=vehicle.location, make="Skoda", model="Octavia")
+    VehicleFactory(location=vehicle.location, make="Volkswagen", model="Golf", status="sold")
+
+    overview = client.get("/test-drives/").content.decode()
+    chosen = client.get("/test-drives/", {"model": "Volkswagen|Golf"})
+    unknown = client.get("/test-drives/", {"model": "Trabant|601"})
+
+    assert "Skoda Octavia (1 car)" in overview
+    assert "Volkswagen Golf (1 car)" in overview
+    assert chosen.status_code == 200
+    page = chosen.content.decode()
+    assert f'href="/test-drives/book/{vehicle.pk}/"' in page
+    assert page.count("/test-drives/book/") == 1
+    assert unknown.status_code == 404
+    assert "No car of that model is available" in unknown.content.decode()
