@@ -296,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aftersales.escalate_complaints",
         "schedule": 300.0,
     },
+    "testdrives-flag-unavailable-vehicles": {
+        "task": "testdrives.flag_unavailable_vehicles",
+        "schedule": 300.0,
+    },
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -364,6 +368,12 @@ LEADS_FORM_RATE_LIMIT = env.int("LEADS_FORM_RATE_LIMIT", default=5)
 LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
 # The largest ADF document accepted by HTTP (bytes).
 LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)
+
+# Test-drive booking: form submissions per client IP and window (seconds); how long a manage
+# link in a confirmation stays valid (seconds, default 60 days).
+TESTDRIVES_FORM_RATE_LIMIT = env.int("TESTDRIVES_FORM_RATE_LIMIT", default=10)
+TESTDRIVES_FORM_RATE_PERIOD = env.int("TESTDRIVES_FORM_RATE_PERIOD", default=600)
+TESTDRIVES_MANAGE_LINK_MAX_AGE = env.int("TESTDRIVES_MANAGE_LINK_MAX_AGE", default=60 * 86400)
 
 # Absolute links in emails (unsubscribe, booking links) start with this.
 # --- After-sales ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ urlpatterns = [
         name="admin-login",
     ),
     path("", include("aftersales.urls")),
+    path("", include("testdrives.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

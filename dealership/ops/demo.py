@@ -11,6 +11,7 @@ from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
+from testdrives import demo as testdrives_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -147,4 +148,5 @@ def seed_all() -> dict[str, int]:
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
     aftersales_demo.seed(locations=locations)
+    testdrives_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
