@@ -127,6 +127,22 @@ ROUTES: dict[str, Route] = {
     "aftersales:complaint_detail": Route(
         Access.STAFF, scenario="tests.security.scenarios:complaint"
     ),
+    # Test drives: booking pages, the customer's signed manage link, the staff calendar
+    "testdrives:choose": Route(Access.PUBLIC),
+    "testdrives:book": Route(Access.PUBLIC),
+    "testdrives:manage": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:test_drive_manage"
+    ),
+    "testdrives:reschedule": Route(Access.CUSTOMER_TOKEN),  # POST behind the manage page
+    "testdrives:cancel": Route(Access.CUSTOMER_TOKEN),  # POST behind the manage page
+    "testdrives:calendar": Route(Access.STAFF),
+    "testdrives:staff_book": Route(Access.STAFF),
+    "testdrives:block": Route(Access.STAFF),
+    "testdrives:detail": Route(Access.STAFF, scenario="tests.security.scenarios:test_drive_staff"),
+    "testdrives:status": Route(Access.STAFF),
+    "testdrives:complete": Route(Access.STAFF),
+    "testdrives:assign": Route(Access.STAFF),
+    "testdrives:staff_reschedule": Route(Access.STAFF),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -106,3 +106,29 @@ def complaint(location, other_location):
         )
 
     return {"allowed": {"pk": make(location).pk}, "denied": {"pk": make(other_location).pk}}
+
+
+def _test_drive(at):
+    from tests.inventory.factories import VehicleFactory
+    from tests.testdrives.factories import BookingFactory
+
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=3)
+    return BookingFactory(vehicle=VehicleFactory(location=at), start_at=start)
+
+
+def test_drive_manage(location, other_location):
+    from testdrives.tokens import manage_token
+
+    booking = _test_drive(location)
+    # A signed link of another kind (a saved search's token) opens no booking.
+    return {
+        "allowed": {"token": manage_token(booking_id=booking.pk)},
+        "denied": {"token": _saved_search().token},
+    }
+
+
+def test_drive_staff(location, other_location):
+    return {
+        "allowed": {"pk": _test_drive(location).pk},
+        "denied": {"pk": _test_drive(other_location).pk},
+    }
