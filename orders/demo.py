@@ -4,7 +4,6 @@ Idempotent (natural keys: add-on slug, slot location + start)."""
 import datetime
 from decimal import Decimal
 
-
 from dealership.accounts.models import Location
 
 from .models import AddOn, DeliverySlot
