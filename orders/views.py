@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dealership.accounts.access import staff_required
 from dealership.accounts.selectors import location_list_for_user
 from dealership.messaging.ratelimit import client_ip, rate_limited
+from inventory import visitor
 
 from . import selectors, services
 from .forms import (
@@ -230,7 +231,13 @@ def reserve(request, token):
         return render(
             request,
             "orders/just_reserved.html",
-            {"vehicle": order.vehicle, "similar": exc.similar, "message": exc.messages[0]},
+            {
+                "vehicle": order.vehicle,
+                "similar": exc.similar,
+                "message": exc.messages[0],
+                "compare_ids": visitor.visitor_ids(request, visitor.COMPARE),
+                "favourite_ids": visitor.visitor_ids(request, visitor.FAVOURITES),
+            },
             status=409,
         )
     except ValidationError as exc:

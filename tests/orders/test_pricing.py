@@ -77,8 +77,12 @@ def test_every_line_is_in_cents_and_the_lines_add_up_to_the_total(
             residual_percent=Decimal(50),
         )
     except ValueError as exc:
+        refusal = str(exc)
+    else:
+        refusal = ""
+    if refusal:
         # Only a trade-in worth more than the whole deal is refused.
-        assert str(exc) == "the trade-in credit exceeds the deal"
+        assert refusal == "the trade-in credit exceeds the deal"
         return
     amounts = [
         deal.price,
@@ -182,7 +186,7 @@ def test_a_worked_example_to_the_cent():
 
 
 def test_a_negative_amount_is_refused():
-    with pytest.raises(ValueError, match="^discount must not be negative$"):
+    with pytest.raises(ValueError, match=r"^discount must not be negative$"):
         deal_breakdown(
             payment_type="cash",
             price=Decimal(1),
