@@ -292,7 +292,7 @@ class OrderVersion(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
 
     class Meta:
-        ordering = ["order", "-number"]
+        ordering = ["-number"]
         verbose_name = _("deal version")
         verbose_name_plural = _("deal versions")
         constraints = [
@@ -324,7 +324,7 @@ class OrderTransition(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        ordering = ["order", "at", "id"]
+        ordering = ["at", "id"]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
 
@@ -364,7 +364,7 @@ class Payment(models.Model):
     )
 
     class Meta:
-        ordering = ["order", "created_at", "id"]
+        ordering = ["created_at", "id"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
@@ -476,7 +476,7 @@ class Signature(models.Model):
     invalidated_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        ordering = ["order", "-signed_at"]
+        ordering = ["-signed_at"]
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [

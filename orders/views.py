@@ -194,6 +194,13 @@ def _invalid(request, order, status=400, **forms):
     return render(request, "orders/track.html", _track_context(order, **forms), status=status)
 
 
+def _refused(request, order, exc: ValidationError, **forms):
+    """A service said no: the reasons as messages on the order page, a 400, nothing saved."""
+    for message in _errors(exc):
+        messages.error(request, message)
+    return _invalid(request, order, **forms)
+
+
 @require_POST
 def finance_apply(request, token):
     order, refused = _customer_post(request, token)
@@ -209,9 +216,7 @@ def finance_apply(request, token):
             **form.cleaned_data,
         )
     except ValidationError as exc:
-        for message in _errors(exc):
-            form.add_error(None, message)
-        return _invalid(request, order, finance_form=form)
+        return _refused(request, order, exc, finance_form=form)
     messages.success(request, _("Thank you: your finance application is with us."))
     return _back(order)
 
@@ -291,9 +296,7 @@ def change_delivery(request, token):
             distance_km=data["distance_km"] or 0,
         )
     except ValidationError as exc:
-        for message in _errors(exc):
-            form.add_error(None, message)
-        return _invalid(request, order, delivery_form=form)
+        return _refused(request, order, exc, delivery_form=form)
     messages.success(request, _("Your delivery choice is saved."))
     return _back(order)
 
@@ -311,9 +314,7 @@ def cancel(request, token):
             order=order, by=None, reason=form.cleaned_data["reason"], by_customer=True
         )
     except ValidationError as exc:
-        for message in _errors(exc):
-            form.add_error(None, message)
-        return _invalid(request, order, cancel_form=form)
+        return _refused(request, order, exc, cancel_form=form)
     messages.success(request, _("Your order is cancelled."))
     return _back(order)
 

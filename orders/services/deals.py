@@ -316,4 +316,5 @@ def order_change_delivery(
 
 
 def current_version(order: Order) -> OrderVersion:
-    return order.versions.order_by("-number").first()
+    """The latest version (newest first by Meta.ordering, so a prefetch costs no query)."""
+    return order.versions.all().first()
