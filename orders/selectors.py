@@ -148,11 +148,16 @@ def vehicle_for_purchase(*, pk: int) -> Vehicle:
 
 
 def delivery_slots_open(*, location_id: int, now: datetime.datetime | None = None):
+    """The location's slots of the next four weeks (a queryset: forms validate against it)."""
     now = now or timezone.now()
     return (
-        DeliverySlot.objects.filter(location_id=location_id, starts_at__gt=now)
+        DeliverySlot.objects.filter(
+            location_id=location_id,
+            starts_at__gt=now,
+            starts_at__lt=now + datetime.timedelta(days=28),
+        )
         .select_related("location")
-        .order_by("starts_at")[:60]
+        .order_by("starts_at")
     )
 
 
