@@ -253,7 +253,18 @@ class Order(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["location", "status", "-created_at"], name="order_desk"),
+            # The desk: a location's orders newest first, drafts never shown.
+            models.Index(
+                fields=["location", "-created_at", "-id"],
+                condition=~Q(status="draft"),
+                name="order_desk",
+            ),
+            # The desk of a user who sees every location (or several).
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=~Q(status="draft"),
+                name="order_desk_all",
+            ),
             models.Index(
                 fields=["reserved_until"],
                 condition=Q(status="submitted"),

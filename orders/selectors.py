@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dealership.accounts.models import User
+from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import Vehicle
 
@@ -31,7 +32,13 @@ DESK_PAGE_SIZE = 50
 
 
 def order_list_for_staff(*, user: User) -> QuerySet[Order]:
-    return Order.objects.filter(location__in=location_list_for_user(user=user))
+    """The orders of the user's locations. The location ids are read first (one small query)
+    so the desk's partial indexes serve the newest-first page: an IN (subquery) would make
+    PostgreSQL sort every order of the location instead."""
+    locations = location_list_for_user(user=user)
+    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+        return Order.objects.all()
+    return Order.objects.filter(location_id__in=list(locations.values_list("pk", flat=True)))
 
 
 @dataclass(frozen=True)
@@ -67,15 +74,17 @@ def order_desk(
         for status, limit in SLA.items():
             late |= Q(status=status, status_changed_at__lt=now - limit)
         qs = qs.filter(late)
-    orders = list(
-        qs.select_related("customer", "vehicle", "location", "consultant").order_by(
-            "-created_at", "-id"
-        )[:DESK_PAGE_SIZE]
-    )
+    orders = list(desk_page_queryset(qs))
     for order in orders:
         limit = SLA.get(order.status)
         order.is_overdue = limit is not None and order.status_changed_at < now - limit
     return orders
+
+
+def desk_page_queryset(qs: QuerySet[Order]) -> QuerySet[Order]:
+    return qs.select_related("customer", "vehicle", "location", "consultant").order_by(
+        "-created_at", "-id"
+    )[:DESK_PAGE_SIZE]
 
 
 def order_detail_for_staff(*, user: User, pk: int) -> Order:

@@ -75,14 +75,14 @@ def test_the_desk_has_a_fixed_number_of_queries(
     _reserved(location)
     url = reverse("orders:desk")
     consultant_client.get(url)
-    # SAVEPOINT/RELEASE, session, user, the user's groups (nav and scoping), the orders page
-    # (one joined query), the location filter list; then the session save (SAVEPOINT,
-    # UPDATE, RELEASE: SESSION_SAVE_EVERY_REQUEST).
-    with django_assert_num_queries(10):
+    # SAVEPOINT/RELEASE, session, user, the user's groups (nav and scoping), the user's
+    # location ids, the orders page (one joined query), the location filter list; then the
+    # session save (SAVEPOINT, UPDATE, RELEASE: SESSION_SAVE_EVERY_REQUEST).
+    with django_assert_num_queries(11):
         consultant_client.get(url)
     for _ in range(10):
         _reserved(location)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = consultant_client.get(url)
     assert len(response.context["orders"]) == 11
 
@@ -99,9 +99,9 @@ def test_the_order_page_has_a_fixed_number_of_queries(
     consultant_client.get(url)
 
     # Request overhead (SAVEPOINT/RELEASE, session, user, groups, and the session save's
-    # SAVEPOINT/UPDATE/RELEASE: 8), the order with its joins, 5 prefetches, the open slots
-    # and the drivers for the schedule form.
-    with django_assert_num_queries(16):
+    # SAVEPOINT/UPDATE/RELEASE: 8), the user's location ids, the order with its joins,
+    # 5 prefetches, the open slots and the drivers for the schedule form.
+    with django_assert_num_queries(17):
         consultant_client.get(url)
 
 
