@@ -15,6 +15,8 @@ from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
 from inventory.models import Vehicle
 from inventory.selectors import vehicle_similar
+from leads.models import Activity
+from leads.services import activity_log
 
 from ..models import Order, OrderTransition, Payment
 from ..payments import get_payment_backend
@@ -47,6 +49,9 @@ CUSTOMER_CANCELLABLE = (
 )
 # Statuses in which the order holds the car (matches the partial unique constraint).
 HOLDS_VEHICLE = tuple(s for s in S.values if s not in (S.DRAFT, S.CANCELLED, S.DELIVERED))
+
+
+TIMELINE_MILESTONES = (S.SUBMITTED, S.CONTRACT_SIGNED, S.DELIVERED, S.CANCELLED)
 
 
 class TransitionError(ValidationError):
@@ -157,6 +162,20 @@ def order_transition(*, order: Order, to_status: str, by: User | None, note: str
             template_key="orders.status_changed",
             dedupe_key=f"order:{locked.pk}:transition:{history.pk}",
         )
+        if to_status in TIMELINE_MILESTONES:
+            # One customer, one timeline: the milestones show on the customer 360.
+            activity_log(
+                customer=locked.customer,
+                kind=Activity.Kind.NOTE,
+                by=by,
+                body=_("Order %(ref)s (%(vehicle)s): %(status)s")
+                % {
+                    "ref": locked.reference,
+                    "vehicle": locked.vehicle.title,
+                    "status": S(to_status).label,
+                },
+                occurred_at=now,
+            )
     order.status, order.status_changed_at = locked.status, locked.status_changed_at
     return locked
 
@@ -221,7 +240,7 @@ def _free_vehicle(order: Order) -> None:
         vehicle.save(update_fields=["status", "updated_at"])
 
 
-def refund_due(order: Order, *, by_staff: bool) -> Decimal:
+def refund_due(order: Order) -> Decimal:
     """The refund policy: before the contract is signed the deposit comes back in full;
     after signing (only staff may cancel then) less the cancellation fee."""
     received = sum(
@@ -256,7 +275,7 @@ def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: boo
                 % {"from": locked.get_status_display()},
                 code="illegal_transition",
             )
-        refund = refund_due(locked, by_staff=not by_customer)
+        refund = refund_due(locked)
         locked.cancel_reason = reason.strip()[:300]
         locked.refund_amount = refund
         locked.save(update_fields=["cancel_reason", "refund_amount"])
