@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "testdrives.flag_unavailable_vehicles",
         "schedule": 300.0,
     },
+    "orders-expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+    "orders-send-reminders": {"task": "orders.send_reminders", "schedule": crontab(minute=15)},
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -424,3 +426,34 @@ MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showro
 
 # The registration estimate shown in every price breakdown (a government fee, not taxed).
 VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
+
+# --- Orders -------------------------------------------------------------------------------
+
+# The payment provider: "orders.payments.TestPaymentBackend" simulates a card checkout
+# (success, decline, delayed webhook); "orders.payments.OfflinePaymentBackend" shows bank
+# transfer instructions and staff confirm receipt.
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", default="orders.payments.TestPaymentBackend")
+# Shared secret the provider signs webhooks with (HMAC-SHA256 of the body).
+PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="insecure-dev-webhook-secret")
+PAYMENT_BANK_ACCOUNT = env("PAYMENT_BANK_ACCOUNT", default="DE89 3704 0044 0532 0130 00")
+# Who decides on finance applications: the manual backend leaves it to staff on the desk.
+FINANCE_DECISION_BACKEND = env(
+    "FINANCE_DECISION_BACKEND", default="orders.finance.ManualDecisionBackend"
+)
+# Fernet key (urlsafe base64, 32 bytes) for finance-application fields; derived from
+# SECRET_KEY when empty (development only: set it in production and keep it with backups).
+ORDERS_FIELD_ENCRYPTION_KEY = env("ORDERS_FIELD_ENCRYPTION_KEY", default="")
+ORDERS_DEPOSIT = Decimal(env("ORDERS_DEPOSIT", default="500.00"))
+ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=60)
+ORDERS_FINANCE_APR = Decimal(env("ORDERS_FINANCE_APR", default="5.90"))
+ORDERS_LEASE_APR = Decimal(env("ORDERS_LEASE_APR", default="4.50"))
+ORDERS_LEASE_RESIDUAL_PERCENT = Decimal(env("ORDERS_LEASE_RESIDUAL_PERCENT", default="50"))
+# Home delivery: a base fee plus a fee per km from the location.
+ORDERS_DELIVERY_BASE_FEE = Decimal(env("ORDERS_DELIVERY_BASE_FEE", default="99.00"))
+ORDERS_DELIVERY_FEE_PER_KM = Decimal(env("ORDERS_DELIVERY_FEE_PER_KM", default="1.20"))
+ORDERS_DELIVERY_MAX_KM = env.int("ORDERS_DELIVERY_MAX_KM", default=500)
+# Deducted from the deposit refund when staff cancel after the contract is signed.
+ORDERS_CANCELLATION_FEE = Decimal(env("ORDERS_CANCELLATION_FEE", default="250.00"))
+# How long the customer's signed order link works (days).
+ORDERS_LINK_MAX_AGE_DAYS = env.int("ORDERS_LINK_MAX_AGE_DAYS", default=180)
+ORDERS_FORM_RATE_LIMIT = env.int("ORDERS_FORM_RATE_LIMIT", default=10)

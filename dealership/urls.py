@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("", include("aftersales.urls")),
     path("", include("testdrives.urls")),
+    path("", include("orders.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
