@@ -143,6 +143,26 @@ ROUTES: dict[str, Route] = {
     "testdrives:complete": Route(Access.STAFF),
     "testdrives:assign": Route(Access.STAFF),
     "testdrives:staff_reschedule": Route(Access.STAFF),
+    # Orders: the deal builder, the customer's signed order link, payments, the order desk
+    "orders:start": Route(Access.PUBLIC),
+    "orders:breakdown": Route(Access.PUBLIC),
+    "orders:track": Route(Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"),
+    "orders:finance": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:reserve": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:accept": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:delivery": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:cancel": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:contract": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"
+    ),
+    "orders:contract-pdf": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"
+    ),
+    "orders:test-checkout": Route(Access.PUBLIC),  # the test payment provider's own page
+    "orders:webhook": Route(Access.WEBHOOK),
+    "orders:desk": Route(Access.STAFF),
+    "orders:detail": Route(Access.STAFF, scenario="tests.security.scenarios:order_staff"),
+    "orders:action": Route(Access.STAFF),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -11,8 +11,8 @@ from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
-from testdrives import demo as testdrives_demo
 from orders import demo as orders_demo
+from testdrives import demo as testdrives_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 

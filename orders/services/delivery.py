@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.services import owned_vehicle_register_from_delivery
 from dealership.accounts.models import User
 from inventory.models import Vehicle
 
@@ -82,13 +83,8 @@ def order_hand_over(*, order: Order, by: User, odometer_km: int) -> Order:
 
 
 def _register_owned_vehicle(order: Order) -> None:
-    """The last step of a handover: after-sales takes the car over. The after-sales app is
-    built on another branch; its `owned_vehicle_register_from_delivery` is called here once
-    it has landed on main."""
-    try:
-        from aftersales.services import owned_vehicle_register_from_delivery
-    except ImportError:
-        return
+    """The last step of a handover: after-sales takes the car over (idempotent per customer
+    and VIN, so a retried handover registers it once)."""
     owned_vehicle_register_from_delivery(
         customer=order.customer,
         vehicle=order.vehicle,

@@ -215,6 +215,16 @@ def test_staff_schedule_a_home_delivery_and_hand_over(consultant_client, locatio
         12040,
     )
     assert (order.vehicle.status, order.vehicle.mileage) == ("sold", 12040)
+    # After-sales takes the car over: one owned vehicle for the buyer, at the handover reading.
+    from aftersales.models import OwnedVehicle
+
+    owned = OwnedVehicle.objects.get(customer=order.customer)
+    assert (owned.vin, owned.inventory_vehicle_id, owned.location_id) == (
+        order.vehicle.vin,
+        order.vehicle.pk,
+        location.pk,
+    )
+    assert owned.odometer_km == 12040
 
 
 def test_a_full_slot_is_refused(location, consultant):

@@ -132,3 +132,27 @@ def test_drive_staff(location, other_location):
         "allowed": {"pk": _test_drive(location).pk},
         "denied": {"pk": _test_drive(other_location).pk},
     }
+
+
+def _order(at):
+    from tests.inventory.factories import VehicleFactory
+    from tests.orders.factories import make_order
+
+    return make_order(VehicleFactory(location=at))
+
+
+def order_track(location, other_location):
+    from orders.tokens import order_token
+
+    order = _order(location)
+    # A signed link of another kind (a test drive's manage link) opens no order.
+    from testdrives.tokens import manage_token
+
+    return {
+        "allowed": {"token": order_token(order)},
+        "denied": {"token": manage_token(booking_id=order.pk)},
+    }
+
+
+def order_staff(location, other_location):
+    return {"allowed": {"pk": _order(location).pk}, "denied": {"pk": _order(other_location).pk}}
