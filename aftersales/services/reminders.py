@@ -182,9 +182,12 @@ def reminder_queue_messages(*, reminder_id: int) -> bool:
                 "location_phone": ov.location.phone,
             }
             for channel, address in reminder_channels(customer):
+                # A service reminder is part of looking after the car the customer owns, like
+                # a recall notice: it goes without marketing consent, never to a suppressed
+                # address, and the customer can switch it off per car or for every channel.
                 message_enqueue(
                     channel=channel,
-                    purpose=Purpose.MARKETING,
+                    purpose=Purpose.TRANSACTIONAL,
                     to=address,
                     template_key="aftersales.service_reminder",
                     context=context,

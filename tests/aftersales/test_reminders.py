@@ -174,8 +174,19 @@ def test_do_not_contact_customers_get_nothing(item):
     assert _keys() == []
 
 
-def test_without_marketing_consent_the_reminder_is_suppressed(item):
+def test_the_reminder_needs_no_marketing_consent(item):
     owned_vehicle(CustomerFactory(mobile_phone=""))
+    with time_machine.travel(NIGHT, tick=False):
+        reminders_run()
+    assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["queued"]
+
+
+def test_a_suppressed_address_gets_no_reminder(item):
+    from dealership.messaging.services import suppression_add
+
+    customer = CustomerFactory(mobile_phone="")
+    suppression_add(channel=Channel.EMAIL, address=customer.email, reason="unsubscribed")
+    owned_vehicle(customer)
     with time_machine.travel(NIGHT, tick=False):
         reminders_run()
     assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["suppressed"]
