@@ -222,6 +222,9 @@ CELERY_BEAT_SCHEDULE = {
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
+    "surveys-invite-due": {"task": "surveys.invite_due", "schedule": crontab(minute=10)},
+    "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
+    "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -304,3 +307,10 @@ MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showro
 
 # The registration estimate shown in every price breakdown (a government fee, not taxed).
 VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
+
+# --- Surveys ------------------------------------------------------------------------------
+
+# At most one survey invitation per customer in this many days (the contact cap).
+SURVEYS_CONTACT_CAP_DAYS = env.int("SURVEYS_CONTACT_CAP_DAYS", default=30)
+# Answers (partial saves and submissions) per client IP and minute, counted in the cache.
+SURVEYS_ANSWER_RATE_LIMIT = env.int("SURVEYS_ANSWER_RATE_LIMIT", default=120)

@@ -10,6 +10,7 @@ from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
+from surveys import demo as surveys_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -145,4 +146,5 @@ def seed_all() -> dict[str, int]:
     messaging_demo.seed(locations=locations)
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
+    surveys_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
