@@ -82,7 +82,7 @@ def test_unknown_or_overlong_token_is_a_404(client, invited):
 
 
 def test_page_shows_the_score_and_the_questions_with_labels(client, invited, survey):
-    invitation, token = invited
+    _invitation, token = invited
 
     response = client.get(reverse("surveys:answer", kwargs={"token": token}))
 
@@ -234,7 +234,7 @@ def test_submission_without_a_score_is_refused_and_saves_nothing(client, invited
 
 
 def test_submission_with_a_bad_value_is_refused(client, invited, survey):
-    invitation, token = invited
+    _invitation, token = invited
     nps = _q(survey, Question.Kind.NPS)
 
     response = client.post(
@@ -258,7 +258,7 @@ def test_submission_counts_answers_saved_earlier(client, invited, survey):
 
 
 def test_after_submission_answers_can_no_longer_change(client, invited, survey):
-    invitation, token = invited
+    _invitation, token = invited
     nps = _q(survey, Question.Kind.NPS)
     client.post(reverse("surveys:answer", kwargs={"token": token}), {nps.field_name: "8"})
 
@@ -272,7 +272,7 @@ def test_after_submission_answers_can_no_longer_change(client, invited, survey):
 
 
 def test_expired_link_shows_closed_page_and_takes_no_answers(client, survey, location):
-    invitation, token = invitation_with_token(
+    _invitation, token = invitation_with_token(
         survey=survey, created_at=timezone.now() - datetime.timedelta(days=20)
     )
     nps = _q(survey, Question.Kind.NPS)
