@@ -433,10 +433,11 @@ def invitation_submit(
         locked.save(
             update_fields=["nps_score", "lowest_csi", "submitted_at", "status", "first_answer_at"]
         )
-        if locked.customer_id and scoring.needs_follow_up(
-            nps_score=locked.nps_score, lowest_csi=locked.lowest_csi
-        ):
-            _follow_up_create(locked, final.values(), now)
+        if locked.customer_id:
+            comment = _comment(final.values())
+            _timeline_note(locked, comment, now)
+            if scoring.needs_follow_up(nps_score=locked.nps_score, lowest_csi=locked.lowest_csi):
+                _follow_up_create(locked, comment, now)
     return locked
 
 
@@ -449,17 +450,36 @@ def _comment(answers) -> str:
     return "\n".join(texts)
 
 
-def _follow_up_create(invitation: Invitation, answers, now: datetime.datetime) -> None:
-    comment = _comment(answers)
-    touchpoint = Touchpoint(invitation.touchpoint).label
+def _headline(invitation: Invitation) -> str:
+    if invitation.nps_score is not None and invitation.nps_score <= scoring.DETRACTOR_MAX:
+        return _("Detractor %(score)s/10") % {"score": invitation.nps_score}
+    if invitation.lowest_csi is not None and invitation.lowest_csi <= scoring.CSI_FOLLOW_UP_MAX:
+        return _("Low satisfaction %(score)s/5") % {"score": invitation.lowest_csi}
+    return _("Score %(score)s/10") % {"score": invitation.nps_score}
+
+
+def _timeline_note(invitation: Invitation, comment: str, now: datetime.datetime) -> None:
+    """Every answered customer survey goes on the customer's timeline, comment and all."""
     with translation.override(settings.LANGUAGE_CODE):
-        if invitation.nps_score is not None and invitation.nps_score <= scoring.DETRACTOR_MAX:
-            headline = _("Detractor %(score)s/10") % {"score": invitation.nps_score}
-        else:
-            headline = _("Low satisfaction %(score)s/5") % {"score": invitation.lowest_csi}
+        body = _("Survey %(touchpoint)s: %(headline)s.") % {
+            "touchpoint": Touchpoint(invitation.touchpoint).label,
+            "headline": _headline(invitation),
+        }
+        activity_log(
+            customer=invitation.customer,
+            kind=Activity.Kind.NOTE,
+            direction=Activity.Direction.INBOUND,
+            by=None,
+            body=body + (f"\n{comment}" if comment else ""),
+            occurred_at=now,
+        )
+
+
+def _follow_up_create(invitation: Invitation, comment: str, now: datetime.datetime) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
         title = _("%(headline)s (%(touchpoint)s): call %(customer)s") % {
-            "headline": headline,
-            "touchpoint": touchpoint,
+            "headline": _headline(invitation),
+            "touchpoint": Touchpoint(invitation.touchpoint).label,
             "customer": invitation.customer,
         }
         if comment:
@@ -472,17 +492,6 @@ def _follow_up_create(invitation: Invitation, answers, now: datetime.datetime) -
             by=None,
             customer=invitation.customer,
             dedupe_key=f"survey:{invitation.pk}:follow-up",
-        )
-        # On the customer's timeline, with the whole comment.
-        activity_log(
-            customer=invitation.customer,
-            kind=Activity.Kind.NOTE,
-            direction=Activity.Direction.INBOUND,
-            by=None,
-            body=_("Survey %(touchpoint)s: %(headline)s.")
-            % {"touchpoint": touchpoint, "headline": headline}
-            + (f"\n{comment}" if comment else ""),
-            occurred_at=now,
         )
     invitation.follow_up_task = task
     invitation.save(update_fields=["follow_up_task"])

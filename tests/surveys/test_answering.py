@@ -192,7 +192,7 @@ def test_detractor_submission_creates_exactly_one_task_for_the_manager(
     assert note.direction == Activity.Direction.INBOUND
 
 
-def test_promoter_creates_no_task(client, invited, survey):
+def test_promoter_creates_no_task_but_goes_on_the_timeline(client, invited, survey):
     invitation, token = invited
     nps = _q(survey, Question.Kind.NPS)
 
@@ -201,7 +201,8 @@ def test_promoter_creates_no_task(client, invited, survey):
     invitation.refresh_from_db()
     assert invitation.nps_score == 9
     assert Task.objects.count() == 0
-    assert Activity.objects.count() == 0
+    note = Activity.objects.get(customer=invitation.customer)
+    assert note.body == "Survey After a purchase (lead won): Score 9/10."
 
 
 def test_low_csi_with_a_good_score_creates_a_task(invited, survey, manager):
