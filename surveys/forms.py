@@ -26,6 +26,7 @@ class ResultFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=12,
+        initial=12,
         choices=[
             (1, _("This month")),
             (3, _("Last 3 months")),

@@ -4,6 +4,7 @@ Results are aggregates over the invitation table (score and lowest CSI are copie
 submission), so each table on the results page is one GROUP BY query whatever the volume.
 """
 
+import dataclasses
 import datetime
 import itertools
 import re
@@ -87,6 +88,8 @@ class ResultRow:
     follow_ups: int = 0
     closed: int = 0
     key: object = None
+    # Trend rows: the change in NPS from the month before (None without data on either side).
+    change: object = None
 
     @property
     def closed_loop_rate(self):
@@ -178,6 +181,12 @@ def survey_results(
         .values("month")
         .annotate(**aggregates)
         .order_by("month")
+    ]
+    trend = [
+        dataclasses.replace(row, change=row.summary.score - previous.summary.score)
+        if index and row.summary.has_data and previous.summary.has_data
+        else row
+        for index, (previous, row) in enumerate(zip([None, *trend], trend, strict=False))
     ]
     location_names = {loc.pk: loc.name for loc in locations}
     by_location = [

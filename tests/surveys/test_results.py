@@ -59,9 +59,9 @@ def test_results_by_location_consultant_touchpoint_and_month(survey, location, m
     assert total.response_rate == Decimal("75.0")
     assert (results.total.follow_ups, results.total.closed) == (1, 0)
     assert results.total.closed_loop_rate == Decimal("0.0")
-    assert [(r.label, r.summary.score, r.summary.responses) for r in results.trend] == [
-        ("2026-05", Decimal("100.0"), 1),
-        ("2026-06", Decimal("0.0"), 2),
+    assert [(r.label, r.summary.score, r.summary.responses, r.change) for r in results.trend] == [
+        ("2026-05", Decimal("100.0"), 1, None),
+        ("2026-06", Decimal("0.0"), 2, Decimal("-100.0")),
     ]
     assert [(r.label, r.summary.responses) for r in results.by_location] == [(location.name, 3)]
     assert [(r.label, r.summary.responses) for r in results.by_consultant] == [
