@@ -319,7 +319,8 @@ def survey_reminders_send(*, now: datetime.datetime | None = None, limit: int = 
 
 def _clean_value(question: Question, value: str) -> tuple[int | None, str]:
     """(score, text) for a raw answer; raises ValidationError with a message for people."""
-    value = (value or "").strip()
+    # PostgreSQL text cannot hold NUL; nobody types one.
+    value = (value or "").replace("\x00", "").strip()
     if question.kind in (Question.Kind.NPS, Question.Kind.SCALE):
         low, high = (0, 10) if question.kind == Question.Kind.NPS else (1, 5)
         try:
@@ -366,7 +367,7 @@ def answer_save(
 def _answer_write(
     invitation: Invitation, question: Question, value: str, now: datetime.datetime
 ) -> Answer | None:
-    if not (value or "").strip():
+    if not (value or "").replace("\x00", "").strip():
         Answer.objects.filter(invitation=invitation, question=question).delete()
         return None
     score, text = _clean_value(question, value)
@@ -406,7 +407,8 @@ def invitation_submit(
             if question.pk in answers:
                 raw = answers[question.pk]
                 try:
-                    cleaned[question.pk] = _clean_value(question, raw) if raw.strip() else None
+                    blank = not raw.replace("\x00", "").strip()
+                    cleaned[question.pk] = None if blank else _clean_value(question, raw)
                 except ValidationError as error:
                     errors[question.field_name] = error.messages
                     continue

@@ -6,7 +6,6 @@ app_name = "surveys"
 
 urlpatterns = [
     path("s/<str:token>/", views.answer_page, name="answer"),
-    path("s/<str:token>/save/", views.answer_save_view, name="answer_save"),
     path("staff/surveys/", views.results, name="results"),
     path("staff/surveys/export.csv", views.results_csv, name="results_csv"),
 ]

@@ -8,7 +8,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
@@ -70,8 +70,11 @@ def _questions(invitation, posted=None) -> list[dict]:
 @require_http_methods(["GET", "POST"])
 def answer_page(request, token):
     """The mobile-first survey. GET shows it (or the thank-you / expired page); POST submits
-    every answer at once, which is all a browser without JavaScript needs."""
+    every answer at once, which is all a browser without JavaScript needs. A POST with
+    `partial=1` (from survey.js) saves one answer and answers JSON."""
     invitation = _invitation_or_404(token)
+    if request.method == "POST" and request.POST.get("partial") == "1":
+        return _partial_save(request, invitation)
     now = timezone.now()
     context = {"invitation": invitation, "survey": invitation.survey, "token": token}
     if invitation.submitted_at is not None:
@@ -113,11 +116,9 @@ def answer_page(request, token):
     return render(request, "surveys/answer.html", context, status=status)
 
 
-@require_POST
-def answer_save_view(request, token):
-    """Save one answer as it is given (fetch from survey.js). JSON in reply: {"saved": true}
-    or {"error": "…"} with a 4xx."""
-    invitation = _invitation_or_404(token)
+def _partial_save(request, invitation):
+    """Save one answer as it is given. JSON in reply: {"saved": true} or {"error": "…"}
+    with a 4xx."""
     if _limited(request):
         return JsonResponse(
             {"error": _("Too many answers just now; please wait a minute.")}, status=429

@@ -3,13 +3,13 @@
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.querySelector("form.survey-form");
   if (!form) return;
-  const url = form.dataset.saveUrl;
+  const url = form.action;
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const timers = new Map();
 
   const save = (fieldset, value) => {
     const status = fieldset.querySelector(".save-status");
-    const body = new URLSearchParams({ question: fieldset.dataset.question, value });
+    const body = new URLSearchParams({ partial: "1", question: fieldset.dataset.question, value });
     fetch(url, {
       method: "POST",
       body,

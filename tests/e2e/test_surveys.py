@@ -15,7 +15,7 @@ WHY_TEXT = "What is the main reason for your score?"
 
 
 def test_detractor_answers_on_a_phone_and_the_manager_sees_the_task(
-    phone_page, page, manager, location
+    phone_page, page, manager, location, staff_log_in
 ):
     survey = standard_survey(Touchpoint.PURCHASE)
     customer = CustomerFactory(location=location, first_name="Lena", last_name="Hoffmann")
@@ -50,10 +50,7 @@ def test_detractor_answers_on_a_phone_and_the_manager_sees_the_task(
     expect(phone_page.get_by_role("button", name="Send my answers")).to_have_count(0)
 
     # The manager logs in and finds the follow-up among their tasks.
-    page.goto("/staff/accounts/login/?next=/staff/leads/tasks/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
+    staff_log_in(page, manager, next="/staff/leads/tasks/")
     expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
     expect(page.get_by_role("cell", name="Detractor 3/10", exact=False)).to_contain_text(
         "call Lena Hoffmann – “Nobody called me back after the handover.”"

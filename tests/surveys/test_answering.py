@@ -37,8 +37,8 @@ def _q(survey, kind) -> Question:
 
 def _save(client, token, question, value):
     return client.post(
-        reverse("surveys:answer_save", kwargs={"token": token}),
-        {"question": question.pk, "value": value},
+        reverse("surveys:answer", kwargs={"token": token}),
+        {"partial": "1", "question": question.pk, "value": value},
     )
 
 
