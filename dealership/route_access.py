@@ -163,6 +163,10 @@ ROUTES: dict[str, Route] = {
     "orders:desk": Route(Access.STAFF),
     "orders:detail": Route(Access.STAFF, scenario="tests.security.scenarios:order_staff"),
     "orders:action": Route(Access.STAFF),
+    # Surveys: the customer's (or colleague's) answer page by its link, the staff results
+    "surveys:answer": Route(Access.CUSTOMER_TOKEN, scenario="tests.surveys.routes:answer"),
+    "surveys:results": Route(Access.STAFF),
+    "surveys:results_csv": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -302,6 +302,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "orders-expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "orders-send-reminders": {"task": "orders.send_reminders", "schedule": crontab(minute=15)},
+    "surveys-invite-due": {"task": "surveys.invite_due", "schedule": crontab(minute=10)},
+    "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
+    "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},
 }
 
 # --- Crispy forms -------------------------------------------------------------------------
@@ -457,3 +460,10 @@ ORDERS_CANCELLATION_FEE = Decimal(env("ORDERS_CANCELLATION_FEE", default="250.00
 # How long the customer's signed order link works (days).
 ORDERS_LINK_MAX_AGE_DAYS = env.int("ORDERS_LINK_MAX_AGE_DAYS", default=180)
 ORDERS_FORM_RATE_LIMIT = env.int("ORDERS_FORM_RATE_LIMIT", default=10)
+
+# --- Surveys ------------------------------------------------------------------------------
+
+# At most one survey invitation per customer in this many days (the contact cap).
+SURVEYS_CONTACT_CAP_DAYS = env.int("SURVEYS_CONTACT_CAP_DAYS", default=30)
+# Answers (partial saves and submissions) per client IP and minute, counted in the cache.
+SURVEYS_ANSWER_RATE_LIMIT = env.int("SURVEYS_ANSWER_RATE_LIMIT", default=120)

@@ -12,6 +12,7 @@ from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
 from orders import demo as orders_demo
+from surveys import demo as surveys_demo
 from testdrives import demo as testdrives_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
@@ -151,4 +152,5 @@ def seed_all() -> dict[str, int]:
     aftersales_demo.seed(locations=locations)
     testdrives_demo.seed(locations=locations)
     orders_demo.seed(locations=locations)
+    surveys_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
