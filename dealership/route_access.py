@@ -153,10 +153,10 @@ ROUTES: dict[str, Route] = {
     "orders:delivery": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
     "orders:cancel": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
     "orders:contract": Route(
-        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_contract"
     ),
     "orders:contract-pdf": Route(
-        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_contract"
     ),
     "orders:test-checkout": Route(Access.PUBLIC),  # the test payment provider's own page
     "orders:webhook": Route(Access.WEBHOOK),

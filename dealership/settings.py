@@ -240,12 +240,13 @@ if CELERY_BROKER_URL == "filesystem://":
     _celery_dir = BASE_DIR / "var" / "celery"
     # The transport needs its folders: create them here, not only in `make run`, so any
     # process (seed_demo, a shell) can queue a task.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 else:

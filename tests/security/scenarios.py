@@ -10,8 +10,10 @@ import datetime
 
 from django.utils import timezone
 
+from dealership.accounts.roles import Role
 from dealership.messaging.tokens import unsubscribe_token
 from inventory.models import SavedSearch
+from tests.accounts.factories import UserFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
 
 
@@ -156,3 +158,16 @@ def order_track(location, other_location):
 
 def order_staff(location, other_location):
     return {"allowed": {"pk": _order(location).pk}, "denied": {"pk": _order(other_location).pk}}
+
+
+def order_contract(location, other_location):
+    from orders.tokens import order_token
+    from testdrives.tokens import manage_token
+    from tests.orders.factories import advance
+
+    staff = UserFactory(role=Role.CONSULTANT, locations=[location])
+    order = advance(_order(location), "contract_sent", staff=staff)
+    return {
+        "allowed": {"token": order_token(order)},
+        "denied": {"token": manage_token(booking_id=order.pk)},
+    }
