@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
+    path("staff/reports/", include("dealership.reports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
