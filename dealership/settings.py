@@ -222,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
+    # Hourly: each sales manager's summary goes out in the hour their location reaches
+    # Monday 08:00 (zones differ; the dedupe key makes a second run a no-op).
+    "reports-weekly-summaries": {
+        "task": "reports.weekly_summaries",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # --- Crispy forms -------------------------------------------------------------------------

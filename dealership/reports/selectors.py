@@ -33,6 +33,8 @@ class ReportFilters:
     location_id: int | None = None
     source: str = ""
     consultant_id: int | None = None
+    # The calendar for several locations (default: settings.TIME_ZONE).
+    time_zone: str = ""
 
 
 def report_locations(*, user: User) -> QuerySet[Location]:
@@ -60,7 +62,7 @@ def _location_ids(user: User, filters: ReportFilters) -> list[int]:
 
 def _period(user: User, filters: ReportFilters) -> Period:
     # One location: its own calendar days. Several: the project's time zone.
-    tz = ""
+    tz = filters.time_zone
     if filters.location_id is not None:
         tz = (
             Location.objects.filter(pk=filters.location_id)
