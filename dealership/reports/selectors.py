@@ -9,8 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -319,13 +318,12 @@ def _stock_on(day_end: datetime.datetime, day: datetime.date) -> Q:
     )
 
 
-def _leads_for_vin(since: datetime.datetime | None = None):
-    qs = Lead.objects.filter(vin=OuterRef("vin"))
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    return Coalesce(
-        Subquery(qs.order_by().values("vin").annotate(n=Count("pk")).values("n")[:1]), 0
-    )
+def _lead_counts_by_vin(vins: list[str]) -> dict[str, int]:
+    """Leads that named each VIN (one grouped query on the lead VIN index)."""
+    if not vins:
+        return {}
+    rows = Lead.objects.filter(vin__in=vins).order_by().values("vin").annotate(n=Count("pk"))
+    return {row["vin"]: row["n"] for row in rows}
 
 
 def inventory_report(
@@ -391,9 +389,12 @@ def inventory_report(
         ],
     )
 
-    oldest = in_stock.annotate(leads=_leads_for_vin()).order_by("in_stock_since", "pk")[
-        :OLDEST_LIMIT
-    ]
+    oldest = list(
+        in_stock.order_by("in_stock_since", "pk").only(
+            "stock_number", "model_year", "make", "model", "status", "in_stock_since", "vin"
+        )[:OLDEST_LIMIT]
+    )
+    leads_by_vin = _lead_counts_by_vin([v.vin for v in oldest])
     oldest_table = Table(
         "oldest",
         _("Oldest vehicles in stock"),
@@ -405,19 +406,16 @@ def inventory_report(
                 v.get_status_display(),
                 v.in_stock_since,
                 (today - v.in_stock_since).days,
-                v.leads,
+                leads_by_vin.get(v.vin, 0),
             ]
-            for v in oldest.only(
-                "stock_number", "model_year", "make", "model", "status", "in_stock_since", "vin"
-            )
+            for v in oldest
         ],
     )
 
     quiet_since = timezone.now() - datetime.timedelta(days=PRICE_DROP_QUIET_DAYS)
     candidates = (
         in_stock.filter(in_stock_since__lt=since(PRICE_DROP_AFTER_DAYS))
-        .annotate(recent_leads=_leads_for_vin(quiet_since))
-        .filter(recent_leads=0)
+        .exclude(Exists(Lead.objects.filter(vin=OuterRef("vin"), created_at__gte=quiet_since)))
         .exclude(
             Exists(PriceChange.objects.filter(vehicle=OuterRef("pk"), changed_at__gte=quiet_since))
         )
