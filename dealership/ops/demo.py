@@ -8,6 +8,7 @@ from django.db import transaction
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
+from dealership.reports import demo as reports_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
 
@@ -145,4 +146,5 @@ def seed_all() -> dict[str, int]:
     messaging_demo.seed(locations=locations)
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
+    reports_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
