@@ -49,12 +49,12 @@ def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
     page.get_by_role("link", name="Consultants").click()
     expect(page.get_by_role("heading", name="Reports: Consultants")).to_be_visible()
     expect(page.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
-        ["Anna Schmidt", "3", "0", "–", "0", "2", "66.7"]
+        ["Anna Schmidt", "3", "0", "–", "2", "2", "66.7"]
     )
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download “Consultant leaderboard” as CSV").click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8")
-    assert content.splitlines()[1] == "Anna Schmidt,3,0,,0,2,66.7"
+    assert content.splitlines()[1] == "Anna Schmidt,3,0,,2,2,66.7"
 
 
 def test_a_consultant_is_refused_the_reports(page, consultant):

@@ -154,7 +154,7 @@ def test_csv_neutralises_formulas(manager_client, shop):
 
 
 @pytest.mark.parametrize(
-    ("name", "queries"), [("funnel", 13), ("response", 14), ("leaderboard", 13), ("inventory", 16)]
+    ("name", "queries"), [("funnel", 13), ("response", 14), ("leaderboard", 13), ("inventory", 17)]
 )
 def test_query_count_does_not_grow_with_rows(
     manager_client, shop, django_assert_num_queries, name, queries
