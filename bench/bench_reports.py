@@ -269,6 +269,16 @@ def main():
             ),
             floor_timing if name == "funnel" else None,
         )
+    month = {"first": (today - datetime.timedelta(days=29)).isoformat(), "last": today.isoformat()}
+    for name in PANELS:
+        url = "/staff/reports/" if name == "funnel" else f"/staff/reports/{name}/"
+        report(
+            measure(
+                f"{name}: whole page (30 days)",
+                lambda url=url: client.get(url, month),
+                repeat=REPEAT,
+            )
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + FLOOR_SQL, [location_ids, start, end]
