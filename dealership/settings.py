@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Reports ------------------------------------------------------------------------------
+
+# Sort memory for the dashboards' percentile queries (PostgreSQL, per query, per request).
+REPORTS_WORK_MEM = env("REPORTS_WORK_MEM", default="64MB")
+
 # --- Crispy forms -------------------------------------------------------------------------
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
