@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench migrate seed clean
+.PHONY: run test install lint format bench migrate seed clean audit backup
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,8 @@ install: $(STAMP)
 run: install
 	@mkdir -p var/media var/celery/queue var/celery/processed
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(PY) scripts/devserver.py
+	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) scripts/devserver.py
 
 # Lint, migrations and import layers first (fast), then pytest against throwaway servers.
 test: install
@@ -26,6 +26,7 @@ test: install
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/supply_chain.py
 	$(PY) scripts/testservices.py $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -39,6 +40,14 @@ format: install
 
 bench: install
 	$(PY) scripts/testservices.py $(PY) bench/run.py $(BENCH_ARGS)
+
+# bandit and pip-audit alone; pip-audit needs the network (PIP_AUDIT_REQUIRED=true to insist).
+audit: install
+	$(PY) scripts/supply_chain.py
+
+# pg_dump + media into var/backups/<time>/ (see README, "Backup and restore").
+backup: install
+	$(PY) manage.py backup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -5,11 +5,13 @@ Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL 
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +48,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "bootstrap",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     # Core, lowest layers first (see ARCHITECTURE.md).
     "dealership.accounts",
     "dealership.messaging",
@@ -61,15 +68,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dealership.accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dealership.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealership.urls"
@@ -110,6 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://showroom")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A dead Redis must slow nothing down and break nothing: the wrapper answers "not cached"
+    # after a short connect timeout and logs the error (see dealership/ops/cache.py).
+    CACHES["default"]["BACKEND"] = "dealership.ops.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
 
 # --- Accounts -----------------------------------------------------------------------------
 
@@ -130,6 +150,39 @@ AUTH_PASSWORD_VALIDATORS = [
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: inactivity expiry
+
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: a locked-out username/IP pair is refused before the
+    # password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one
+# client IP lock that pair for AXES_COOLOFF_MINUTES. Locking the pair, not the username
+# alone, means an attacker cannot lock a colleague out from elsewhere; the client IP is
+# the real one behind TRUSTED_PROXY_COUNT reverse proxies (see accounts/client_ip.py), so
+# the proxy's own address never stands for everyone behind it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "dealership.accounts.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "dealership.accounts.client_ip.login_username"
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+
+# Two-factor authentication (django-otp, TOTP plus single-use recovery codes). Required for
+# the roles below, optional for everyone else (and then enforced once they enrol).
+TWO_FACTOR_REQUIRED_ROLES = ["Administrator", "Sales manager"]
+# Demo only: lets `make run`'s demo users in without an authenticator app. Honoured only
+# with DEBUG on; production ignores it (and `check --deploy` warns when it is set).
+TWO_FACTOR_DEMO_SKIP = DEBUG and env.bool("TWO_FACTOR_DEMO_SKIP", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Showroom")
+# Password reset requests per client address per hour (each one may send an email).
+PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
 
 # --- Internationalisation, money ----------------------------------------------------------
 
@@ -205,6 +258,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues must not hang on a dead broker: give up within about two seconds
+# (the work is still found later by the periodic job polling the database).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 # Only one beat may run (docker-compose runs exactly one); every job is idempotent anyway,
 # so a second beat would cost work, not correctness.
@@ -256,6 +318,30 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True  # our JS reads the token from <meta name="csrf-token">
+
+# Content-Security-Policy (django-csp): scripts only from our own origin, so no inline script
+# or on* attribute runs (JS lives in static/js/). Inline style attributes stay allowed:
+# Bootstrap components and Django admin set them, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Browser features nobody in the showroom or the staff UI needs.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 # --- Logging ------------------------------------------------------------------------------
 

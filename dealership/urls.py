@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from dealership import views
 from dealership.ops.views import healthz
@@ -20,6 +21,13 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
     path("staff/reports/", include("dealership.reports.urls")),
+    # One login for everyone, with the lockout and the second factor: the admin's own
+    # password-only form is never served.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

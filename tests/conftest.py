@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from dealership.accounts.roles import Role
 from tests.accounts.factories import LocationFactory, UserFactory
@@ -53,6 +54,69 @@ def pytest_sessionfinish(session, exitstatus):
     if ci and reporter and reporter.stats.get("skipped") and session.exitstatus == 0:
         reporter.write_line("CI=true: skipped tests fail the run.", red=True, bold=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and cached fragments must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Logins are everywhere in the suite (the route matrix alone logs in hundreds of users);
+    # PBKDF2's deliberate slowness would cost minutes and prove nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` and `client.login(...)` stand for a finished login, second
+    factor included.
+
+    Managers and administrators must pass two-factor authentication before any staff page;
+    tests of other features should not have to walk through it. The login itself, with its
+    lockout and second factor, is tested through the real views in tests/accounts/ and
+    tests/security/.
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from dealership.accounts.middleware import SESSION_KEY, two_factor_needed
+
+        session = self.session
+        needed = two_factor_needed(user)
+        session[SESSION_KEY] = needed
+        if needed:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    def login(self, **credentials):
+        # django-axes needs the request to count failures by client; a test client's login
+        # comes from 127.0.0.1 like its requests.
+        from django.contrib.auth import authenticate
+        from django.test import RequestFactory
+
+        request = RequestFactory().post("/staff/accounts/login/")
+        user = authenticate(request=request, **credentials)
+        if user is None:
+            return False
+        self.force_login(user, backend=user.backend)
+        return True
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
 
 
 @pytest.fixture

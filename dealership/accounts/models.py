@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -172,3 +173,52 @@ class User(AbstractUser):
     def role_names(self) -> list[str]:
         # Cached for the request: navigation and access checks ask many times.
         return sorted(group.name for group in self.groups.all())
+
+
+class AuditEvent(models.Model):
+    """One staff action on a record: who, when, what, and the fields it changed.
+
+    Rows are written by `audit_record()` and never changed or deleted by the application.
+    The target is stored as content type + primary key + its text at the time, so the trail
+    survives the record's deletion or pseudonymisation.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+        VIEW = "view", _("viewed")
+        DECIDE = "decide", _("decided")
+        EXPORT = "export", _("exported")
+        ERASE = "erase", _("erased")
+        SECURITY = "security", _("security setting changed")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_name = models.CharField(_("who (at the time)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("record type"),
+    )
+    target_id = models.CharField(_("record id"), max_length=64)
+    target_repr = models.CharField(_("record"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.actor_name} {self.get_action_display()} {self.target_repr}"

@@ -1,6 +1,7 @@
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from .models import Location, User
+from .models import AuditEvent, Location, User
 from .roles import MANAGER_ROLES, Role
 
 
@@ -20,3 +21,14 @@ def location_list_for_user(*, user: User) -> QuerySet[Location]:
 
 def user_is_manager(*, user: User) -> bool:
     return user.is_active and user.is_staff and user.has_role(*MANAGER_ROLES)
+
+
+def audit_event_list_for_object(*, obj) -> QuerySet[AuditEvent]:
+    """The audit trail of one record, newest first (uses the (type, id, time) index).
+
+    Callers decide who may see a record's history; slice it (`[:50]`) for a page.
+    """
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        target_id=str(obj.pk),
+    ).order_by("-created_at", "-id")

@@ -1,8 +1,16 @@
-from django.contrib.auth.models import Group, Permission
-from django.db import transaction
-from django.db.models import Q
+from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Q
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import AuditEvent, User
 from .roles import ROLE_PERMISSIONS, Role
+from .two_factor import RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME, TOTP_DEVICE_NAME
 
 
 @transaction.atomic
@@ -25,3 +33,109 @@ def roles_sync() -> dict[str, int]:
         group.permissions.set(permissions)
         counts[role.value] = len(permissions)
     return counts
+
+
+# --- Audit trail --------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one row of the audit trail: `actor` did `action` to `obj`, changing `changes`.
+
+    Call it explicitly from every service where staff change a customer, lead, order or
+    finance decision (and on every view of a finance application, action "view"), inside
+    the service's transaction so the trail and the change commit or roll back together.
+    `changes` is {field: [before, after]} (see `audit_diff`) or any JSON-able detail;
+    Decimals, dates and UUIDs are stored as text. `actor` None means the system.
+    """
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor.get_username() if actor is not None else "system",
+        action=action,
+        target_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        target_id=str(obj.pk),
+        target_repr=str(obj)[:200],
+        changes=changes or {},
+    )
+    # The foreign keys come from objects in hand: skip full_clean's existence queries for them.
+    event.full_clean(exclude=["actor", "target_type"])
+    event.save()
+    return event
+
+
+def audit_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose value differs between two snapshots."""
+    return {
+        field: [before.get(field), after.get(field)]
+        for field in sorted(before.keys() | after.keys())
+        if before.get(field) != after.get(field)
+    }
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: User, key: str, token: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Enrol the authenticator app holding `key` (hex) if `token` is its current code.
+
+    Returns the confirmed device and ten fresh recovery codes, to show once; or None, with
+    nothing changed, when the code is wrong. A previous authenticator and its recovery codes
+    are replaced. Audited.
+    """
+    device = TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    try:
+        code = int(token)
+    except (TypeError, ValueError):
+        return None
+    if not totp.verify(code, device.tolerance):
+        return None
+    device.last_t = totp.t()
+    TOTPDevice.objects.filter(user=user).delete()
+    device.full_clean()
+    device.save()
+    codes = _recovery_codes_replace(user=user)
+    audit_record(
+        actor=user, action=AuditEvent.Action.SECURITY, obj=user, changes={"two_factor": "enrolled"}
+    )
+    return device, codes
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    """New single-use recovery codes for `user`; the old ones stop working at once."""
+    codes = _recovery_codes_replace(user=user)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.SECURITY,
+        obj=user,
+        changes={"recovery_codes": "regenerated"},
+    )
+    return codes
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User) -> None:
+    """Remove `user`'s authenticator and recovery codes (lost phone), audited against `actor`.
+
+    A user whose role requires two-factor must enrol again at their next login.
+    """
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor, action=AuditEvent.Action.SECURITY, obj=user, changes={"two_factor": "reset"}
+    )
+
+
+def _recovery_codes_replace(*, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes

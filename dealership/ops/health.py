@@ -1,6 +1,7 @@
 """Reachability checks for /healthz: each answers "ok", "not configured" or the error."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 
@@ -27,4 +28,18 @@ def broker_status() -> str:
         return f"error: {exc.__class__.__name__}"
     finally:
         client.close()
+    return "ok"
+
+
+def cache_status() -> str:
+    """The shared cache (Redis); a per-process cache is "not configured" (nothing to reach)."""
+    ping = getattr(cache, "ping", None)
+    if ping is None:
+        return "not configured"
+    import redis
+
+    try:
+        ping()
+    except redis.RedisError as exc:
+        return f"error: {exc.__class__.__name__}"
     return "ok"

@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import broker_status, database_status
+from .health import broker_status, cache_status, database_status
 from .models import JobHeartbeat
 
 
@@ -12,7 +12,7 @@ from .models import JobHeartbeat
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": database_status(), "broker": broker_status()}
+    checks = {"database": database_status(), "broker": broker_status(), "cache": cache_status()}
     healthy = all(value in ("ok", "not configured") for value in checks.values())
     body = {"status": "ok" if healthy else "error", **checks}
     if checks["database"] == "ok":

@@ -122,3 +122,24 @@ def test_password_reset_sends_a_link(client, consultant):
     assert len(mail.outbox) == 1
     assert "/staff/accounts/reset/" in mail.outbox[0].body
     assert mail.outbox[0].to == [consultant.email]
+
+
+def test_password_reset_is_rate_limited_per_address(client, consultant, settings):
+    settings.PASSWORD_RESET_RATE_LIMIT = 3
+    for _ in range(3):
+        assert (
+            client.post("/staff/accounts/password-reset/", {"email": consultant.email}).status_code
+            == 302
+        )
+
+    refused = client.post("/staff/accounts/password-reset/", {"email": consultant.email})
+    elsewhere = client.post(
+        "/staff/accounts/password-reset/", {"email": consultant.email}, REMOTE_ADDR="192.0.2.9"
+    )
+
+    assert refused.status_code == 429
+    assert "Too many reset requests from your network. Try again in an hour." in (
+        refused.content.decode()
+    )
+    assert elsewhere.status_code == 302
+    assert len(mail.outbox) == 4  # three, then none for the refused one, then the other address

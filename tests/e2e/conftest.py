@@ -51,3 +51,31 @@ def phone_page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def staff_log_in():
+    """Log a staff member in through the real form, second factor included where their role
+    requires it: `staff_log_in(page, user, next="/staff/outbox/")`."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dealership.accounts.middleware import two_factor_needed
+
+    def log_in(page, user, next: str = "/staff/"):
+        device = None
+        if two_factor_needed(user):
+            # Enrolled before the login, so the second step asks for a code (not a set-up).
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        page.goto(f"/staff/accounts/login/?next={next}")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Log in").click()
+        if device is not None:
+            page.get_by_label("Authentication code").fill(f"{totp(device.bin_key):06d}")
+            page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(f"**{next}")
+
+    return log_in

@@ -14,14 +14,7 @@ from tests.messaging.factories import OutboxMessageFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, user):
-    page.goto("/staff/accounts/login/?next=/staff/outbox/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-
-
-def test_a_manager_finds_a_scheduled_sms_and_cancels_it(page, manager, location):
+def test_a_manager_finds_a_scheduled_sms_and_cancels_it(page, manager, location, staff_log_in):
     message = OutboxMessageFactory(
         location=location,
         channel=Channel.SMS,
@@ -31,7 +24,7 @@ def test_a_manager_finds_a_scheduled_sms_and_cancels_it(page, manager, location)
     )
     OutboxMessageFactory(location=location, to="someone@example.com")
 
-    log_in(page, manager)
+    staff_log_in(page, manager, next="/staff/outbox/")
     expect(page).to_have_url(re.compile(r"/staff/outbox/$"))
     page.get_by_label("Recipient").fill("23456789")
     page.get_by_label("Status").select_option("scheduled")

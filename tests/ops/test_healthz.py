@@ -13,6 +13,7 @@ def test_healthz_reports_ok_with_database_reachable(client, settings):
         "status": "ok",
         "database": "ok",
         "broker": "not configured",
+        "cache": "not configured",
         "scheduler_last_run": None,
     }
 

@@ -1,0 +1,119 @@
+"""Who may open each URL of the project: the registry the route matrix test walks.
+
+Every URL pattern needs an entry here, or tests/security/test_route_matrix.py fails and
+names the route. Add one line per route when you add a URL:
+
+    "leads:inbox": Route(Access.STAFF),
+    "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "testdrives:booking": Route(Access.CUSTOMER_TOKEN, scenario="tests.testdrives.routes:booking"),
+    "messaging:sms-status": Route(Access.WEBHOOK),
+
+Keys are "namespace:name" (a whole namespace as "namespace:*"), or "path:<pattern>" for an
+unnamed pattern (inside a namespace: "namespace:path:<pattern>"). A `scenario` is "module:function" (usually under tests/) called as
+f(location, other_location) and returning {"allowed": kwargs, "denied": kwargs}: for STAFF,
+an object at `location` and one at `other_location` (a consultant of the first must get 404
+on the second); for CUSTOMER_TOKEN, a URL with the customer's own valid token and one with
+another customer's token (404).
+
+Views that are `csrf_exempt` must be WEBHOOK routes (signed requests from a gateway); the test
+checks that the exempt views are exactly those.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dealership.accounts.roles import MANAGER_ROLES, Role
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone, no login (showroom pages, login, password reset, /healthz)
+    CUSTOMER_TOKEN = "customer token"  # noqa: S105 - by signed, expiring token; foreign: 404
+    STAFF = "staff"  # logged-in staff (optionally of `roles`), second factor passed
+    TWO_FACTOR = "two-factor step"  # logged in, second factor not yet passed
+    ADMIN = "admin"  # Django admin: staff, second factor passed, model permissions
+    WEBHOOK = "webhook"  # machine-to-machine, CSRF-exempt, authenticated by a signature
+
+
+@dataclass(frozen=True)
+class Route:
+    access: Access
+    roles: tuple[Role, ...] = ()
+    scenario: str = ""
+
+
+ROUTES: dict[str, Route] = {
+    # The showroom
+    "home": Route(Access.PUBLIC),
+    "location-detail": Route(Access.PUBLIC),
+    "healthz": Route(Access.PUBLIC),
+    "path:^media/(?P<path>.*)$": Route(Access.PUBLIC),  # DEBUG only: uploaded photos
+    # Staff
+    "staff-home": Route(Access.STAFF),
+    "accounts:login": Route(Access.PUBLIC),
+    "accounts:logout": Route(Access.PUBLIC),
+    "accounts:password_reset": Route(Access.PUBLIC),
+    "accounts:password_reset_done": Route(Access.PUBLIC),
+    "accounts:password_reset_confirm": Route(Access.PUBLIC),
+    "accounts:password_reset_complete": Route(Access.PUBLIC),
+    "accounts:two_factor_verify": Route(Access.TWO_FACTOR),
+    "accounts:two_factor_setup": Route(Access.TWO_FACTOR),
+    "accounts:two_factor": Route(Access.STAFF),
+    "accounts:two_factor_recovery_codes": Route(Access.STAFF),
+    # The showroom (inventory)
+    "inventory:search": Route(Access.PUBLIC),
+    "inventory:compare": Route(Access.PUBLIC),
+    "inventory:favourites": Route(Access.PUBLIC),
+    "inventory:saved-search-new": Route(Access.PUBLIC),
+    "inventory:saved-search-unsubscribe": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:saved_search"
+    ),
+    "inventory:vehicle": Route(Access.PUBLIC),
+    "inventory:vehicle-payment": Route(Access.PUBLIC),
+    "inventory:sitemap": Route(Access.PUBLIC),
+    # Leads: public enquiry forms, the ADF feed, the staff CRM
+    "leads:enquiry": Route(Access.PUBLIC),
+    "leads:contact": Route(Access.PUBLIC),
+    "leads:enquiry_form": Route(Access.PUBLIC),
+    "leads:enquiry_thanks": Route(Access.PUBLIC),
+    "leads:adf_receive": Route(Access.WEBHOOK),  # per-provider API key
+    "leads:inbox": Route(Access.STAFF),
+    "leads:bulk_assign": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "leads:availability": Route(Access.STAFF),
+    "leads:pipeline": Route(Access.STAFF),
+    "leads:tasks": Route(Access.STAFF),
+    "leads:task_done": Route(Access.STAFF),
+    "leads:lead_detail": Route(Access.STAFF, scenario="tests.security.scenarios:lead"),
+    "leads:lead_activity": Route(Access.STAFF),
+    "leads:lead_status": Route(Access.STAFF),
+    "leads:lead_assign": Route(Access.STAFF),
+    "leads:lead_task": Route(Access.STAFF),
+    "leads:duplicates": Route(Access.STAFF),
+    "leads:merge": Route(Access.STAFF),
+    "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),
+    # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
+    "messaging:outbox": Route(Access.STAFF),
+    "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "messaging:preferences": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:email_preferences"
+    ),
+    "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
+    "messaging:sms-inbound": Route(Access.WEBHOOK),
+    "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # Django admin
+    "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
+    "admin:*": Route(Access.ADMIN),
+}
+
+# Route keys whose views are csrf_exempt: signed webhooks only.
+CSRF_EXEMPT: frozenset[str] = frozenset(
+    key for key, route in ROUTES.items() if route.access == Access.WEBHOOK
+)
+
+
+def route_for(key: str) -> Route | None:
+    if key in ROUTES:
+        return ROUTES[key]
+    if key.startswith("path:") or ":" not in key:
+        return None
+    namespace = key.split(":path:", 1)[0] if ":path:" in key else key.rpartition(":")[0]
+    return ROUTES.get(f"{namespace}:*")
