@@ -99,6 +99,9 @@ ROUTES: dict[str, Route] = {
     "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
     "messaging:sms-inbound": Route(Access.WEBHOOK),
     "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # Reports: managers' dashboards (their locations; administrators all)
+    "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

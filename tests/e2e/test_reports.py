@@ -11,15 +11,8 @@ from tests.leads.factories import CustomerFactory, LeadFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, user, next_url="/staff/reports/"):
-    page.goto(f"/staff/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
-    page, manager, consultant, location
+    page, manager, consultant, location, staff_log_in
 ):
     now = timezone.now()
     for days, won in ((2, True), (3, False), (40, True)):
@@ -33,7 +26,7 @@ def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
             won_at=created + datetime.timedelta(days=1) if won else None,
         )
 
-    log_in(page, manager)
+    staff_log_in(page, manager, next="/staff/reports/")
     expect(page).to_have_url(re.compile(r"/staff/reports/$"))
     expect(page.get_by_role("heading", name="Reports: Sales funnel")).to_be_visible()
     expect(page.get_by_role("img", name="Sales funnel")).to_be_visible()
@@ -57,6 +50,6 @@ def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
     assert content.splitlines()[1] == "Anna Schmidt,3,0,,2,2,66.7"
 
 
-def test_a_consultant_is_refused_the_reports(page, consultant):
-    log_in(page, consultant)
+def test_a_consultant_is_refused_the_reports(page, consultant, staff_log_in):
+    staff_log_in(page, consultant, next="/staff/reports/")
     expect(page.get_by_text("403")).to_be_visible()

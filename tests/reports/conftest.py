@@ -23,12 +23,6 @@ FIRST, LAST = datetime.date(2026, 3, 2), datetime.date(2026, 3, 15)
 PERIOD = {"first": "2026-03-02", "last": "2026-03-15"}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # These tests make many staff users; the login password strength is not what they test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False):
