@@ -51,8 +51,41 @@ def _n() -> int:
     return next(counter)
 
 
+def _axes(label: str, **extra):
+    def build():
+        return apps.get_model(label).objects.create(
+            user_agent="Mozilla/5.0",
+            ip_address="127.0.0.1",
+            username=f"user{_n()}",
+            http_accept="text/html",
+            path_info="/staff/accounts/login/",
+            **extra,
+        )
+
+    return build
+
+
+def _audit_event():
+    from dealership.accounts.models import AuditEvent
+    from dealership.accounts.services import audit_record
+
+    lead = LeadFactory()
+    event = audit_record(actor=staff(), action=AuditEvent.Action.UPDATE, obj=lead)
+    return event
+
+
 # One row of each registered model, with every foreign key the list shows filled in.
 ROW_BUILDERS = {
+    "axes.AccessAttempt": _axes(
+        "axes.AccessAttempt",
+        get_data="",
+        post_data="",
+        failures_since_start=1,
+        attempt_time=timezone.now(),
+    ),
+    "axes.AccessLog": _axes("axes.AccessLog", attempt_time=timezone.now()),
+    "axes.AccessFailureLog": _axes("axes.AccessFailureLog", attempt_time=timezone.now()),
+    "accounts.AuditEvent": _audit_event,
     "auth.Group": lambda: Group.objects.create(name=f"Group {_n()}"),
     "accounts.Location": lambda: LocationFactory(),
     "accounts.User": lambda: UserFactory(role=Role.CONSULTANT, locations=[LocationFactory()]),
