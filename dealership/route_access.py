@@ -167,6 +167,9 @@ ROUTES: dict[str, Route] = {
     "surveys:answer": Route(Access.CUSTOMER_TOKEN, scenario="tests.surveys.routes:answer"),
     "surveys:results": Route(Access.STAFF),
     "surveys:results_csv": Route(Access.STAFF, roles=MANAGER_ROLES),
+    # Reports: managers' dashboards (their locations; administrators all)
+    "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

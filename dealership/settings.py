@@ -306,7 +306,18 @@ CELERY_BEAT_SCHEDULE = {
     "surveys-invite-due": {"task": "surveys.invite_due", "schedule": crontab(minute=10)},
     "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
     "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},
+    # Hourly: each sales manager's summary goes out in the hour their location reaches
+    # Monday 08:00 (zones differ; the dedupe key makes a second run a no-op).
+    "reports-weekly-summaries": {
+        "task": "reports.weekly_summaries",
+        "schedule": crontab(minute=5),
+    },
 }
+
+# --- Reports ------------------------------------------------------------------------------
+
+# Sort memory for the dashboards' percentile queries (PostgreSQL, per query, per request).
+REPORTS_WORK_MEM = env("REPORTS_WORK_MEM", default="64MB")
 
 # --- Crispy forms -------------------------------------------------------------------------
 

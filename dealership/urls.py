@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
     path("", include("surveys.urls")),
+    path("staff/reports/", include("dealership.reports.urls")),
     # One login for everyone, with the lockout and the second factor: the admin's own
     # password-only form is never served.
     path(

@@ -96,7 +96,14 @@ class VehicleAdmin(admin.ModelAdmin):
     search_fields = ["vin", "stock_number", "make", "model", "trim"]
     list_select_related = ["location"]
     autocomplete_fields = ["features"]
-    readonly_fields = ["slug", "published_at", "created_at", "updated_at", "vin_decoded"]
+    readonly_fields = [
+        "slug",
+        "published_at",
+        "sold_at",
+        "created_at",
+        "updated_at",
+        "vin_decoded",
+    ]
     actions = ["mark_available", "mark_reserved", "mark_sold", "mark_archived", "export_csv"]
     fieldsets = [
         (
@@ -127,7 +134,7 @@ class VehicleAdmin(admin.ModelAdmin):
         ),
         (_("Price"), {"fields": ["list_price", "sale_price"]}),
         (_("Listing"), {"fields": ["features", "description", "in_stock_since"]}),
-        (_("Record"), {"fields": ["slug", "published_at", "created_at", "updated_at"]}),
+        (_("Record"), {"fields": ["slug", "published_at", "sold_at", "created_at", "updated_at"]}),
     ]
     change_list_template = "admin/inventory/vehicle/change_list.html"
 
@@ -320,6 +327,9 @@ class VehicleAdmin(admin.ModelAdmin):
 class PriceChangeAdmin(admin.ModelAdmin):
     list_display = ["vehicle", "old_price", "new_price", "changed_at"]
     list_select_related = ["vehicle"]
+    list_filter = ["vehicle__location"]
+    search_fields = ["vehicle__stock_number", "vehicle__vin"]
+    date_hierarchy = "changed_at"
     readonly_fields = ["vehicle", "old_price", "new_price", "changed_at"]
 
 
@@ -327,4 +337,5 @@ class PriceChangeAdmin(admin.ModelAdmin):
 class SavedSearchAdmin(admin.ModelAdmin):
     list_display = ["email", "query", "created_at", "last_alert_on", "cancelled_at"]
     search_fields = ["email"]
+    list_filter = [("cancelled_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["token", "created_at", "last_checked_at", "last_alert_on"]

@@ -156,6 +156,9 @@ class Vehicle(models.Model):
     published_at = models.DateTimeField(
         _("published"), null=True, blank=True, help_text=_("When it first became available.")
     )
+    sold_at = models.DateTimeField(
+        _("sold"), null=True, blank=True, editable=False, help_text=_("When it was marked sold.")
+    )
     vin_data = models.JSONField(_("decoded VIN data"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -203,6 +206,7 @@ class Vehicle(models.Model):
                 condition=models.Q(status="available"),
             ),
             models.Index(fields=["status", "location"], name="vehicle_status_location"),
+            models.Index(fields=["sold_at", "location"], name="vehicle_sold_location"),
         ]
         constraints = [
             models.CheckConstraint(

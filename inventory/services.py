@@ -57,6 +57,15 @@ def _prepare(vehicle: Vehicle) -> None:
         )
     if vehicle.status == Vehicle.Status.AVAILABLE and vehicle.published_at is None:
         vehicle.published_at = timezone.now()
+    _stamp_sold(vehicle, timezone.now())
+
+
+def _stamp_sold(vehicle: Vehicle, now) -> None:
+    """Sold vehicles carry when they were sold (turnover reports); un-selling clears it."""
+    if vehicle.status == Vehicle.Status.SOLD and vehicle.sold_at is None:
+        vehicle.sold_at = now
+    elif vehicle.status not in (Vehicle.Status.SOLD, Vehicle.Status.ARCHIVED):
+        vehicle.sold_at = None
 
 
 def _decoded_data(vin: str) -> dict:
@@ -166,7 +175,8 @@ def vehicles_set_status(*, vehicle_ids: Iterable[int], status: str) -> int:
         if vehicle.status == status:
             continue
         vehicle.status = status
-        fields = ["status", "updated_at"]
+        _stamp_sold(vehicle, now)
+        fields = ["status", "sold_at", "updated_at"]
         if status == Vehicle.Status.AVAILABLE and vehicle.published_at is None:
             vehicle.published_at = now
             fields.append("published_at")

@@ -59,6 +59,15 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["customer__email", "vin", "stock_number", "external_id"]
     raw_id_fields = ["customer", "assigned_to", "adf_document"]
     list_select_related = ["customer", "location", "assigned_to"]
+    readonly_fields = [
+        "response_due_at",
+        "reassign_due_at",
+        "first_response_at",
+        "first_response_minutes",
+        "escalated_at",
+        "reassigned_at",
+        "updated_at",
+    ]
     inlines = [StatusChangeInline, AssignmentInline]
     date_hierarchy = "created_at"
 
@@ -67,12 +76,16 @@ class LeadAdmin(admin.ModelAdmin):
 class AssignmentRuleAdmin(admin.ModelAdmin):
     list_display = ["priority", "location", "source", "type", "assign_to", "is_active"]
     list_editable = ["is_active"]
-    list_filter = ["location", "is_active"]
+    list_filter = ["location", "source", "type", "is_active"]
+    search_fields = ["assign_to__username", "assign_to__first_name", "assign_to__last_name"]
+    list_select_related = ["location", "assign_to"]
 
 
 @admin.register(ResponseTarget)
 class ResponseTargetAdmin(admin.ModelAdmin):
     list_display = ["location", "first_response_minutes", "reassign_after_minutes"]
+    search_fields = ["location__name"]
+    list_select_related = ["location"]
 
 
 @admin.register(CadenceStep)
@@ -85,25 +98,39 @@ class CadenceStepAdmin(admin.ModelAdmin):
 @admin.register(ConsultantAvailability)
 class ConsultantAvailabilityAdmin(admin.ModelAdmin):
     list_display = ["user", "is_available", "changed_at"]
+    list_filter = ["is_available", "user__locations"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user"]
+    readonly_fields = ["changed_at"]
 
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
     list_display = ["kind", "direction", "outcome", "customer", "user", "occurred_at"]
-    list_filter = ["kind", "direction"]
+    list_filter = ["kind", "direction", "outcome", "customer__location"]
+    search_fields = ["customer__search_name", "customer__email", "body"]
     raw_id_fields = ["customer", "lead", "user"]
+    list_select_related = ["customer", "user"]
+    date_hierarchy = "occurred_at"
 
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "owner", "due_at", "completed_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("completed_at", admin.EmptyFieldListFilter), "owner__locations"]
+    search_fields = ["title", "owner__username", "owner__last_name"]
     raw_id_fields = ["customer", "lead", "owner", "created_by"]
+    list_select_related = ["owner"]
+    readonly_fields = ["created_at", "created_by", "dedupe_key"]
+    date_hierarchy = "due_at"
 
 
 @admin.register(CustomerMerge)
 class CustomerMergeAdmin(admin.ModelAdmin):
     list_display = ["kept", "merged", "merged_by", "merged_at"]
+    search_fields = ["kept__search_name", "kept__email", "merged__email"]
+    list_select_related = ["kept", "merged", "merged_by"]
+    date_hierarchy = "merged_at"
     readonly_fields = ["kept", "merged", "merged_snapshot", "moved", "merged_by", "merged_at"]
 
     def has_add_permission(self, request):
@@ -113,7 +140,9 @@ class CustomerMergeAdmin(admin.ModelAdmin):
 @admin.register(ProviderApiKey)
 class ProviderApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "location", "source", "is_active", "last_used_at"]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "source", "location"]
+    search_fields = ["name", "prefix"]
+    list_select_related = ["location"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     fields = ["name", "location", "source", "is_active", "prefix", "created_at", "last_used_at"]
 
@@ -137,6 +166,9 @@ class ProviderApiKeyAdmin(admin.ModelAdmin):
 class AdfDocumentAdmin(admin.ModelAdmin):
     list_display = ["received_at", "channel", "provider", "status"]
     list_filter = ["status", "channel"]
+    search_fields = ["sha256", "provider__name"]
+    list_select_related = ["provider"]
+    date_hierarchy = "received_at"
     readonly_fields = ["received_at", "channel", "provider", "sha256", "status", "problems", "text"]
     exclude = ["raw"]
 
@@ -146,3 +178,34 @@ class AdfDocumentAdmin(admin.ModelAdmin):
     @admin.display(description=_("document"))
     def text(self, obj):
         return obj.text
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """Audit rows: read-only for everyone (written by the services only)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeadStatusChange)
+class LeadStatusChangeAdmin(HistoryAdmin):
+    list_display = ["lead", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status", "from_status", "lead__location"]
+    search_fields = ["=lead__id", "lead__customer__email", "changed_by__username"]
+    list_select_related = ["lead__customer", "changed_by"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(LeadAssignment)
+class LeadAssignmentAdmin(HistoryAdmin):
+    list_display = ["lead", "from_user", "to_user", "reason", "assigned_by", "assigned_at"]
+    list_filter = ["reason", "lead__location"]
+    search_fields = ["=lead__id", "to_user__username", "from_user__username"]
+    list_select_related = ["lead__customer", "from_user", "to_user", "assigned_by"]
+    date_hierarchy = "assigned_at"

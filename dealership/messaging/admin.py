@@ -71,6 +71,7 @@ class SuppressionAdmin(admin.ModelAdmin):
 @admin.register(InboundSms)
 class InboundSmsAdmin(admin.ModelAdmin):
     list_display = ["received_at", "sender", "keyword", "body"]
+    list_filter = ["keyword"]
     search_fields = ["sender", "body"]
 
     def has_change_permission(self, request, obj=None):
@@ -80,3 +81,4 @@ class InboundSmsAdmin(admin.ModelAdmin):
 @admin.register(QuietHours)
 class QuietHoursAdmin(admin.ModelAdmin):
     list_display = ["location", "start", "end"]
+    list_select_related = ["location"]

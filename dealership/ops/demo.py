@@ -9,6 +9,7 @@ from aftersales import demo as aftersales_demo
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
+from dealership.reports import demo as reports_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
 from orders import demo as orders_demo
@@ -153,4 +154,5 @@ def seed_all() -> dict[str, int]:
     testdrives_demo.seed(locations=locations)
     orders_demo.seed(locations=locations)
     surveys_demo.seed(locations=locations)
+    reports_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}

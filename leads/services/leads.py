@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from dealership.accounts.models import Location, User
 from inventory.models import Vehicle
 
-from ..business_hours import add_business_minutes
+from ..business_hours import add_business_minutes, business_minutes_between
 from ..models import (
     OPEN_STATUSES,
     STAGE_TIMESTAMP,
@@ -151,11 +151,14 @@ def lead_create(
 
 
 def lead_record_first_response(*, lead: Lead, at: datetime.datetime) -> bool:
-    """Stop the response clock (once). The caller holds the lead's row lock."""
+    """Stop the response clock (once) and store its business minutes (for reports). The caller
+    holds the lead's row lock."""
     if lead.first_response_at is not None:
         return False
+    location = Location.objects.prefetch_related("opening_hours").get(pk=lead.location_id)
     lead.first_response_at = at
-    lead.save(update_fields=["first_response_at", "updated_at"])
+    lead.first_response_minutes = business_minutes_between(location, lead.created_at, at)
+    lead.save(update_fields=["first_response_at", "first_response_minutes", "updated_at"])
     return True
 
 

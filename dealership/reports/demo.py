@@ -1,0 +1,113 @@
+"""Demo history for the dashboards: 90 days of leads at every location, at different stages,
+answered after different business delays, so each panel has figures to show.
+
+Idempotent: the leads carry external ids ("demo-history" / "h-<n>"), customers their email;
+a second run adds nothing. Rows are bulk-inserted (it is history, not new enquiries: no
+assignment rotation, cadences or confirmations run).
+"""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from dealership.accounts.models import Location, User
+from dealership.accounts.roles import Role
+from leads.business_hours import business_minutes_between
+from leads.models import Customer, Lead
+
+SOURCE = "demo-history"
+PER_LOCATION = 40
+DAYS = 90
+FIRST_NAMES = ["Lena", "Paul", "Marta", "Aino", "Jonas", "Sofia", "Mikael", "Clara"]
+LAST_NAMES = ["Weber", "Santos", "Laine", "Fischer", "Costa", "Nieminen", "Braun", "Lopes"]
+MODELS = [("Volkswagen", "Golf"), ("Skoda", "Octavia"), ("Toyota", "Yaris"), ("BMW", "320d")]
+
+
+def _stages(rng: random.Random) -> tuple[str, list[str]]:
+    r = rng.random()
+    if r < 0.12:
+        return Lead.Status.WON, ["contacted", "qualified", "appointment", "negotiation", "won"]
+    if r < 0.30:
+        return Lead.Status.APPOINTMENT, ["contacted", "qualified", "appointment"]
+    if r < 0.50:
+        return Lead.Status.QUALIFIED, ["contacted", "qualified"]
+    if r < 0.75:
+        return Lead.Status.CONTACTED, ["contacted"]
+    if r < 0.93:
+        return Lead.Status.LOST, ["contacted", "lost"]
+    return Lead.Status.NEW, []
+
+
+def seed(*, locations: list[Location]) -> int:
+    """Returns how many history leads were added (0 on a second run)."""
+    now = timezone.now()
+    existing = set(
+        Lead.objects.filter(external_source=SOURCE).values_list("external_id", flat=True)
+    )
+    consultants = {
+        loc.pk: list(
+            User.objects.filter(groups__name=Role.CONSULTANT.value, locations=loc).order_by("pk")
+        )
+        for loc in locations
+    }
+    locations = list(
+        Location.objects.filter(pk__in=[loc.pk for loc in locations])
+        .prefetch_related("opening_hours")
+        .order_by("pk")
+    )
+    rng = random.Random(2026)  # noqa: S311 - demo data, reproducible
+    new_leads, new_customers = [], []
+    for location in locations:
+        for i in range(PER_LOCATION):
+            external_id = f"h-{location.slug}-{i}"
+            status, stages = _stages(rng)
+            created = now - datetime.timedelta(days=rng.uniform(1, DAYS))
+            wait = datetime.timedelta(minutes=rng.choice([3, 8, 12, 20, 35, 60, 180]))
+            make, model = rng.choice(MODELS)
+            if external_id in existing:
+                continue
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{external_id}@example.com"
+            customer = Customer(
+                first_name=first,
+                last_name=last,
+                email=email,
+                location=location,
+                source=Customer.Source.WEBSITE,
+                search_name=f"{first} {last}".lower(),
+                search_name_reversed=f"{last} {first}".lower(),
+            )
+            new_customers.append(customer)
+            responded = created + wait if stages else None
+            team = consultants.get(location.pk) or [None]
+            lead = Lead(
+                location=location,
+                source=rng.choice([Lead.Source.WEBSITE, Lead.Source.PHONE, Lead.Source.WALK_IN]),
+                type=Lead.Type.VEHICLE_ENQUIRY,
+                status=status,
+                lost_reason=Lead.LostReason.PRICE if status == Lead.Status.LOST else "",
+                make=make,
+                model=model,
+                year=2022,
+                assigned_to=team[i % len(team)],
+                response_due_at=created + datetime.timedelta(minutes=15),
+                first_response_at=responded,
+                first_response_minutes=(
+                    business_minutes_between(location, created, responded) if responded else None
+                ),
+                external_source=SOURCE,
+                external_id=external_id,
+                created_at=created,
+            )
+            for day, stage in enumerate(stages, start=1):
+                setattr(lead, f"{stage}_at", created + datetime.timedelta(days=day))
+            new_leads.append((lead, email))
+    emails = [c.email for c in new_customers]
+    known = set(Customer.objects.filter(email__in=emails).values_list("email", flat=True))
+    Customer.objects.bulk_create([c for c in new_customers if c.email not in known])
+    by_email = dict(Customer.objects.filter(email__in=emails).values_list("email", "pk"))
+    for lead, email in new_leads:
+        lead.customer_id = by_email[email]
+    Lead.objects.bulk_create([lead for lead, _email in new_leads])
+    return len(new_leads)

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+
+@shared_task(name="reports.weekly_summaries")
+def weekly_summaries() -> int:
+    from .services import weekly_summaries_send_due
+
+    return weekly_summaries_send_due()

@@ -1,0 +1,181 @@
+"""Every registered ModelAdmin's changelist runs a fixed number of queries: loading it with
+three rows and with six costs the same (no N+1 from list columns)."""
+
+import datetime
+import hashlib
+import itertools
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dealership.accounts.roles import Role
+from dealership.messaging.models import InboundSms, MessageTemplate, Suppression
+from dealership.ops.models import JobHeartbeat
+from inventory.models import PriceChange, SavedSearch
+from leads.models import (
+    AdfDocument,
+    AssignmentRule,
+    ConsultantAvailability,
+    CustomerMerge,
+    Lead,
+    LeadAssignment,
+    LeadStatusChange,
+    ProviderApiKey,
+    ResponseTarget,
+)
+from tests.accounts.factories import LocationFactory, UserFactory
+from tests.inventory.factories import FeatureFactory, VehicleFactory
+from tests.leads.factories import (
+    ActivityFactory,
+    CadenceStepFactory,
+    CustomerFactory,
+    LeadFactory,
+    TaskFactory,
+)
+from tests.messaging.factories import ConsentFactory, OutboxMessageFactory, QuietHoursFactory
+
+counter = itertools.count(1)
+
+
+def staff():
+    return UserFactory(role=Role.CONSULTANT, locations=[LocationFactory()])
+
+
+def _n() -> int:
+    return next(counter)
+
+
+def _axes(label: str, **extra):
+    def build():
+        return apps.get_model(label).objects.create(
+            user_agent="Mozilla/5.0",
+            ip_address="127.0.0.1",
+            username=f"user{_n()}",
+            http_accept="text/html",
+            path_info="/staff/accounts/login/",
+            **extra,
+        )
+
+    return build
+
+
+def _audit_event():
+    from dealership.accounts.models import AuditEvent
+    from dealership.accounts.services import audit_record
+
+    lead = LeadFactory()
+    event = audit_record(actor=staff(), action=AuditEvent.Action.UPDATE, obj=lead)
+    return event
+
+
+# One row of each registered model, with every foreign key the list shows filled in.
+ROW_BUILDERS = {
+    "axes.AccessAttempt": _axes(
+        "axes.AccessAttempt",
+        get_data="",
+        post_data="",
+        failures_since_start=1,
+        attempt_time=timezone.now(),
+    ),
+    "axes.AccessLog": _axes("axes.AccessLog", attempt_time=timezone.now()),
+    "axes.AccessFailureLog": _axes("axes.AccessFailureLog", attempt_time=timezone.now()),
+    "accounts.AuditEvent": _audit_event,
+    "auth.Group": lambda: Group.objects.create(name=f"Group {_n()}"),
+    "accounts.Location": lambda: LocationFactory(),
+    "accounts.User": lambda: UserFactory(role=Role.CONSULTANT, locations=[LocationFactory()]),
+    "messaging.MessageTemplate": lambda: MessageTemplate.objects.create(
+        key=f"leads.k{_n()}", channel="email", language="", subject="Hi", body="Hello"
+    ),
+    "messaging.OutboxMessage": lambda: OutboxMessageFactory(location=LocationFactory()),
+    "messaging.Consent": lambda: ConsentFactory(location=LocationFactory()),
+    "messaging.Suppression": lambda: Suppression.objects.create(
+        channel="email", address=f"s{_n()}@example.de", reason=Suppression.Reason.UNSUBSCRIBED
+    ),
+    "messaging.InboundSms": lambda: InboundSms.objects.create(
+        provider_id=f"p{_n()}", sender="+4915100000000", body="Hello"
+    ),
+    "messaging.QuietHours": lambda: QuietHoursFactory(location=LocationFactory()),
+    "inventory.Feature": lambda: FeatureFactory(),
+    "inventory.Vehicle": lambda: VehicleFactory(),
+    "inventory.PriceChange": lambda: PriceChange.objects.create(
+        vehicle=VehicleFactory(), old_price=20000, new_price=19000
+    ),
+    "inventory.SavedSearch": lambda: SavedSearch.objects.create(
+        email=f"v{_n()}@example.de", query="make=VW", last_checked_at=timezone.now()
+    ),
+    "leads.Customer": lambda: CustomerFactory(owner=staff()),
+    "leads.Lead": lambda: LeadFactory(assigned_to=staff()),
+    "leads.AssignmentRule": lambda: AssignmentRule.objects.create(
+        location=LocationFactory(), assign_to=staff()
+    ),
+    "leads.ResponseTarget": lambda: ResponseTarget.objects.create(location=LocationFactory()),
+    "leads.CadenceStep": lambda: CadenceStepFactory(position=_n()),
+    "leads.ConsultantAvailability": lambda: ConsultantAvailability.objects.create(user=staff()),
+    "leads.Activity": lambda: ActivityFactory(user=staff(), lead=LeadFactory()),
+    "leads.Task": lambda: TaskFactory(owner=staff(), lead=LeadFactory()),
+    "leads.CustomerMerge": lambda: CustomerMerge.objects.create(
+        kept=CustomerFactory(), merged=CustomerFactory(), merged_snapshot={}, merged_by=staff()
+    ),
+    "leads.ProviderApiKey": lambda: ProviderApiKey.objects.create(
+        name="Marketplace", location=LocationFactory(), prefix=f"k{_n()}", key_hash="0" * 64
+    ),
+    "leads.AdfDocument": lambda: AdfDocument.objects.create(
+        received_at=timezone.now(),
+        channel="http",
+        provider=ProviderApiKey.objects.create(
+            name="Feed", location=LocationFactory(), prefix=f"d{_n()}", key_hash="0" * 64
+        ),
+        sha256=hashlib.sha256(str(_n()).encode()).hexdigest(),
+        raw=b"<adf/>",
+        status=AdfDocument.Status.IMPORTED,
+    ),
+    "leads.LeadStatusChange": lambda: LeadStatusChange.objects.create(
+        lead=LeadFactory(),
+        from_status=Lead.Status.NEW,
+        to_status=Lead.Status.CONTACTED,
+        changed_by=staff(),
+        changed_at=timezone.now(),
+    ),
+    "leads.LeadAssignment": lambda: LeadAssignment.objects.create(
+        lead=LeadFactory(),
+        from_user=staff(),
+        to_user=staff(),
+        assigned_by=staff(),
+        reason=LeadAssignment.Reason.MANUAL,
+        assigned_at=timezone.now(),
+    ),
+    "ops.JobHeartbeat": lambda: JobHeartbeat.objects.create(
+        name=f"job{_n()}", last_run_at=timezone.now() - datetime.timedelta(minutes=1)
+    ),
+}
+
+REGISTERED = sorted(model._meta.label for model in admin.site._registry)
+
+
+def test_every_registered_model_has_a_row_builder():
+    # A new ModelAdmin must join the N+1 check below.
+    assert sorted(ROW_BUILDERS) == REGISTERED
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_changelist_query_count_does_not_grow_with_rows(admin_client, label):
+    model = apps.get_model(label)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    build = ROW_BUILDERS[label]
+    for _ in range(3):
+        build()
+    admin_client.get(url)  # the session's first save
+    with CaptureQueriesContext(connection) as three:
+        assert admin_client.get(url).status_code == 200
+    for _ in range(3):
+        build()
+    assert model.objects.count() >= 6
+    with CaptureQueriesContext(connection) as six:
+        assert admin_client.get(url).status_code == 200
+    assert len(six) == len(three), "\n".join(q["sql"][:200] for q in six.captured_queries)

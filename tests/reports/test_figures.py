@@ -1,0 +1,146 @@
+"""Every figure against the hand-computed fixture in conftest.py."""
+
+from decimal import Decimal
+
+import pytest
+
+from dealership.reports.selectors import (
+    ReportFilters,
+    funnel_report,
+    inventory_report,
+    leaderboard_report,
+    response_report,
+)
+from leads.models import Lead
+
+from .conftest import FIRST, LAST
+
+D = Decimal
+
+
+def filters(**kwargs) -> ReportFilters:
+    return ReportFilters(first=FIRST, last=LAST, **kwargs)
+
+
+def test_funnel_counts_conversions_and_previous_period(shop):
+    # Given leads A–E this period (A won; B reached appointment; C, E contacted; D new)
+    # and P1 (contacted) and P2 (won) in the previous period
+    result = funnel_report(user=shop["manager"], filters=filters())
+
+    # Then: stage, count, from previous stage %, from leads %, previous period, change
+    assert result["tables"][0].rows == [
+        ["Leads", 5, None, D("100.0"), 2, 3],
+        ["Contacted", 4, D("80.0"), D("80.0"), 2, 2],
+        ["Qualified", 2, D("50.0"), D("40.0"), 1, 1],
+        ["Appointment / test drive", 2, D("100.0"), D("40.0"), 1, 1],
+        ["Won (order)", 1, D("50.0"), D("20.0"), 1, 0],
+    ]
+    assert str(result["previous"].first) == "2026-02-16"
+    assert str(result["previous"].last) == "2026-03-01"
+
+
+def test_funnel_filters_by_source_and_consultant(shop):
+    by_phone = funnel_report(user=shop["manager"], filters=filters(source=Lead.Source.PHONE))
+    assert by_phone["counts"] == {
+        "leads": 1,
+        "contacted": 1,
+        "qualified": 0,
+        "appointment": 0,
+        "won": 0,
+    }
+    jonas = funnel_report(user=shop["manager"], filters=filters(consultant_id=shop["c1"].pk))
+    assert jonas["counts"] == {
+        "leads": 2,
+        "contacted": 2,
+        "qualified": 2,
+        "appointment": 2,
+        "won": 1,
+    }
+    assert jonas["previous_counts"] == {
+        "leads": 1,
+        "contacted": 1,
+        "qualified": 0,
+        "appointment": 0,
+        "won": 0,
+    }
+
+
+def test_response_median_p90_breach_rate_and_unanswered(shop):
+    # Answered in 10, 30, 20 and 5 business minutes: median 15, p90 20 + 0.7 × 10 = 27.
+    # B, C answered late and D is unanswered past its due time: 3 of 5 breached.
+    result = response_report(user=shop["manager"], filters=filters())
+
+    assert result["figures"] == {
+        "leads": 5,
+        "answered": 4,
+        "median_minutes": D("15.0"),
+        "p90_minutes": D("27.0"),
+        "breached": 3,
+        "breach_rate": D("60.0"),
+        "unanswered_now": 1,
+        "unanswered_overdue": 1,
+    }
+
+
+def test_leaderboard_rows_best_first(shop):
+    result = leaderboard_report(user=shop["manager"], filters=filters())
+
+    # Jonas: A (10 min, won), B (30 min, appointment). Eva: C (20 min), D (unanswered).
+    assert result["tables"][0].rows == [
+        ["Jonas Adler", 2, 2, D("20.0"), 2, 1, D("50.0")],
+        ["Eva Zeller", 2, 1, D("20.0"), 0, 0, D("0.0")],
+    ]
+    assert [(b.label, b.value) for b in result["charts"][0].bars] == [
+        ("Jonas Adler", 1.0),
+        ("Eva Zeller", 0.0),
+    ]
+
+
+def test_inventory_stock_ages_turnover_oldest_and_candidates(shop):
+    result = inventory_report(user=shop["manager"], filters=filters())
+    tables = {t.name: t.rows for t in result["tables"]}
+
+    assert tables["stock_by_status"] == [
+        ["Draft", 1],
+        ["Available", 3],
+        ["Reserved", 1],
+        ["Sold", 2],
+        ["Archived", 0],
+    ]
+    # V3 (24 days), V6 (4) | none | V2 (70), V7 (86) | V1 (135)
+    assert tables["days_in_stock"] == [["0–30", 2], ["31–60", 0], ["61–90", 2], ["90+", 1]]
+    # In stock at the end of 1 March: V1, V2, V3, V4, V7; at the end of 15 March: V1, V2, V3,
+    # V6, V7. V4 sold on 9 March: 1 / 5 = 0.20.
+    assert tables["turnover"] == [
+        ["Units sold", 1],
+        ["Stock at the start", 5],
+        ["Stock at the end", 5],
+        ["Average stock", D("5.0")],
+        ["Turnover (units sold / average stock)", D("0.20")],
+    ]
+    assert [(r[0], r[4], r[5]) for r in tables["oldest"]] == [
+        ("V1", 135, 0),
+        ("V7", 86, 0),
+        ("V2", 70, 2),
+        ("V3", 24, 0),
+        ("V6", 4, 0),
+    ]
+    assert [(r[0], r[2]) for r in tables["price_drop_candidates"]] == [("V1", 135)]
+
+
+def test_manager_figures_leave_out_other_locations(shop):
+    # Given the manager asks for a location that is not theirs
+    result = funnel_report(user=shop["manager"], filters=filters(location_id=shop["elsewhere"].pk))
+    # Then nothing of it is counted (X and the VIN leads are in Dresden)
+    assert result["counts"]["leads"] == 0
+
+
+@pytest.mark.parametrize(("location", "leads"), [(None, 5 + 2), ("leipzig", 5), ("elsewhere", 2)])
+def test_administrator_sees_every_location(shop, location, leads):
+    from dealership.accounts.roles import Role
+    from tests.accounts.factories import UserFactory
+
+    admin = UserFactory(username="root", role=Role.ADMINISTRATOR)
+    location_id = shop[location].pk if location else None
+    result = funnel_report(user=admin, filters=filters(location_id=location_id))
+    assert result["counts"]["leads"] == leads
