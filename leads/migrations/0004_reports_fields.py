@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_roles'),
-        ('leads', '0001_initial'),
+        ('leads', '0003_lead_lead_created'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
