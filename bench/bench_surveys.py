@@ -3,6 +3,9 @@ invitation" anti-join, each against a floor measured on the same rows in the sam
 
 Data (set-based SQL): 20,000 customers, 300,000 invitations over 24 months in three
 locations (80 % answered), 100,000 won leads of which all but 200 already have an invitation.
+The other touchpoints get 50,000 rows each over 60 days (completed test drives with their
+history rows, delivered orders, completed service visits, resolved complaints), all but 200
+of those inside their trigger's window already invited.
 """
 
 import datetime
@@ -34,10 +37,12 @@ def _insert(table: str, values: dict[str, str], rows: int) -> None:
         for column, data_type in cursor.fetchall():
             if column in values:
                 continue
-            if data_type in ("integer", "smallint", "bigint"):
+            if data_type in ("integer", "smallint", "bigint", "numeric"):
                 values[column] = "0"
             elif data_type.startswith("timestamp"):
                 values[column] = "now()"
+            elif data_type == "date":
+                values[column] = "current_date"
             else:
                 values[column] = empty.get(data_type, "''")
         columns = ", ".join(values)
@@ -193,3 +198,181 @@ def main() -> None:
     ).values_list("pk")
     plan = qs.explain()
     print("EXPLAIN trigger:", " | ".join(line.strip() for line in plan.splitlines()[:8]))
+    _bench_touchpoints(now)
+
+
+TOUCHPOINT_ROWS = 50_000
+# touchpoint: (table, timestamp column, condition of a due row, the floor's SQL)
+TOUCHPOINT_TABLES = {
+    "test_drive": (
+        "testdrives_bookingstatuschange",
+        "changed_at",
+        "to_status = 'completed'",
+    ),
+    "delivery": ("orders_order", "delivered_at", "status = 'delivered'"),
+    "service": ("aftersales_serviceappointment", "completed_at", "status = 'completed'"),
+    "complaint": ("aftersales_complaint", "resolved_at", "status = 'resolved'"),
+}
+
+
+def _seed_touchpoints(now: datetime.datetime) -> None:
+    from aftersales.services import owned_vehicle_create
+    from dealership.accounts.models import Location
+    from leads.models import Customer
+    from surveys.models import Invitation, Survey
+    from surveys.services import survey_create_standard
+    from surveys.triggers import TRIGGERS
+
+    if Invitation.objects.filter(touchpoint="complaint").exists():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, location_id FROM leads_customer ORDER BY id LIMIT 1")
+        customer_id, location_id = cursor.fetchone()
+    customer = f"{customer_id} + n % {CUSTOMERS}"
+    # Spread over 60 days back from each trigger's delay: about a quarter in its window.
+    ago = "(n % 60) * interval '1 day' + (n % 1440) * interval '1 minute'"
+    _insert(
+        "inventory_vehicle",
+        {
+            "vin": "'TRIGBENCH' || lpad(n::text, 8, '0')",
+            "stock_number": "'T' || n",
+            "slug": "'trigger-bench-' || n",
+            "location_id": str(location_id),
+            "vin_data": "'{}'::jsonb",
+        },
+        1,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM inventory_vehicle WHERE stock_number = 'T1'")
+        vehicle_id = cursor.fetchone()[0]
+    # One vehicle, one drive an hour back in time: the non-overlap constraint holds.
+    _insert(
+        "testdrives_booking",
+        {
+            "kind": "'drive'",
+            "location_id": str(location_id),
+            "vehicle_id": str(vehicle_id),
+            "customer_id": customer,
+            "start_at": "now() - n * interval '1 hour'",
+            "end_at": "now() - n * interval '1 hour' + interval '45 minutes'",
+            "busy_until": "now() - n * interval '1 hour' + interval '1 hour'",
+            "status": "CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'completed' END",
+            "channel": "'website'",
+            "version": "1",
+        },
+        TOUCHPOINT_ROWS,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO testdrives_bookingstatuschange (booking_id, from_status, to_status,
+              note, changed_at)
+            SELECT id, 'checked_in', status, '', now() - interval '1 day'
+              - (id %% 60) * interval '1 day' - (id %% 1440) * interval '1 minute'
+            FROM testdrives_booking WHERE vehicle_id = %s
+            """,
+            [vehicle_id],
+        )
+    _insert(
+        "orders_order",
+        {
+            "reference": "'SO-T' || n",
+            "customer_id": customer,
+            "vehicle_id": str(vehicle_id),
+            "location_id": str(location_id),
+            "status": "CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'delivered' END",
+            "payment_type": "'cash'",
+            "fulfilment": "'pickup'",
+            "delivered_at": f"now() - interval '7 days' - {ago}",
+        },
+        TOUCHPOINT_ROWS,
+    )
+    owned = owned_vehicle_create(
+        customer=Customer.objects.get(pk=customer_id),
+        location=Location.objects.get(pk=location_id),
+        vin="WVWZZZ1KZ8W900001",
+        make="Volkswagen",
+        model="Golf",
+        delivered_on=datetime.date(2024, 1, 15),
+    )
+    _insert(
+        "aftersales_serviceappointment",
+        {
+            "owned_vehicle_id": str(owned.pk),
+            "customer_id": customer,
+            "location_id": str(location_id),
+            "handover": "'drop_off'",
+            "booked_via": "'website'",
+            "status": "CASE WHEN n % 10 = 0 THEN 'cancelled' ELSE 'completed' END",
+            "completed_at": f"now() - interval '2 days' - {ago}",
+        },
+        TOUCHPOINT_ROWS,
+    )
+    _insert(
+        "aftersales_complaint",
+        {
+            "customer_id": customer,
+            "location_id": str(location_id),
+            "channel": "'phone'",
+            "category": "'service'",
+            "severity": "'medium'",
+            "subject": "'Bench complaint ' || n",
+            "status": "CASE WHEN n % 10 = 0 THEN 'in_progress' ELSE 'resolved' END",
+            "resolved_at": f"now() - interval '1 day' - {ago}",
+        },
+        TOUCHPOINT_ROWS,
+    )
+    for touchpoint in TOUCHPOINT_TABLES:
+        survey = Survey.objects.filter(touchpoint=touchpoint, is_active=True).first()
+        survey = survey or survey_create_standard(name=f"Bench {touchpoint}", touchpoint=touchpoint)
+        due = TRIGGERS[touchpoint].due(now=now, limit=10**6)
+        # Everything due but the last UNINVITED already has its invitation.
+        Invitation.objects.bulk_create(
+            [
+                Invitation(
+                    survey=survey,
+                    touchpoint=touchpoint,
+                    source_id=row.source_id,
+                    customer_id=row.customer_id,
+                    location_id=row.location_id,
+                    occurred_at=row.occurred_at,
+                    dedupe_key=f"{touchpoint}:{row.source_id}:{row.customer_id}",
+                    status=Invitation.Status.SKIPPED,
+                    skip_reason=Invitation.SkipReason.CAPPED,
+                    created_at=now,
+                    expires_at=now,
+                )
+                for row in due[: max(0, len(due) - UNINVITED)]
+            ],
+            batch_size=2000,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _bench_touchpoints(now: datetime.datetime) -> None:
+    from surveys.triggers import TRIGGERS
+
+    _seed_touchpoints(now)
+    for touchpoint, (table, column, condition) in TOUCHPOINT_TABLES.items():
+        trigger = TRIGGERS[touchpoint]
+        until = now - trigger.delay
+        since = until - trigger.window
+
+        def floor(table=table, column=column, condition=condition, since=since, until=until):
+            with connection.cursor() as cursor:
+                # Our own constants only: the table and column names are built, not bound.
+                sql = f"SELECT id FROM {table} WHERE {condition} "  # nosec B608
+                cursor.execute(sql + f"AND {column} > %s AND {column} <= %s", [since, until])
+                cursor.fetchall()
+
+        floor_due = measure(f"floor: {touchpoint} rows in the window", floor, repeat=10)
+        due = measure(
+            f"trigger: {touchpoint}, due, without an invitation",
+            lambda trigger=trigger: trigger.due(now=now, limit=500),
+            repeat=10,
+        )
+        report(floor_due)
+        report(due, floor_due)
+        found = len(trigger.due(now=now, limit=500))
+        print(f"{touchpoint} due rows found: {found} (expected {UNINVITED})")
