@@ -1,17 +1,17 @@
 """Money and units formatted for the visitor's language."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
+
+from inventory.cards import card_body
 
 register = template.Library()
 
@@ -28,13 +28,19 @@ def money(amount) -> str:
     return format_currency(Decimal(amount), settings.CURRENCY, locale=_locale())
 
 
+@functools.lru_cache(maxsize=32)
+def _whole_pattern(locale_name: str) -> tuple[Locale, str]:
+    """The locale and its currency pattern without decimals, parsed once per language."""
+    locale = Locale.parse(locale_name)
+    return locale, locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+
+
 @register.filter
 def money_whole(amount) -> str:
     """Rounded to whole units for headlines and cards: "€24,990" / "24.990 €"."""
     if amount in (None, ""):
         return ""
-    locale = Locale.parse(_locale())
-    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    locale, pattern = _whole_pattern(_locale())
     return format_currency(
         Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP),
         settings.CURRENCY,
@@ -94,24 +100,7 @@ def compare_value(vehicle, attribute: str) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-CARD_CACHE_SECONDS = 3600
-
-
 @register.simple_tag
 def vehicle_card_body(vehicle) -> str:
-    """The part of a result card that is the same for every visitor, cached per vehicle state.
-
-    The key holds everything the fragment shows that can change (the row's updated_at, its
-    primary thumbnail, the language), so a stale card is never served: a change makes a new key.
-    """
-    key = "inventory:card:{}:{}:{}:{}".format(
-        translation.get_language(),
-        vehicle.pk,
-        vehicle.updated_at.timestamp() if vehicle.updated_at else "",
-        getattr(vehicle, "card_thumbnail", "") or "",
-    )
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("inventory/partials/vehicle_card_body.html", {"vehicle": vehicle})
-        cache.set(key, html, CARD_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
+    """The part of a result card that is the same for every visitor (see inventory/cards.py)."""
+    return card_body(vehicle)
