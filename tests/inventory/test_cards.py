@@ -116,3 +116,42 @@ def test_vehicle_page_lookup_uses_the_stock_number_without_an_ordering():
     assert '"inventory_vehicle"."stock_number" =' in main
     assert "ORDER BY" not in main
     assert vehicle_get_public(slug_stock="2020-volkswagen-golf-nosuchstock") is None
+
+
+def _buttons(html: str, vehicle_id: int) -> list[str]:
+    import re
+
+    return re.findall(
+        r'<form method="post" action="/vehicles/(?:compare|favourites)/".*?'
+        rf'name="vehicle" value="{vehicle_id}".*?</form>',
+        html,
+        flags=re.S,
+    )
+
+
+def test_card_buttons_show_the_visitors_lists_with_the_pages_token_and_path(client):
+    # Given two cars, one in the visitor's compare list and the other saved
+    compared, saved = VehicleFactory.create_batch(2)
+    client.post("/vehicles/compare/", {"vehicle": compared.pk, "next": "/vehicles/"})
+    client.post("/vehicles/favourites/", {"vehicle": saved.pk, "next": "/vehicles/"})
+
+    # When the search page is shown
+    response = client.get("/vehicles/", {"sort": "price"})
+    html = response.content.decode()
+    token = response.context["csrf_token"]
+
+    # Then each card has its two buttons, pressed as the lists say, posting back to this page
+    compared_buttons = _buttons(html, compared.pk)
+    saved_buttons = _buttons(html, saved.pk)
+    assert len(compared_buttons) == 2
+    assert len(saved_buttons) == 2
+    assert 'aria-pressed="true"' in compared_buttons[0]
+    assert "Remove from compare" in compared_buttons[0]
+    assert 'aria-pressed="false"' in compared_buttons[1]
+    assert "Save\n" in compared_buttons[1]
+    assert 'aria-pressed="false"' in saved_buttons[0]
+    assert 'aria-pressed="true"' in saved_buttons[1]
+    assert "Saved" in saved_buttons[1]
+    for button in compared_buttons + saved_buttons:
+        assert f'name="csrfmiddlewaretoken" value="{token}"' in button
+        assert 'name="next" value="/vehicles/?sort=price"' in button
