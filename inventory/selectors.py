@@ -358,7 +358,7 @@ def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
 def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
     """The vehicle for a page URL, whatever its status (the view decides what to show)."""
     stock = slug_stock.rpartition("-")[2].upper()
-    return (
+    vehicles = list(
         Vehicle.objects.select_related("location")
         .prefetch_related(
             Prefetch(
@@ -371,8 +371,11 @@ def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
             Prefetch("features", queryset=Feature.objects.order_by("name")),
         )
         .filter(stock_number=stock)
-        .first()
+        # No ordering: `.first()` would order by the model's -published_at and let the
+        # planner walk that index instead of the unique stock number's.
+        .order_by()[:1]
     )
+    return vehicles[0] if vehicles else None
 
 
 def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:

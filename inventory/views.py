@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import visitor
+from .cards import cards_attach
 from .forms import Sort, VehicleSearchForm
 from .models import SavedSearch, Vehicle
 from .pricing import payment_plan, price_breakdown
@@ -32,6 +33,7 @@ def _search_context(request) -> dict:
     form = VehicleSearchForm(request.GET)
     filters = form.filters()
     page = vehicle_search_page(filters=filters)
+    cards_attach(page.vehicles)
     facets = vehicle_search_facets(filters=filters)
     base = request.GET.copy()
     for key in ("after", "before"):
@@ -148,6 +150,7 @@ def vehicle_detail(request, slug):
     if vehicle.slug != slug:
         return HttpResponseRedirect(vehicle.get_absolute_url(), status=301)
     similar = vehicle_similar(vehicle=vehicle)
+    cards_attach(similar)
     if vehicle.status in (Vehicle.Status.SOLD, Vehicle.Status.ARCHIVED):
         status = 410 if vehicle.status == Vehicle.Status.ARCHIVED else 200
         return render(

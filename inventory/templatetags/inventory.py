@@ -1,17 +1,20 @@
 """Money and units formatted for the visitor's language."""
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
+
+from inventory.cards import card_body
 
 register = template.Library()
 
@@ -28,13 +31,19 @@ def money(amount) -> str:
     return format_currency(Decimal(amount), settings.CURRENCY, locale=_locale())
 
 
+@functools.lru_cache(maxsize=32)
+def _whole_pattern(locale_name: str) -> tuple[Locale, str]:
+    """The locale and its currency pattern without decimals, parsed once per language."""
+    locale = Locale.parse(locale_name)
+    return locale, locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+
+
 @register.filter
 def money_whole(amount) -> str:
     """Rounded to whole units for headlines and cards: "€24,990" / "24.990 €"."""
     if amount in (None, ""):
         return ""
-    locale = Locale.parse(_locale())
-    pattern = locale.currency_formats["standard"].pattern.split(";")[0].replace(".00", "")
+    locale, pattern = _whole_pattern(_locale())
     return format_currency(
         Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP),
         settings.CURRENCY,
@@ -94,25 +103,31 @@ def compare_value(vehicle, attribute: str) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-CARD_CACHE_SECONDS = 3600
-
-
 @register.simple_tag
 def vehicle_card_body(vehicle) -> str:
-    """The part of a result card that is the same for every visitor, cached per vehicle state.
+    """The part of a result card that is the same for every visitor (see inventory/cards.py)."""
+    return card_body(vehicle)
 
-    The key holds everything the fragment shows that can change (the row's updated_at, its
-    primary thumbnail, the language), so a stale card is never served: a change makes a new key.
-    """
-    key = "inventory:card:{}:{}:{}:{}".format(
-        translation.get_language(),
-        vehicle.pk,
-        vehicle.updated_at.timestamp() if vehicle.updated_at else "",
-        getattr(vehicle, "card_thumbnail", "") or "",
-    )
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("inventory/partials/vehicle_card_body.html", {"vehicle": vehicle})
-        cache.set(key, html, CARD_CACHE_SECONDS)
-    # Our own template's output, escaped when it was rendered.
-    return mark_safe(html)  # noqa: S308  # nosec B308 B703
+
+_ACTION_KEYS = ("csrf_token", "compare_url", "favourites_url", "current_path")
+
+
+@register.simple_tag(takes_context=True)
+def vehicle_card_actions(context, vehicle) -> str:
+    """A card's compare and save buttons: the same partials the toggle views swap in, rendered
+    with a small context of their own instead of included into the page's deep one (a page
+    shows 24 cards; the includes were most of its rendering time)."""
+    values = {key: context.get(key, "") for key in _ACTION_KEYS}
+    values["vehicle_id"] = vehicle.pk
+    compare = get_template("inventory/partials/compare_button.html").template
+    favourites = get_template("inventory/partials/favourites_button.html").template
+    active = {
+        "compare": vehicle.pk in (context.get("compare_ids") or ()),
+        "favourites": vehicle.pk in (context.get("favourite_ids") or ()),
+    }
+    parts = [
+        partial.render(Context({**values, "active": active[name]}, autoescape=context.autoescape))
+        for name, partial in (("compare", compare), ("favourites", favourites))
+    ]
+    # Our own templates' output, escaped when rendered.
+    return SafeString("\n    ".join(parts))  # nosec B703

@@ -8,8 +8,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_typing_a_vin_in_admin_fills_the_empty_fields(page, admin_user, staff_log_in):
     LocationFactory()
-    # The admin's login is the staff login, with the second factor an administrator needs.
-    staff_log_in(page, admin_user, next="/admin/inventory/vehicle/add/", password="password")
+    admin_user.set_password("correct horse battery")
+    admin_user.save()
+    # Through the staff login with its second factor (the admin requires it).
+    staff_log_in(page, admin_user, next="/admin/inventory/vehicle/add/")
 
     page.get_by_label("Model:").fill("Model 3 Long Range")
     page.get_by_label("VIN:").fill("5YJ3E1EA8JF000000")
