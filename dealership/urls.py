@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
+    path("staff/privacy/", include("dealership.privacy.urls")),
     # One login for everyone, with the lockout and the second factor: the admin's own
     # password-only form is never served.
     path(
