@@ -17,7 +17,8 @@ from django.utils import timezone
 from bench.bench_leads import _insert_select
 from bench.common import measure, report
 from dealership.accounts.roles import Role
-from dealership.privacy.selectors import customer_export
+from dealership.privacy.registry import mapped_models
+from dealership.privacy.selectors import customer_export, customer_subject
 from dealership.privacy.services import customer_erase, retention_candidates
 from leads.models import Activity, Customer, Lead
 
@@ -46,7 +47,8 @@ def _setup():
             "mobile_phone": "'+49152' || lpad(g::text, 8, '0')",
             "location": "%s",
             "source": "'website'",
-            "created_at": f"now() - (g * {minutes} || ' minutes')::interval",
+            # Ids grow with time, as in a real table: the oldest customers have the lowest ids.
+            "created_at": f"now() - (({CUSTOMERS} - g) * {minutes} || ' minutes')::interval",
             "updated_at": "now()",
         },
         [location.pk],
@@ -64,7 +66,9 @@ def _setup():
             "type": "'vehicle_enquiry'",
             "status": "(ARRAY['contacted','lost','won'])[1 + (g / 7) %% 3]",
             "message": "'Is the car still available? Call me on ' || g",
-            "created_at": f"now() - ((g %% {CUSTOMERS}) * {minutes} || ' minutes')::interval",
+            "created_at": (
+                f"now() - (({CUSTOMERS} - g %% {CUSTOMERS}) * {minutes} || ' minutes')::interval"
+            ),
             "updated_at": "now()",
         },
         [location.pk],
@@ -76,7 +80,7 @@ def _setup():
             "customer": f"{first} + g * 5 - 1",
             "kind": "'note'",
             "body": "'Called back'",
-            "occurred_at": f"now() - ((g * 5) * {minutes} || ' minutes')::interval",
+            "occurred_at": (f"now() - (({CUSTOMERS} - g * 5) * {minutes} || ' minutes')::interval"),
         },
     )
     with connection.cursor() as cursor:
@@ -124,6 +128,10 @@ def main():
             cursor.execute("SELECT * FROM leads_lead WHERE customer_id = %s", [customer.pk])
             return cursor.fetchall()
 
+    subject = customer_subject(customer=customer)
+    for model, mapping in mapped_models():
+        qs = model.objects.filter(mapping.match(subject))
+        report(measure(f"  export query: {model._meta.label}", lambda qs=qs: list(qs.all())))
     floor = measure("export floor: customer + leads rows", export_floor, repeat=REPEAT)
     report(floor)
     report(measure("export: every mapped model", export, repeat=REPEAT), floor)
@@ -136,9 +144,10 @@ def main():
             transaction.set_rollback(True)
 
     def erase_floor():
+        pk = next(ids)
         with transaction.atomic():
-            Customer.objects.filter(pk=next(ids)).update(first_name="", email="")
-            Lead.objects.filter(customer_id=next(ids)).update(message="")
+            Customer.objects.filter(pk=pk).update(first_name="", email="")
+            Lead.objects.filter(customer_id=pk).update(message="")
             transaction.set_rollback(True)
 
     floor = measure("erase floor: update customer + leads", erase_floor, repeat=REPEAT)
