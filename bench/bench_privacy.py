@@ -25,7 +25,7 @@ from leads.models import Activity, Customer, Lead
 CUSTOMERS = int(os.environ.get("PRIVACY_BENCH_CUSTOMERS", "500000"))
 LEADS = int(os.environ.get("PRIVACY_BENCH_LEADS", "1000000"))
 REPEAT = 30
-BATCH = 200
+WINDOW = 5000  # privacy_retention_run's default
 
 
 def _setup():
@@ -96,23 +96,30 @@ def main():
     _location, manager, first = _setup()
     now = timezone.now()
 
+    windows = iter(range(first, first + CUSTOMERS, WINDOW))
+
+    def window_of(start):
+        return retention_candidates(now=now).filter(pk__gt=start, pk__lte=start + WINDOW)
+
     def batch():
-        return list(retention_candidates(now=now).values_list("pk", flat=True)[:BATCH])
+        return list(window_of(next(windows)).values_list("pk", flat=True))
 
     def batch_floor():
+        start = next(windows)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id FROM leads_customer WHERE created_at < %s ORDER BY id LIMIT %s",
-                [now - datetime.timedelta(days=730), BATCH],
+                "SELECT id FROM leads_customer WHERE id > %s AND id <= %s AND created_at < %s",
+                [start, start + WINDOW, now - datetime.timedelta(days=730)],
             )
             return cursor.fetchall()
 
-    assert len(batch()) == BATCH
-    floor = measure("retention floor: 200 old customers by id", batch_floor, repeat=REPEAT)
+    print(f"candidates in the first window: {len(window_of(first).values_list('pk'))}")
+    floor = measure(f"retention floor: old customers of {WINDOW} ids", batch_floor, repeat=REPEAT)
     report(floor)
-    report(measure("retention batch: 200 candidates", batch, repeat=REPEAT), floor)
+    windows = iter(range(first, first + CUSTOMERS, WINDOW))
+    report(measure(f"retention window: candidates of {WINDOW} ids", batch, repeat=REPEAT), floor)
     with connection.cursor() as cursor:
-        sql, params = retention_candidates(now=now).values("pk")[:BATCH].query.sql_with_params()
+        sql, params = window_of(first).values("pk").query.sql_with_params()
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         print("\n".join(row[0] for row in cursor.fetchall()))
 

@@ -68,7 +68,7 @@ def test_running_twice_erases_nothing_more(location, frozen):
     _customer_with_lead(location, age=datetime.timedelta(days=800))
     _customer_with_lead(location, age=datetime.timedelta(days=900))
 
-    assert privacy_retention_run(batch_size=1) == 2
+    assert privacy_retention_run() == 2
     assert privacy_retention_run() == 0
 
     assert Erasure.objects.count() == 2
@@ -82,3 +82,28 @@ def test_the_period_is_a_setting(location, frozen, settings):
     retention.delay()
 
     assert list(Erasure.objects.values_list("customer_id", flat=True)) == [customer.pk]
+
+
+def test_a_run_that_crashes_halfway_is_finished_by_the_next(location, frozen, monkeypatch):
+    from dealership.privacy import services
+
+    first = _customer_with_lead(location, age=datetime.timedelta(days=800))
+    second = _customer_with_lead(location, age=datetime.timedelta(days=900))
+    real_erase, calls = services.customer_erase, []
+
+    def erase_then_crash(**kwargs):
+        calls.append(kwargs["customer"].pk)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real_erase(**kwargs)
+
+    monkeypatch.setattr(services, "customer_erase", erase_then_crash)
+    with pytest.raises(RuntimeError):
+        privacy_retention_run()
+    assert list(Erasure.objects.values_list("customer_id", flat=True)) == [first.pk]
+
+    monkeypatch.setattr(services, "customer_erase", real_erase)
+    assert privacy_retention_run() == 1
+
+    assert sorted(Erasure.objects.values_list("customer_id", flat=True)) == [first.pk, second.pk]
+    assert AuditEvent.objects.count() == 2
