@@ -50,7 +50,7 @@ def _insert_select(model: type[Model], count: int, values: dict[str, str], param
         else:
             expressions.append("''")
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # nosec B608 - model names
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"
     )
     with connection.cursor() as cursor:

@@ -143,7 +143,7 @@ def generate() -> None:
                 now() - g * interval '5 minutes',
                 '{{}}'::jsonb, now(), now()
             FROM generate_series(1, {VEHICLES}) AS g
-            """,  # nosec B608 - a fixed statement, sizes from constants
+            """
         )
         cursor.execute(
             """
@@ -202,7 +202,7 @@ def _floor(where: str, params: list, sort: str, cursor_value=None, cursor_id=Non
         WHERE v.status = 'available' {where}{keyset}
         ORDER BY {column} {direction}, v.id {direction}
         LIMIT 25
-    """  # nosec B608 - column and operator from a fixed table
+    """
 
     def run():
         with connection.cursor() as cursor:

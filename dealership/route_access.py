@@ -104,6 +104,73 @@ ROUTES: dict[str, Route] = {
     "privacy:customer_export": Route(Access.STAFF, roles=MANAGER_ROLES),
     "privacy:customer_export_json": Route(Access.STAFF, roles=MANAGER_ROLES),
     "privacy:customer_erase": Route(Access.STAFF, roles=MANAGER_ROLES),
+    # After-sales: customers' signed service links, public complaint form, the workshop
+    "aftersales:book": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_booking"
+    ),
+    "aftersales:appointment": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_appointment"
+    ),
+    "aftersales:vehicle_add": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_vehicle_add"
+    ),
+    "aftersales:book_website": Route(Access.PUBLIC),
+    "aftersales:complaint_new": Route(Access.PUBLIC),
+    "aftersales:complaint_thanks": Route(Access.PUBLIC),
+    "aftersales:workshop": Route(Access.STAFF),
+    "aftersales:appointment_detail": Route(
+        Access.STAFF, scenario="tests.security.scenarios:service_appointment_staff"
+    ),
+    "aftersales:check_in": Route(Access.STAFF),
+    "aftersales:complete": Route(Access.STAFF),
+    "aftersales:recall_report": Route(Access.STAFF),
+    "aftersales:recall_import": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "aftersales:vehicle_new": Route(Access.STAFF),
+    "aftersales:complaint_log": Route(Access.STAFF),
+    "aftersales:complaints": Route(Access.STAFF),
+    "aftersales:complaint_detail": Route(
+        Access.STAFF, scenario="tests.security.scenarios:complaint"
+    ),
+    # Test drives: booking pages, the customer's signed manage link, the staff calendar
+    "testdrives:choose": Route(Access.PUBLIC),
+    "testdrives:book": Route(Access.PUBLIC),
+    "testdrives:manage": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:test_drive_manage"
+    ),
+    "testdrives:reschedule": Route(Access.CUSTOMER_TOKEN),  # POST behind the manage page
+    "testdrives:cancel": Route(Access.CUSTOMER_TOKEN),  # POST behind the manage page
+    "testdrives:calendar": Route(Access.STAFF),
+    "testdrives:staff_book": Route(Access.STAFF),
+    "testdrives:block": Route(Access.STAFF),
+    "testdrives:detail": Route(Access.STAFF, scenario="tests.security.scenarios:test_drive_staff"),
+    "testdrives:status": Route(Access.STAFF),
+    "testdrives:complete": Route(Access.STAFF),
+    "testdrives:assign": Route(Access.STAFF),
+    "testdrives:staff_reschedule": Route(Access.STAFF),
+    # Orders: the deal builder, the customer's signed order link, payments, the order desk
+    "orders:start": Route(Access.PUBLIC),
+    "orders:breakdown": Route(Access.PUBLIC),
+    "orders:track": Route(Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_track"),
+    "orders:finance": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:reserve": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:accept": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:delivery": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:cancel": Route(Access.CUSTOMER_TOKEN),  # POST behind the order page
+    "orders:contract": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_contract"
+    ),
+    "orders:contract-pdf": Route(
+        Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:order_contract"
+    ),
+    "orders:test-checkout": Route(Access.PUBLIC),  # the test payment provider's own page
+    "orders:webhook": Route(Access.WEBHOOK),
+    "orders:desk": Route(Access.STAFF),
+    "orders:detail": Route(Access.STAFF, scenario="tests.security.scenarios:order_staff"),
+    "orders:action": Route(Access.STAFF),
+    # Surveys: the customer's (or colleague's) answer page by its link, the staff results
+    "surveys:answer": Route(Access.CUSTOMER_TOKEN, scenario="tests.surveys.routes:answer"),
+    "surveys:results": Route(Access.STAFF),
+    "surveys:results_csv": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

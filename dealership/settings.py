@@ -239,10 +239,15 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _celery_dir = BASE_DIR / "var" / "celery"
+    # The transport needs its folders: create them here, not only in `make run`, so any
+    # process (seed_demo, a shell) can queue a task.
+    for _folder in ("queue", "processed", "control"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -285,7 +290,24 @@ CELERY_BEAT_SCHEDULE = {
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
-    "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=15, hour=2)},
+    "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=45, hour=2)},
+    "aftersales-service-reminders": {
+        "task": "aftersales.service_reminders",
+        "schedule": crontab(minute=15, hour=2),
+    },
+    "aftersales-escalate-complaints": {
+        "task": "aftersales.escalate_complaints",
+        "schedule": 300.0,
+    },
+    "testdrives-flag-unavailable-vehicles": {
+        "task": "testdrives.flag_unavailable_vehicles",
+        "schedule": 300.0,
+    },
+    "orders-expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
+    "orders-send-reminders": {"task": "orders.send_reminders", "schedule": crontab(minute=15)},
+    "surveys-invite-due": {"task": "surveys.invite_due", "schedule": crontab(minute=10)},
+    "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
+    "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},
 }
 
 # --- Privacy ------------------------------------------------------------------------------
@@ -361,7 +383,25 @@ LEADS_FORM_RATE_PERIOD = env.int("LEADS_FORM_RATE_PERIOD", default=600)
 # The largest ADF document accepted by HTTP (bytes).
 LEADS_ADF_MAX_BYTES = env.int("LEADS_ADF_MAX_BYTES", default=1024 * 1024)
 
+# Test-drive booking: form submissions per client IP and window (seconds); how long a manage
+# link in a confirmation stays valid (seconds, default 60 days).
+TESTDRIVES_FORM_RATE_LIMIT = env.int("TESTDRIVES_FORM_RATE_LIMIT", default=10)
+TESTDRIVES_FORM_RATE_PERIOD = env.int("TESTDRIVES_FORM_RATE_PERIOD", default=600)
+TESTDRIVES_MANAGE_LINK_MAX_AGE = env.int("TESTDRIVES_MANAGE_LINK_MAX_AGE", default=60 * 86400)
+
 # Absolute links in emails (unsubscribe, booking links) start with this.
+# --- After-sales ------------------------------------------------------------------------
+
+AFTERSALES_SECOND_REMINDER_DAYS = env.int("AFTERSALES_SECOND_REMINDER_DAYS", default=14)
+AFTERSALES_ADVISOR_TASK_DAYS = env.int("AFTERSALES_ADVISOR_TASK_DAYS", default=7)
+AFTERSALES_LINK_MAX_AGE_DAYS = env.int("AFTERSALES_LINK_MAX_AGE_DAYS", default=90)
+AFTERSALES_FORM_RATE_LIMIT = env.int("AFTERSALES_FORM_RATE_LIMIT", default=5)
+AFTERSALES_FORM_RATE_PERIOD = env.int("AFTERSALES_FORM_RATE_PERIOD", default=600)
+# Until a car has two readings on different days, its mileage is estimated from its type.
+AFTERSALES_DEFAULT_KM_PER_DAY = {"car": 40, "van": 70, "motorcycle": 15}
+# Resolution targets by complaint severity.
+AFTERSALES_COMPLAINT_TARGET_HOURS = {"low": 240, "medium": 120, "high": 48, "critical": 24}
+
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Messaging (the outbox) ---------------------------------------------------------------
@@ -398,3 +438,41 @@ MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showro
 
 # The registration estimate shown in every price breakdown (a government fee, not taxed).
 VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
+
+# --- Orders -------------------------------------------------------------------------------
+
+# The payment provider: "orders.payments.TestPaymentBackend" simulates a card checkout
+# (success, decline, delayed webhook); "orders.payments.OfflinePaymentBackend" shows bank
+# transfer instructions and staff confirm receipt.
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", default="orders.payments.TestPaymentBackend")
+# Shared secret the provider signs webhooks with (HMAC-SHA256 of the body).
+PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="insecure-dev-webhook-secret")
+PAYMENT_BANK_ACCOUNT = env("PAYMENT_BANK_ACCOUNT", default="DE89 3704 0044 0532 0130 00")
+# Who decides on finance applications: the manual backend leaves it to staff on the desk.
+FINANCE_DECISION_BACKEND = env(
+    "FINANCE_DECISION_BACKEND", default="orders.finance.ManualDecisionBackend"
+)
+# Fernet key (urlsafe base64, 32 bytes) for finance-application fields; derived from
+# SECRET_KEY when empty (development only: set it in production and keep it with backups).
+ORDERS_FIELD_ENCRYPTION_KEY = env("ORDERS_FIELD_ENCRYPTION_KEY", default="")
+ORDERS_DEPOSIT = Decimal(env("ORDERS_DEPOSIT", default="500.00"))
+ORDERS_RESERVATION_MINUTES = env.int("ORDERS_RESERVATION_MINUTES", default=60)
+ORDERS_FINANCE_APR = Decimal(env("ORDERS_FINANCE_APR", default="5.90"))
+ORDERS_LEASE_APR = Decimal(env("ORDERS_LEASE_APR", default="4.50"))
+ORDERS_LEASE_RESIDUAL_PERCENT = Decimal(env("ORDERS_LEASE_RESIDUAL_PERCENT", default="50"))
+# Home delivery: a base fee plus a fee per km from the location.
+ORDERS_DELIVERY_BASE_FEE = Decimal(env("ORDERS_DELIVERY_BASE_FEE", default="99.00"))
+ORDERS_DELIVERY_FEE_PER_KM = Decimal(env("ORDERS_DELIVERY_FEE_PER_KM", default="1.20"))
+ORDERS_DELIVERY_MAX_KM = env.int("ORDERS_DELIVERY_MAX_KM", default=500)
+# Deducted from the deposit refund when staff cancel after the contract is signed.
+ORDERS_CANCELLATION_FEE = Decimal(env("ORDERS_CANCELLATION_FEE", default="250.00"))
+# How long the customer's signed order link works (days).
+ORDERS_LINK_MAX_AGE_DAYS = env.int("ORDERS_LINK_MAX_AGE_DAYS", default=180)
+ORDERS_FORM_RATE_LIMIT = env.int("ORDERS_FORM_RATE_LIMIT", default=10)
+
+# --- Surveys ------------------------------------------------------------------------------
+
+# At most one survey invitation per customer in this many days (the contact cap).
+SURVEYS_CONTACT_CAP_DAYS = env.int("SURVEYS_CONTACT_CAP_DAYS", default=30)
+# Answers (partial saves and submissions) per client IP and minute, counted in the cache.
+SURVEYS_ANSWER_RATE_LIMIT = env.int("SURVEYS_ANSWER_RATE_LIMIT", default=120)

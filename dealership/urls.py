@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
     path("staff/privacy/", include("dealership.privacy.urls")),
+    path("", include("surveys.urls")),
     # One login for everyone, with the lockout and the second factor: the admin's own
     # password-only form is never served.
     path(
@@ -28,6 +29,9 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="accounts:login", query_string=True),
         name="admin-login",
     ),
+    path("", include("aftersales.urls")),
+    path("", include("testdrives.urls")),
+    path("", include("orders.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

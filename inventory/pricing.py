@@ -127,3 +127,207 @@ def payment_plan(
         total_of_payments=total_of_payments,
         cost_of_credit=max(total_of_payments - financed, Decimal("0.00")),
     )
+
+
+# --- The deal: what an order costs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddOnLine:
+    name: str
+    price: Decimal
+    taxable: bool
+
+
+@dataclass(frozen=True)
+class DealBreakdown:
+    """Everything a customer pays for one order, as the page, the order, the contract and the
+    emails show it. Every amount is rounded to cents once; the total is the sum of the lines.
+
+    The trade-in credit is deducted before tax (a sales-tax credit); tax-exempt add-ons, the
+    registration estimate and the delivery fee are not taxed. The deposit counts towards what
+    the customer pays; for finance and lease the down payment is paid at handover and the
+    rest is financed.
+    """
+
+    payment_type: str  # "cash", "finance" or "lease"
+    price: Decimal
+    discount: Decimal
+    add_ons: tuple[AddOnLine, ...]
+    add_ons_total: Decimal
+    documentation_fee: Decimal
+    trade_in_credit: Decimal
+    taxable_amount: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    registration: Decimal
+    delivery_fee: Decimal
+    total: Decimal
+    deposit: Decimal
+    down_payment: Decimal
+    financed: Decimal
+    balance_due: Decimal
+    term_months: int
+    apr: Decimal
+    residual: Decimal
+    monthly_payment: Decimal
+    currency: str
+
+    def as_dict(self) -> dict:
+        """A JSON-safe snapshot (amounts as strings): what an order version stores."""
+        data = {}
+        for name, value in self.__dict__.items():
+            if name == "add_ons":
+                data[name] = [
+                    {"name": a.name, "price": str(a.price), "taxable": a.taxable} for a in value
+                ]
+            elif isinstance(value, Decimal):
+                data[name] = str(value)
+            else:
+                data[name] = value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DealBreakdown":
+        values = {}
+        for name, field_type in cls.__annotations__.items():
+            value = data[name]
+            if name == "add_ons":
+                value = tuple(
+                    AddOnLine(a["name"], Decimal(a["price"]), bool(a["taxable"])) for a in value
+                )
+            elif field_type is Decimal:
+                value = Decimal(value)
+            values[name] = value
+        return cls(**values)
+
+
+def lease_payment(*, capitalised: Decimal, residual: Decimal, apr: Decimal, term: int) -> Decimal:
+    """The monthly lease payment: depreciation plus the rent charge (money factor APR/2400).
+
+    >>> lease_payment(capitalised=Decimal("30000"), residual=Decimal("15000"),
+    ...               apr=Decimal("4.8"), term=36)
+    Decimal('506.67')
+    """
+    if term <= 0:
+        raise ValueError("term must be positive")
+    depreciation = (capitalised - residual) / term
+    rent = (capitalised + residual) * Decimal(apr) / Decimal(2400)
+    return to_cents(max(depreciation + rent, Decimal(0)))
+
+
+def deal_breakdown(
+    *,
+    payment_type: str,
+    price: Decimal,
+    documentation_fee: Decimal,
+    tax_rate: Decimal,
+    registration: Decimal,
+    currency: str,
+    add_ons: tuple[AddOnLine, ...] = (),
+    discount: Decimal = Decimal(0),
+    trade_in: Decimal = Decimal(0),
+    delivery_fee: Decimal = Decimal(0),
+    deposit: Decimal = Decimal(0),
+    down_payment: Decimal = Decimal(0),
+    term_months: int = 0,
+    apr: Decimal = Decimal(0),
+    residual_percent: Decimal = Decimal(0),
+) -> DealBreakdown:
+    """The one price breakdown of a deal. With no add-ons, discount, trade-in or delivery its
+    total equals :func:`price_breakdown`'s: the vehicle page and the order agree.
+
+    >>> deal_breakdown(payment_type="cash", price=Decimal("10000"),
+    ...     documentation_fee=Decimal("249"), tax_rate=Decimal("19"),
+    ...     registration=Decimal("150"), currency="EUR").total
+    Decimal('12346.31')
+    """
+    if payment_type not in ("cash", "finance", "lease"):
+        raise ValueError("payment_type must be cash, finance or lease")
+    amounts = {
+        "price": price,
+        "discount": discount,
+        "documentation_fee": documentation_fee,
+        "tax_rate": tax_rate,
+        "registration": registration,
+        "trade_in": trade_in,
+        "delivery_fee": delivery_fee,
+        "deposit": deposit,
+        "down_payment": down_payment,
+        "apr": apr,
+        "residual_percent": residual_percent,
+    }
+    for name, amount in amounts.items():
+        if amount < 0:
+            raise ValueError(f"{name} must not be negative")
+    for line in add_ons:
+        if line.price < 0:
+            raise ValueError("add-on prices must not be negative")
+    if payment_type != "cash" and term_months <= 0:
+        raise ValueError("finance and lease need a positive term")
+    price, discount = to_cents(price), to_cents(discount)
+    if discount > price:
+        raise ValueError("the discount cannot exceed the price")
+    add_ons = tuple(AddOnLine(a.name, to_cents(a.price), a.taxable) for a in add_ons)
+    add_ons_total = sum((a.price for a in add_ons), Decimal("0.00"))
+    taxable_add_ons = sum((a.price for a in add_ons if a.taxable), Decimal("0.00"))
+    documentation_fee, trade_in = to_cents(documentation_fee), to_cents(trade_in)
+    registration, delivery_fee = to_cents(registration), to_cents(delivery_fee)
+    taxable = max(price - discount + documentation_fee + taxable_add_ons - trade_in, CENT * 0)
+    tax = to_cents(taxable * tax_rate / HUNDRED)
+    total = (
+        price
+        - discount
+        + add_ons_total
+        + documentation_fee
+        - trade_in
+        + tax
+        + registration
+        + delivery_fee
+    )
+    if total < 0:
+        raise ValueError("the trade-in credit exceeds the deal")
+    deposit = min(to_cents(deposit), total)
+    financed = Decimal("0.00")
+    residual = Decimal("0.00")
+    monthly = Decimal("0.00")
+    if payment_type == "cash":
+        down_payment = Decimal("0.00")
+        term_months = 0
+        apr = Decimal(0)
+        balance_due = total - deposit
+    else:
+        down_payment = min(to_cents(down_payment), total - deposit)
+        financed = total - deposit - down_payment
+        balance_due = down_payment
+        if payment_type == "finance":
+            monthly = monthly_payment(principal=financed, apr=apr, term_months=term_months)
+        else:
+            residual = min(to_cents((price - discount) * residual_percent / HUNDRED), financed)
+            monthly = lease_payment(
+                capitalised=financed, residual=residual, apr=apr, term=term_months
+            )
+    return DealBreakdown(
+        payment_type=payment_type,
+        price=price,
+        discount=discount,
+        add_ons=add_ons,
+        add_ons_total=add_ons_total,
+        documentation_fee=documentation_fee,
+        trade_in_credit=trade_in,
+        taxable_amount=taxable,
+        tax_rate=Decimal(tax_rate),
+        tax=tax,
+        registration=registration,
+        delivery_fee=delivery_fee,
+        total=total,
+        deposit=deposit,
+        down_payment=down_payment,
+        financed=financed,
+        balance_due=balance_due,
+        term_months=term_months,
+        apr=Decimal(apr),
+        residual=residual,
+        monthly_payment=monthly,
+        currency=currency,
+    )

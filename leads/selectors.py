@@ -238,6 +238,7 @@ def customer_360(*, user: User, pk: int) -> dict:
     )
     merges = list(CustomerMerge.objects.filter(kept=customer)[:TIMELINE_LIMIT])
     from .outbox import customer_messages
+    from .timeline import customer_actions, timeline_entries
 
     messages = customer_messages(customer_id=customer.pk, limit=TIMELINE_LIMIT)
     timeline = [
@@ -245,6 +246,7 @@ def customer_360(*, user: User, pk: int) -> dict:
         *({"at": a.occurred_at, "kind": "activity", "item": a} for a in activities),
         *({"at": m.merged_at, "kind": "merge", "item": m} for m in merges),
         *({"at": m["at"], "kind": "message", "item": m} for m in messages),
+        *timeline_entries(customer=customer, limit=TIMELINE_LIMIT),
     ]
     timeline.sort(key=lambda entry: entry["at"], reverse=True)
     from .outbox import customer_consent
@@ -255,6 +257,7 @@ def customer_360(*, user: User, pk: int) -> dict:
         "tasks": tasks,
         "timeline": timeline[:TIMELINE_LIMIT],
         "consent": customer_consent(customer=customer),
+        "actions": customer_actions(customer=customer),
     }
 
 

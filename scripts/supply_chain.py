@@ -25,7 +25,9 @@ SOURCES = [
     "orders",
     "surveys",
     "scripts",
-    "bench",
+    # bench/ is left out: its data generators build SQL from their own constants (table
+    # names, row counts) on a throwaway database, which bandit's B608 flags on every line;
+    # it is never deployed and reads no input.
 ]
 # Vulnerability IDs accepted for now: {"GHSA-…": "why it does not apply, until when"}.
 PIP_AUDIT_IGNORE: dict[str, str] = {}

@@ -5,11 +5,15 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from aftersales import demo as aftersales_demo
 from dealership.accounts.models import Location, OpeningHours, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from inventory import demo as inventory_demo
 from leads import demo as leads_demo
+from orders import demo as orders_demo
+from surveys import demo as surveys_demo
+from testdrives import demo as testdrives_demo
 
 DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used in production
 
@@ -145,4 +149,8 @@ def seed_all() -> dict[str, int]:
     messaging_demo.seed(locations=locations)
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
+    aftersales_demo.seed(locations=locations)
+    testdrives_demo.seed(locations=locations)
+    orders_demo.seed(locations=locations)
+    surveys_demo.seed(locations=locations)
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}

@@ -155,6 +155,62 @@ MAPPINGS: dict[str, Mapping] = {
     "accounts.AuditEvent": Mapping(
         PSEUDONYMISE, _audit_events, erase={"target_repr": ERASED, "changes": {}}
     ),
+    # testdrives: kept for the show-rate figures, without what the customer wrote
+    "testdrives.Booking": Mapping(PSEUDONYMISE, by_path("customer"), erase={"message": ""}),
+    "testdrives.BookingStatusChange": Mapping(
+        PSEUDONYMISE, by_path("booking__customer"), erase={"note": ""}
+    ),
+    # aftersales: the car's service and recall history stays with the VIN (safety recalls,
+    # warranty); the customer's own words go, and no more reminders
+    "aftersales.OwnedVehicle": Mapping(
+        PSEUDONYMISE,
+        by_path("customer"),
+        erase={"reminders_opt_out": True},
+        blocks_retention="customer",
+    ),
+    "aftersales.OdometerReading": Mapping(KEEP, by_path("owned_vehicle__customer")),
+    "aftersales.ServiceReminder": Mapping(KEEP, by_path("owned_vehicle__customer")),
+    "aftersales.ServiceAppointment": Mapping(
+        PSEUDONYMISE,
+        by_path("customer"),
+        erase={"customer_notes": ""},
+        blocks_retention="customer",
+    ),
+    "aftersales.ServiceRecord": Mapping(KEEP, by_path("owned_vehicle__customer")),
+    "aftersales.RecallVehicle": Mapping(KEEP, by_path("owned_vehicle__customer")),
+    "aftersales.Complaint": Mapping(
+        PSEUDONYMISE, by_path("customer"), erase={"subject": ERASED, "description": ""}
+    ),
+    "aftersales.ComplaintNote": Mapping(
+        PSEUDONYMISE, by_path("complaint__customer"), erase={"note": ""}
+    ),
+    # orders: contracts, payments and finance decisions are kept as the law requires,
+    # without the delivery address, the applicant's personal figures and the signer's name
+    "orders.Order": Mapping(
+        PSEUDONYMISE,
+        by_path("customer"),
+        erase={"delivery_street": "", "delivery_postal_code": "", "delivery_city": ""},
+        blocks_retention="customer",
+    ),
+    "orders.OrderVersion": Mapping(KEEP, by_path("order__customer")),
+    "orders.OrderTransition": Mapping(KEEP, by_path("order__customer")),
+    "orders.Payment": Mapping(KEEP, by_path("order__customer")),
+    "orders.FinanceApplication": Mapping(
+        PSEUDONYMISE,
+        by_path("order__customer"),
+        erase={
+            "employer": "",
+            "national_id_encrypted": "",
+            "date_of_birth_encrypted": "",
+            "monthly_income_encrypted": "",
+        },
+    ),
+    "orders.Signature": Mapping(
+        PSEUDONYMISE, by_path("order__customer"), erase={"full_name": ERASED}
+    ),
+    # surveys: scores stay in the NPS / CSI figures, free-text answers go
+    "surveys.Invitation": Mapping(KEEP, by_path("customer")),
+    "surveys.Answer": Mapping(PSEUDONYMISE, by_path("invitation__customer"), erase={"text": ""}),
     # privacy
     "privacy.Erasure": Mapping(KEEP, by_path("customer")),
 }

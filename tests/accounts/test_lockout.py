@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 
 
-def attempt(client, username, password="wrong password", **extra):  # noqa: S107
+def attempt(client, username, password="wrong password", **extra):
     return client.post(
         "/staff/accounts/login/", {"username": username, "password": password}, **extra
     )

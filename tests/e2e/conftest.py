@@ -62,7 +62,7 @@ def staff_log_in():
 
     from dealership.accounts.middleware import two_factor_needed
 
-    def log_in(page, user, next: str = "/staff/"):
+    def log_in(page, user, next: str = "/staff/", password: str = "correct horse battery"):
         device = None
         if two_factor_needed(user):
             # Enrolled before the login, so the second step asks for a code (not a set-up).
@@ -71,7 +71,7 @@ def staff_log_in():
                 device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
         page.goto(f"/staff/accounts/login/?next={next}")
         page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         if device is not None:
             page.get_by_label("Authentication code").fill(f"{totp(device.bin_key):06d}")

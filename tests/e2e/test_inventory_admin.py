@@ -6,12 +6,10 @@ from tests.accounts.factories import LocationFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_typing_a_vin_in_admin_fills_the_empty_fields(page, admin_user):
+def test_typing_a_vin_in_admin_fills_the_empty_fields(page, admin_user, staff_log_in):
     LocationFactory()
-    page.goto("/admin/login/?next=/admin/inventory/vehicle/add/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill("password")
-    page.get_by_role("button", name="Log in").click()
+    # The admin's login is the staff login, with the second factor an administrator needs.
+    staff_log_in(page, admin_user, next="/admin/inventory/vehicle/add/", password="password")
 
     page.get_by_label("Model:").fill("Model 3 Long Range")
     page.get_by_label("VIN:").fill("5YJ3E1EA8JF000000")

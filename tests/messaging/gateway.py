@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Gateway:
-    def __init__(self, *, fail_first: int = 0, fail_status: int = 503, token: str = "tok"):  # noqa: S107
+    def __init__(self, *, fail_first: int = 0, fail_status: int = 503, token: str = "tok"):
         self.fail_first = fail_first
         self.fail_status = fail_status
         self.token = token

@@ -1,0 +1,281 @@
+"""Service appointments: free days and drop-off slots, booking against the workshop's daily
+capacity, confirmation and reminder, check-in, completion into the service history."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealership.accounts.models import Location, User
+from dealership.messaging.models import Purpose
+from dealership.messaging.services import message_enqueue, messages_cancel
+
+from ..models import (
+    OdometerReading,
+    OwnedVehicle,
+    RecallVehicle,
+    ServiceAppointment,
+    ServiceItem,
+    ServiceRecord,
+    WorkshopCapacity,
+)
+from ..tokens import appointment_token
+from .reminders import reminder_channels
+from .vehicles import odometer_record, owned_vehicle_recompute_due
+
+Status = ServiceAppointment.Status
+
+
+def workshop_for(location: Location) -> WorkshopCapacity:
+    return WorkshopCapacity.objects.get_or_create(location=location)[0]
+
+
+def appointment_slots(*, location: Location, day: datetime.date) -> list[datetime.datetime]:
+    """Drop-off times on a day, every slot length from opening until one slot before closing,
+    as aware datetimes in the location's zone. Empty when closed."""
+    hours = location.hours_on(day.weekday())
+    if hours is None:
+        return []
+    step = datetime.timedelta(minutes=workshop_for(location).slot_minutes)
+    tz = location.tzinfo
+    at = datetime.datetime.combine(day, hours.opens, tzinfo=tz)
+    end = datetime.datetime.combine(day, hours.closes, tzinfo=tz) - step
+    slots = []
+    while at <= end:
+        slots.append(at)
+        at += step
+    return slots
+
+
+def appointment_days(
+    *, location: Location, start: datetime.date, days: int = 28
+) -> list[tuple[datetime.date, int]]:
+    """(day, free places) for open days from `start` on; full days are left out. One query."""
+    capacity = workshop_for(location).appointments_per_day
+    end = start + datetime.timedelta(days=days)
+    booked = dict(
+        ServiceAppointment.objects.filter(
+            location=location,
+            day__gte=start,
+            day__lt=end,
+            status__in=ServiceAppointment.ACTIVE_STATUSES,
+        )
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    result = []
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        if location.hours_on(day.weekday()) is None:
+            continue
+        free = capacity - booked.get(day, 0)
+        if free > 0:
+            result.append((day, free))
+    return result
+
+
+def _notify(appointment: ServiceAppointment, *, kind: str, template_key: str, send_after=None):
+    ov, customer, location = appointment.owned_vehicle, appointment.customer, appointment.location
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "aftersales:appointment", kwargs={"token": appointment_token(appointment=appointment)}
+    )
+    context = {
+        "first_name": customer.first_name,
+        "vehicle": ov.label,
+        "when": location.localtime(appointment.drop_off_at).strftime("%d.%m.%Y %H:%M"),
+        "handover": appointment.get_handover_display(),
+        "courtesy_car": appointment.courtesy_car,
+        "services": [i.name for i in appointment.items.all()],
+        "location": location.name,
+        "location_address": ", ".join(location.address_lines),
+        "location_phone": location.phone,
+        "url": url,
+    }
+    for channel, address in reminder_channels(customer):
+        message_enqueue(
+            channel=channel,
+            purpose=Purpose.TRANSACTIONAL,
+            to=address,
+            template_key=template_key,
+            context=context,
+            dedupe_key=f"aftersales:appointment:{appointment.pk}:{kind}:{channel}",
+            location=location,
+            customer_id=customer.pk,
+            language=customer.language,
+            send_after=send_after,
+        )
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    owned_vehicle: OwnedVehicle,
+    drop_off_at: datetime.datetime,
+    items: list[ServiceItem],
+    handover: str,
+    courtesy_car: bool = False,
+    notes: str = "",
+    via: str,
+    location: Location | None = None,
+    now: datetime.datetime | None = None,
+) -> ServiceAppointment:
+    """Book a car into the workshop. Locks the workshop's capacity row, so two customers can't
+    both take the last place. Raises ValidationError when the slot is not offered, the day is
+    full or no courtesy car is left. Queues the confirmation now and the reminder for 24 hours
+    before drop-off (both sent on commit through the outbox)."""
+    now = now or timezone.now()
+    location = location or owned_vehicle.location
+    workshop = workshop_for(location)
+    workshop = WorkshopCapacity.objects.select_for_update().get(pk=workshop.pk)
+    day = location.localtime(drop_off_at).date()
+    if drop_off_at <= now or drop_off_at not in appointment_slots(location=location, day=day):
+        raise ValidationError(
+            {"drop_off_at": _("This drop-off time is not offered. Choose another.")}
+        )
+    if handover not in ServiceAppointment.Handover.values:
+        raise ValidationError({"handover": _("Choose drop-off or wait.")})
+    if owned_vehicle.status != OwnedVehicle.Status.ACTIVE:
+        raise ValidationError(_("This car is no longer registered to you."))
+    active = ServiceAppointment.objects.filter(
+        location=location, day=day, status__in=ServiceAppointment.ACTIVE_STATUSES
+    ).aggregate(n=Count("id"), cars=Count("id", filter=Q(courtesy_car=True)))
+    if active["n"] >= workshop.appointments_per_day:
+        raise ValidationError(_("The workshop is fully booked on this day. Choose another day."))
+    if courtesy_car and active["cars"] >= workshop.courtesy_cars:
+        raise ValidationError(
+            {
+                "courtesy_car": _(
+                    "No courtesy car is left on this day. Choose another day or book without one."
+                )
+            }
+        )
+    plan_items = set(
+        ServiceItem.objects.filter(plan_id=owned_vehicle.plan_id).values_list("id", flat=True)
+    )
+    if any(item.pk not in plan_items for item in items):
+        raise ValidationError({"items": _("Choose services from this car's plan.")})
+    appointment = ServiceAppointment(
+        owned_vehicle=owned_vehicle,
+        customer_id=owned_vehicle.customer_id,
+        location=location,
+        day=day,
+        drop_off_at=drop_off_at,
+        handover=handover,
+        courtesy_car=courtesy_car,
+        customer_notes=notes.strip(),
+        booked_via=via,
+    )
+    appointment.full_clean()
+    appointment.save()
+    appointment.items.set(items)
+    _notify(appointment, kind="confirmation", template_key="aftersales.appointment_confirmation")
+    remind_at = drop_off_at - datetime.timedelta(hours=24)
+    if remind_at > now:
+        _notify(
+            appointment,
+            kind="reminder",
+            template_key="aftersales.appointment_reminder",
+            send_after=remind_at,
+        )
+    return appointment
+
+
+def _locked(appointment: ServiceAppointment) -> ServiceAppointment:
+    return ServiceAppointment.objects.select_for_update().get(pk=appointment.pk)
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: ServiceAppointment) -> ServiceAppointment:
+    """Cancel a booked appointment and its pending reminder. Idempotent."""
+    appt = _locked(appointment)
+    if appt.status == Status.CANCELLED:
+        return appt
+    if appt.status != Status.BOOKED:
+        raise ValidationError(_("Only a booked appointment can be cancelled."))
+    appt.status = Status.CANCELLED
+    appt.save(update_fields=["status"])
+    messages_cancel(
+        dedupe_key_prefix=f"aftersales:appointment:{appt.pk}:reminder:",
+        reason="appointment cancelled",
+    )
+    return appt
+
+
+@transaction.atomic
+def appointment_check_in(
+    *,
+    appointment: ServiceAppointment,
+    odometer_km: int,
+    by: User,
+    now: datetime.datetime | None = None,
+) -> tuple[ServiceAppointment, OdometerReading]:
+    """Check a car in with its odometer reading (which updates the mileage estimate unless it
+    is lower than the last one: then it is kept with a warning and ignored)."""
+    now = now or timezone.now()
+    appt = _locked(appointment)
+    if appt.status != Status.BOOKED:
+        raise ValidationError(_("Only a booked appointment can be checked in."))
+    appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km
+    appt.save(update_fields=["status", "checked_in_at", "checkin_odometer_km"])
+    reading = odometer_record(
+        owned_vehicle=appt.owned_vehicle,
+        km=odometer_km,
+        read_on=appt.location.localtime(now).date(),
+        source=OdometerReading.Source.CHECK_IN,
+    )
+    return appt, reading
+
+
+@transaction.atomic
+def appointment_complete(
+    *,
+    appointment: ServiceAppointment,
+    work_done: str,
+    price: Decimal,
+    items_done: list[ServiceItem],
+    recalls_remedied: list[RecallVehicle],
+    by: User,
+    now: datetime.datetime | None = None,
+) -> ServiceAppointment:
+    """Finish a visit: the work and price are stored, each item done becomes a service record
+    (the base of its next due date), remedied recalls are cleared, the next due is recomputed."""
+    now = now or timezone.now()
+    appt = _locked(appointment)
+    if appt.status != Status.CHECKED_IN:
+        raise ValidationError(_("Check the car in before completing the visit."))
+    if price is None or price < 0:
+        raise ValidationError({"price": _("Enter the price (0 or more).")})
+    if not work_done.strip():
+        raise ValidationError({"work_done": _("Describe the work done.")})
+    ov = appt.owned_vehicle
+    if any(r.owned_vehicle_id != ov.pk for r in recalls_remedied):
+        raise ValidationError(_("That recall belongs to another car."))
+    appt.status, appt.completed_at = Status.COMPLETED, now
+    appt.work_done, appt.price = work_done.strip(), price.quantize(Decimal("0.01"))
+    appt.save(update_fields=["status", "completed_at", "work_done", "price"])
+    done_on = appt.location.localtime(now).date()
+    ServiceRecord.objects.bulk_create(
+        [
+            ServiceRecord(
+                owned_vehicle=ov,
+                item=item,
+                description=item.name,
+                done_on=done_on,
+                odometer_km=appt.checkin_odometer_km,
+                appointment=appt,
+            )
+            for item in items_done
+        ]
+    )
+    RecallVehicle.objects.filter(
+        pk__in=[r.pk for r in recalls_remedied], remedied_at__isnull=True
+    ).update(remedied_at=now, remedied_appointment=appt)
+    owned_vehicle_recompute_due(owned_vehicle=OwnedVehicle.objects.get(pk=ov.pk))
+    return appt

@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from .models import AddOn, DeliverySlot, Order, OrderTransition, OrderVersion, Payment, PaymentEvent
+
+
+@admin.register(AddOn)
+class AddOnAdmin(admin.ModelAdmin):
+    list_display = ["name", "price", "tax_rule", "is_active", "position"]
+    list_editable = ["price", "tax_rule", "is_active", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(DeliverySlot)
+class DeliverySlotAdmin(admin.ModelAdmin):
+    list_display = ["location", "starts_at", "ends_at", "capacity"]
+    list_filter = ["location"]
+    date_hierarchy = "starts_at"
+
+
+class TransitionInline(admin.TabularInline):
+    model = OrderTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "by", "note", "at"]
+
+
+class VersionInline(admin.TabularInline):
+    model = OrderVersion
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "reason", "created_by", "created_at", "accepted_at"]
+    exclude = ["breakdown"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Read-only: orders change through the desk, whose services keep the rules."""
+
+    list_display = ["reference", "customer", "vehicle", "location", "status", "created_at"]
+    list_filter = ["status", "location", "payment_type"]
+    search_fields = ["reference", "customer__email", "vehicle__stock_number"]
+    inlines = [VersionInline, TransitionInline]
+    list_select_related = ["customer", "vehicle", "location"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["order", "kind", "provider", "amount", "status", "created_at"]
+    list_filter = ["kind", "status", "provider"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    list_display = ["provider", "event_id", "kind", "outcome", "received_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,180 @@
+"""The contract: a canonical document per deal version, its PDF, e-signature."""
+
+import hashlib
+import io
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dealership.accounts.models import User
+
+from ..models import Order, OrderVersion, Signature
+from .lifecycle import S, _locked, order_transition
+
+SIGNATURE_CONSENT = gettext_lazy(
+    "I have read the contract above and agree that typing my full name signs it "
+    "electronically, with the same effect as a handwritten signature."
+)
+
+
+def contract_document(*, order: Order, version: OrderVersion) -> dict:
+    """What the customer signs, as data: the page and the PDF both render this, and its
+    SHA-256 (over canonical JSON) is stored with the signature."""
+    customer, vehicle, location = order.customer, order.vehicle, order.location
+    return {
+        "reference": order.reference,
+        "version": version.number,
+        "seller": {
+            "name": location.name,
+            "address": location.address_lines,
+            "phone": location.phone,
+        },
+        "buyer": {
+            "name": f"{customer.first_name} {customer.last_name}".strip(),
+            "email": customer.email,
+            "phone": customer.mobile_phone,
+            "address": [customer.street, f"{customer.postal_code} {customer.city}".strip()],
+        },
+        "vehicle": {
+            "title": f"{vehicle.model_year} {vehicle.make} {vehicle.model} {vehicle.trim}".strip(),
+            "vin": vehicle.vin,
+            "stock_number": vehicle.stock_number,
+            "mileage_km": vehicle.mileage,
+        },
+        "trade_in": {
+            "year": order.tradein_year,
+            "make": order.tradein_make,
+            "model": order.tradein_model,
+            "vin": order.tradein_vin,
+            "mileage_km": order.tradein_mileage_km,
+        }
+        if order.has_trade_in
+        else None,
+        "fulfilment": order.fulfilment,
+        "delivery_address": [order.delivery_street, order.delivery_postal_code, order.delivery_city]
+        if order.fulfilment == Order.Fulfilment.DELIVERY
+        else None,
+        "breakdown": version.breakdown,
+    }
+
+
+def document_sha256(document: dict) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def contract_version(order: Order) -> OrderVersion:
+    """The version the contract is made from: the latest, which must be accepted."""
+    version = order.versions.order_by("-number").first()
+    if version is None or version.accepted_at is None:
+        raise ValidationError(_("The customer has not accepted the latest deal yet."))
+    return version
+
+
+def contract_send(*, order: Order, by: User) -> Order:
+    """Staff release the contract for signing (after the deposit, and finance approval when
+    financed). The customer is notified with the link."""
+    with transaction.atomic():
+        order = _locked(order)
+        contract_version(order)
+        if order.is_financed and order.status == S.DEPOSIT_PAID:
+            raise ValidationError(_("A financed order needs the lender's approval first."))
+        return order_transition(order=order, to_status=S.CONTRACT_SENT, by=by)
+
+
+def contract_sign(
+    *, order: Order, full_name: str, consent: bool, ip_address: str | None, document_hash: str
+) -> Signature:
+    """The customer signs the current contract. `document_hash` is the hash of the document
+    they were shown: if the deal changed meanwhile, the signature is refused."""
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != S.CONTRACT_SENT:
+            raise ValidationError(_("There is no contract waiting for your signature."))
+        version = contract_version(order)
+        document = contract_document(order=order, version=version)
+        digest = document_sha256(document)
+        if document_hash != digest:
+            raise ValidationError(
+                _("The contract changed while you were reading it; review it again.")
+            )
+        if not consent:
+            raise ValidationError({"consent": _("Tick the box to agree to sign electronically.")})
+        expected = " ".join(document["buyer"]["name"].lower().split())
+        if " ".join(full_name.lower().split()) != expected:
+            raise ValidationError(
+                {"full_name": _("Type your full name exactly as on the contract.")}
+            )
+        signature = Signature(
+            order=order,
+            version=version,
+            full_name=full_name.strip(),
+            consent_wording=str(SIGNATURE_CONSENT),
+            signed_at=timezone.now(),
+            ip_address=ip_address or None,
+            document_sha256=digest,
+        )
+        signature.full_clean()
+        signature.save()
+        order_transition(order=order, to_status=S.CONTRACT_SIGNED, by=None)
+        return signature
+
+
+def contract_pdf(*, document: dict, signature: Signature | None = None) -> bytes:
+    """The contract as a PDF (reportlab, pure Python)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    from inventory.pricing import DealBreakdown
+
+    from ..display import breakdown_rows
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    deal = DealBreakdown.from_dict(document["breakdown"])
+    story = [
+        Paragraph(_("Purchase contract %(ref)s") % {"ref": document["reference"]}, styles["Title"]),
+        Paragraph(_("Version %(n)s") % {"n": document["version"]}, styles["Normal"]),
+        Spacer(1, 12),
+        Paragraph(_("Seller"), styles["Heading2"]),
+        Paragraph(
+            "<br/>".join([document["seller"]["name"], *document["seller"]["address"]]),
+            styles["Normal"],
+        ),
+        Paragraph(_("Buyer"), styles["Heading2"]),
+        Paragraph(
+            "<br/>".join([document["buyer"]["name"], *document["buyer"]["address"]]),
+            styles["Normal"],
+        ),
+        Paragraph(_("Vehicle"), styles["Heading2"]),
+        Paragraph(
+            f"{document['vehicle']['title']}<br/>VIN {document['vehicle']['vin']}",
+            styles["Normal"],
+        ),
+        Paragraph(_("Price"), styles["Heading2"]),
+        Table([[str(label), value] for label, value in breakdown_rows(deal)]),
+        Spacer(1, 12),
+        Paragraph(
+            _("Document SHA-256: %(hash)s") % {"hash": document_sha256(document)},
+            styles["Normal"],
+        ),
+    ]
+    if signature is not None:
+        story.append(
+            Paragraph(
+                _("Signed electronically by %(name)s on %(at)s from %(ip)s.")
+                % {
+                    "name": signature.full_name,
+                    "at": signature.signed_at.isoformat(timespec="seconds"),
+                    "ip": signature.ip_address or "",
+                },
+                styles["Normal"],
+            )
+        )
+    SimpleDocTemplate(buffer, pagesize=A4, title=document["reference"]).build(story)
+    return buffer.getvalue()

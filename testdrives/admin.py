@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Booking, BookingStatusChange, TestDriveSettings
+
+
+@admin.register(TestDriveSettings)
+class TestDriveSettingsAdmin(admin.ModelAdmin):
+    list_display = ["location", "slot_minutes", "buffer_minutes", "min_notice_minutes"]
+
+
+class HistoryInline(admin.TabularInline):
+    model = BookingStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Read-mostly: changes go through the staff calendar so messages and history follow."""
+
+    list_display = ["start_at", "kind", "vehicle", "consultant", "customer", "status", "location"]
+    list_filter = ["status", "kind", "location"]
+    date_hierarchy = "start_at"
+    raw_id_fields = ["vehicle", "consultant", "customer", "lead", "created_by"]
+    readonly_fields = ["version", "created_at", "updated_at", "vehicle_unavailable_at"]
+    inlines = [HistoryInline]

@@ -1,0 +1,467 @@
+import datetime
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dealership.accounts.access import staff_required
+from dealership.accounts.selectors import location_list_for_user
+from dealership.messaging.ratelimit import client_ip, rate_limited
+
+from . import selectors
+from .forms import (
+    MARKETING_CONSENT_WORDING,
+    AssignForm,
+    BlockForm,
+    BookingForm,
+    CalendarForm,
+    CancelForm,
+    CompleteForm,
+    RescheduleForm,
+    StaffBookingForm,
+    StaffRescheduleForm,
+    StatusForm,
+    consultants_for,
+    vehicles_for_booking,
+)
+from .models import ALLOWED_TRANSITIONS, OPEN_STATUSES, Booking
+from .services import (
+    SlotTaken,
+    booking_assign,
+    booking_cancel_by_customer,
+    booking_complete,
+    booking_create_by_staff,
+    booking_create_from_web,
+    booking_reschedule,
+    booking_transition,
+    vehicle_block,
+)
+from .tokens import booking_id_from_token, manage_token
+
+logger = logging.getLogger(__name__)
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _add_error(form, error: ValidationError) -> None:
+    """A service's error on the form: on its field when the form has one, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Customers ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def choose(request):
+    """Book a test drive by model: pick the model, then one of its cars (and its branch)."""
+    models = selectors.test_drive_models()
+    chosen = request.GET.get("model", "")
+    make, _sep, model = chosen.partition("|")
+    cars = selectors.test_drive_cars(make=make, model=model) if chosen else []
+    status = 404 if chosen and not cars else 200
+    return render(
+        request,
+        "testdrives/choose.html",
+        {"models": models, "chosen": chosen, "cars": cars},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book(request, vehicle_id: int):
+    """Pick a slot and book it. A plain form with radio buttons: works without JavaScript."""
+    vehicle = selectors.vehicle_bookable(vehicle_id=vehicle_id)
+    if vehicle is None:
+        raise Http404(_("This car cannot be booked for a test drive."))
+    status, alternatives = 200, []
+    if request.method == "POST":
+        form = BookingForm(request.POST, region=vehicle.location.country)
+        if rate_limited(
+            request,
+            scope="testdrives-book",
+            limit=settings.TESTDRIVES_FORM_RATE_LIMIT,
+            period=settings.TESTDRIVES_FORM_RATE_PERIOD,
+        ):
+            form.is_valid()  # keep what was typed
+            form.add_error(
+                None,
+                _(
+                    "Too many bookings from your network just now. Please wait a few minutes "
+                    "and try again: what you typed is still here."
+                ),
+            )
+            status = 429
+        elif form.is_spam:
+            logger.info("test-drive honeypot filled from %s", client_ip(request))
+            return redirect(vehicle.get_absolute_url())
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = booking_create_from_web(
+                    vehicle=vehicle,
+                    start=data["slot"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    licence_confirmed=data["licence_confirmed"],
+                    message=data["message"],
+                    marketing_consent=data["marketing_consent"],
+                    consent_wording=str(MARKETING_CONSENT_WORDING),
+                    language=get_language() or "",
+                )
+            except SlotTaken as taken:
+                form.add_error("slot", taken.message)
+                alternatives = taken.alternatives
+                status = 409
+            except ValidationError as error:
+                _add_error(form, error)
+                status = 400
+            else:
+                url = reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)])
+                return redirect(f"{url}?booked=1")
+        else:
+            status = 400
+    else:
+        form = BookingForm(region=vehicle.location.country)
+    availability = selectors.vehicle_availability(vehicle=vehicle)
+    chosen = (
+        form.cleaned_data.get("slot") if form.is_bound and hasattr(form, "cleaned_data") else None
+    )
+    context = {
+        "vehicle": vehicle,
+        "location": vehicle.location,
+        "form": form,
+        "days": availability.days(),
+        "alternatives": alternatives,
+        "chosen": chosen.isoformat() if chosen else "",
+        "settings": availability.settings,
+    }
+    return render(request, "testdrives/book.html", context, status=status)
+
+
+def _booking_from_token(request, token: str):
+    """(booking, None) or (None, the error page): forged, expired, or gone."""
+    try:
+        booking_id = booking_id_from_token(token)
+    except signing.SignatureExpired:
+        return None, render(request, "testdrives/link_invalid.html", {"expired": True}, status=410)
+    except signing.BadSignature:
+        return None, render(request, "testdrives/link_invalid.html", {"expired": False}, status=400)
+    booking = selectors.booking_for_customer(booking_id=booking_id)
+    if booking is None:
+        return None, render(request, "testdrives/link_invalid.html", {"gone": True}, status=404)
+    return booking, None
+
+
+def _manage_page(request, booking, token, *, form=None, alternatives=(), status=200):
+    can_change = booking.status in (*OPEN_STATUSES, Booking.Status.NO_SHOW) and (
+        booking.vehicle.is_public
+    )
+    days = []
+    if can_change:
+        days = selectors.vehicle_availability(
+            vehicle=booking.vehicle, ignore_booking=booking
+        ).days()
+    context = {
+        "booking": booking,
+        "token": token,
+        "days": days,
+        "form": form or RescheduleForm(),
+        "cancel_form": CancelForm(),
+        "can_change": can_change,
+        "can_cancel": booking.status in OPEN_STATUSES,
+        "alternatives": alternatives,
+        "booked": request.GET.get("booked") == "1",
+        "chosen": "",
+    }
+    return render(request, "testdrives/manage.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def manage(request, token: str):
+    booking, error = _booking_from_token(request, token)
+    if error:
+        return error
+    return _manage_page(request, booking, token)
+
+
+@require_POST
+def reschedule(request, token: str):
+    booking, error = _booking_from_token(request, token)
+    if error:
+        return error
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        return _manage_page(request, booking, token, form=form, status=400)
+    try:
+        booking_reschedule(booking=booking, start=form.cleaned_data["slot"])
+    except SlotTaken as taken:
+        form.add_error("slot", taken.message)
+        return _manage_page(
+            request, booking, token, form=form, alternatives=taken.alternatives, status=409
+        )
+    except ValidationError as error:
+        _add_error(form, error)
+        return _manage_page(request, booking, token, form=form, status=400)
+    messages.success(request, _("Your test drive has moved. We have sent you a new confirmation."))
+    return redirect("testdrives:manage", token=token)
+
+
+@require_POST
+def cancel(request, token: str):
+    booking, error = _booking_from_token(request, token)
+    if error:
+        return error
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _manage_page(request, booking, token, status=400)
+    try:
+        booking_cancel_by_customer(booking=booking, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return _manage_page(request, booking, token, status=400)
+    messages.success(request, _("Your test drive is cancelled."))
+    return redirect("testdrives:manage", token=token)
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+@staff_required
+def calendar(request):
+    locations = location_list_for_user(user=request.user).prefetch_related("opening_hours")
+    form = CalendarForm(request.GET or None, locations=locations)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    location = data.get("location") or locations.first()
+    if location is None:
+        return render(request, "testdrives/calendar.html", {"form": form, "location": None})
+    view = data.get("view") or "week"
+    by = data.get("by") or "vehicle"
+    day = data.get("date") or location.localtime().date()
+    first_day = day - datetime.timedelta(days=day.weekday()) if view == "week" else day
+    days = 7 if view == "week" else 1
+    grid = selectors.calendar(
+        user=request.user, location=location, first_day=first_day, days=days, by=by
+    )
+    step = datetime.timedelta(days=days)
+    context = {
+        "form": form,
+        "location": location,
+        "view": view,
+        "by": by,
+        "first_day": first_day,
+        "previous_day": first_day - step,
+        "next_day": first_day + step,
+        "today": location.localtime().date(),
+        **grid,
+    }
+    return render(request, "testdrives/calendar.html", context)
+
+
+def _staff_scope(request):
+    locations = location_list_for_user(user=request.user)
+    return locations, vehicles_for_booking(locations), consultants_for(locations)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_book(request):
+    _locations, vehicles, consultants = _staff_scope(request)
+    status = 200
+    form = StaffBookingForm(
+        request.POST or None,
+        vehicles=vehicles,
+        consultants=consultants,
+        initial={"vehicle": request.GET.get("vehicle")},
+    )
+    alternatives = []
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = booking_create_by_staff(
+                    vehicle=data["vehicle"],
+                    start=data["start"],
+                    by=request.user,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    consultant=data["consultant"],
+                    message=data["message"],
+                    licence_confirmed=data["licence_confirmed"],
+                )
+            except SlotTaken as taken:
+                form.add_error("start", taken.message)
+                alternatives = taken.alternatives
+                status = 409
+            except ValidationError as error:
+                _add_error(form, error)
+            else:
+                messages.success(request, _("Test drive booked."))
+                return redirect("testdrives:detail", pk=booking.pk)
+    return render(
+        request,
+        "testdrives/staff_book.html",
+        {"form": form, "alternatives": alternatives},
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def block(request):
+    _locations, vehicles, _consultants = _staff_scope(request)
+    form = BlockForm(
+        request.POST or None, vehicles=vehicles, initial={"vehicle": request.GET.get("vehicle")}
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                blocked = vehicle_block(
+                    vehicle=data["vehicle"],
+                    start=data["start"],
+                    end=data["end"],
+                    reason=data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                _add_error(form, error)
+            else:
+                messages.success(request, _("Vehicle blocked."))
+                return redirect("testdrives:detail", pk=blocked.pk)
+    return render(request, "testdrives/block.html", {"form": form}, status=status)
+
+
+def _get_booking(request, pk: int) -> Booking:
+    try:
+        return selectors.booking_get_for_user(user=request.user, pk=pk)
+    except Booking.DoesNotExist:
+        raise Http404(_("No such booking.")) from None
+
+
+def _detail(request, booking, *, status=200, **forms):
+    consultants = consultants_for([booking.location_id])
+    tz = booking.location.tzinfo
+    context = {
+        "booking": booking,
+        "next_statuses": [
+            Booking.Status(s)
+            for s in sorted(ALLOWED_TRANSITIONS.get(booking.status, ()))
+            if s != Booking.Status.COMPLETED
+        ],
+        "can_complete": booking.status == Booking.Status.CHECKED_IN
+        and booking.kind == Booking.Kind.DRIVE,
+        "status_form": forms.get("status_form") or StatusForm(),
+        "complete_form": forms.get("complete_form") or CompleteForm(),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(consultants=consultants, initial={"consultant": booking.consultant_id}),
+        "reschedule_form": forms.get("reschedule_form") or StaffRescheduleForm(tz=tz),
+        "manage_url": reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)]),
+        "now": timezone.now(),
+    }
+    return render(request, "testdrives/detail.html", context, status=status)
+
+
+@staff_required
+def booking_detail(request, pk: int):
+    return _detail(request, _get_booking(request, pk))
+
+
+@staff_required
+@require_POST
+def booking_status(request, pk: int):
+    booking = _get_booking(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, booking, status_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        booking_transition(
+            booking=booking,
+            to_status=data["to_status"],
+            by=request.user,
+            reason=data["reason"],
+            cancelled_by=data["cancelled_by"],
+        )
+    except ValidationError as error:
+        _add_error(form, error)
+        return _detail(request, booking, status_form=form, status=400)
+    messages.success(request, _("Status changed."))
+    return redirect("testdrives:detail", pk=pk)
+
+
+@staff_required
+@require_POST
+def booking_complete_view(request, pk: int):
+    booking = _get_booking(request, pk)
+    form = CompleteForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, booking, complete_form=form, status=400)
+    try:
+        booking_complete(
+            booking=booking,
+            outcome=form.cleaned_data["outcome"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        _add_error(form, error)
+        return _detail(request, booking, complete_form=form, status=400)
+    messages.success(request, _("Test drive completed; the next task is on the list."))
+    return redirect("testdrives:detail", pk=pk)
+
+
+@staff_required
+@require_POST
+def booking_assign_view(request, pk: int):
+    booking = _get_booking(request, pk)
+    form = AssignForm(request.POST, consultants=consultants_for([booking.location_id]))
+    if not form.is_valid():
+        return _detail(request, booking, assign_form=form, status=400)
+    try:
+        booking_assign(booking=booking, consultant=form.cleaned_data["consultant"], by=request.user)
+    except ValidationError as error:
+        _add_error(form, error)
+        return _detail(request, booking, assign_form=form, status=400)
+    messages.success(request, _("Consultant assigned."))
+    return redirect("testdrives:detail", pk=pk)
+
+
+@staff_required
+@require_POST
+def booking_reschedule_view(request, pk: int):
+    booking = _get_booking(request, pk)
+    form = StaffRescheduleForm(request.POST, tz=booking.location.tzinfo)
+    if not form.is_valid():
+        return _detail(request, booking, reschedule_form=form, status=400)
+    try:
+        booking_reschedule(booking=booking, start=form.cleaned_data["start"], by=request.user)
+    except SlotTaken as taken:
+        form.add_error("start", taken.message)
+        return _detail(request, booking, reschedule_form=form, status=409)
+    except ValidationError as error:
+        _add_error(form, error)
+        return _detail(request, booking, reschedule_form=form, status=400)
+    messages.success(request, _("Test drive moved; the customer has a new confirmation."))
+    return redirect("testdrives:detail", pk=pk)
