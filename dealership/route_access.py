@@ -100,6 +100,10 @@ ROUTES: dict[str, Route] = {
     "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
     "messaging:sms-inbound": Route(Access.WEBHOOK),
     "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # Privacy: a customer's data export and erasure, for managers
+    "privacy:customer_export": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "privacy:customer_export_json": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "privacy:customer_erase": Route(Access.STAFF, roles=MANAGER_ROLES),
     # After-sales: customers' signed service links, public complaint form, the workshop
     "aftersales:book": Route(
         Access.CUSTOMER_TOKEN, scenario="tests.security.scenarios:service_booking"

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "surveys",
     "dealership.reports",
     "dealership.ops",
+    "dealership.privacy",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,7 @@ CELERY_BEAT_SCHEDULE = {
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
+    "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=45, hour=2)},
     "aftersales-service-reminders": {
         "task": "aftersales.service_reminders",
         "schedule": crontab(minute=15, hour=2),
@@ -318,6 +320,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # Sort memory for the dashboards' percentile queries (PostgreSQL, per query, per request).
 REPORTS_WORK_MEM = env("REPORTS_WORK_MEM", default="64MB")
+
+# --- Privacy ------------------------------------------------------------------------------
+
+# Customers who came as leads and never bought are erased after this many months without a
+# new lead or activity (dealership.privacy.services.privacy_retention_run).
+PRIVACY_LEAD_RETENTION_MONTHS = env.int("PRIVACY_LEAD_RETENTION_MONTHS", default=24)
 
 # --- Crispy forms -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
+    path("staff/privacy/", include("dealership.privacy.urls")),
     path("", include("surveys.urls")),
     path("staff/reports/", include("dealership.reports.urls")),
     # One login for everyone, with the lockout and the second factor: the admin's own

@@ -1,6 +1,10 @@
 """Recipient addresses in one canonical form: emails lower-case, phone numbers in E.164."""
 
+import hashlib
+import hmac
+
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -40,3 +44,16 @@ def normalise_address(channel: str, value: str, *, default_region: str | None = 
     if channel == Channel.EMAIL:
         return normalise_email(value)
     return normalise_phone(value, default_region=default_region)
+
+
+# Suppressions of erased people are kept as this hash instead of the address (see
+# `suppression_pseudonymise`): the outbox still recognises the address if it comes back,
+# but the table no longer says whose it was.
+ADDRESS_HASH_PREFIX = "hmac-sha256:"
+
+
+def address_hash(channel: str, address: str) -> str:
+    """A salted (SECRET_KEY) HMAC of a normalised address on one channel."""
+    message = f"{channel}:{(address or '').strip().lower()}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return f"{ADDRESS_HASH_PREFIX}{digest}"

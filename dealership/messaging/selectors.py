@@ -10,7 +10,7 @@ from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 
-from .addresses import normalise_address
+from .addresses import address_hash, normalise_address
 from .models import Channel, Consent, OutboxMessage, QuietHours, Suppression
 
 
@@ -47,7 +47,9 @@ def consent_state(*, channel: Channel, address: str) -> ConsentState:
     except Exception:
         address = (address or "").strip().lower()
     latest = Consent.objects.filter(channel=channel, address=address).first()
-    suppression = Suppression.objects.filter(channel=channel, address__iexact=address).first()
+    suppression = Suppression.objects.filter(
+        Q(address__iexact=address) | Q(address=address_hash(channel, address)), channel=channel
+    ).first()
     return ConsentState(
         channel=channel,
         address=address,
@@ -61,11 +63,12 @@ def consent_state(*, channel: Channel, address: str) -> ConsentState:
 
 
 def suppressed_addresses(*, channel: str, addresses: set[str]) -> set[str]:
-    return set(
-        Suppression.objects.filter(channel=channel, address__in=addresses).values_list(
-            "address", flat=True
-        )
-    )
+    """The addresses suppressed on the channel, by their own row or (erased people) by hash."""
+    hashes = {address_hash(channel, address): address for address in addresses}
+    found = Suppression.objects.filter(
+        channel=channel, address__in=set(addresses) | hashes.keys()
+    ).values_list("address", flat=True)
+    return {hashes.get(address, address) for address in found}
 
 
 def marketing_consented_addresses(*, channel: str, addresses: set[str]) -> set[str]:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from dealership.accounts.models import Location
 
 from . import quiet_hours as qh
-from .addresses import normalise_address
+from .addresses import address_hash, normalise_address
 from .backends import PermanentSendError, SendError, TransientSendError, get_sms_backend
 from .models import Channel, Consent, InboundSms, OutboxMessage, Purpose, Suppression
 from .rendering import render_message
@@ -485,8 +485,23 @@ def suppression_add(*, channel: str, address: str, reason: str, detail: str = ""
 
 
 def suppression_lift(*, channel: str, address: str) -> bool:
-    deleted, _rows = Suppression.objects.filter(channel=channel, address__iexact=address).delete()
+    deleted, _rows = Suppression.objects.filter(
+        Q(address__iexact=address) | Q(address=address_hash(channel, address)), channel=channel
+    ).delete()
     return bool(deleted)
+
+
+def suppression_pseudonymise(*, channel: str, address: str) -> bool:
+    """Keep an address's suppression as a salted hash instead of the address (erasure).
+
+    The outbox's checks (`suppressed_addresses`, `consent_state`) match the hash, so an erased
+    person who opted out still gets nothing if the address comes back. Idempotent; True if a
+    row was rewritten."""
+    hashed = address_hash(channel, address)
+    rows = Suppression.objects.filter(channel=channel, address__iexact=address)
+    if Suppression.objects.filter(channel=channel, address=hashed).exists():
+        return bool(rows.delete()[0])
+    return bool(rows.update(address=hashed, detail=""))
 
 
 def email_preferences_update(*, address: str, marketing: bool, everything: bool, wording: str):
