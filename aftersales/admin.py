@@ -110,6 +110,7 @@ class ComplaintNoteInline(admin.TabularInline):
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
     list_display = ["pk", "subject", "location", "severity", "status", "handler", "target_at"]
+    list_select_related = ["location", "handler"]
     list_filter = ["status", "severity", "category", "location"]
     raw_id_fields = ["customer", "owned_vehicle", "appointment"]
     inlines = [ComplaintNoteInline]

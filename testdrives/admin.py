@@ -20,6 +20,7 @@ class BookingAdmin(admin.ModelAdmin):
     """Read-mostly: changes go through the staff calendar so messages and history follow."""
 
     list_display = ["start_at", "kind", "vehicle", "consultant", "customer", "status", "location"]
+    list_select_related = ["vehicle", "consultant", "customer", "location"]
     list_filter = ["status", "kind", "location"]
     date_hierarchy = "start_at"
     raw_id_fields = ["vehicle", "consultant", "customer", "lead", "created_by"]

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from aftersales.models import Complaint, RecallCampaign, ServiceAppointment, ServiceReminder
 from dealership.accounts.roles import Role
 from dealership.messaging.models import InboundSms, MessageTemplate, Suppression
 from dealership.ops.models import JobHeartbeat
@@ -29,7 +30,16 @@ from leads.models import (
     ProviderApiKey,
     ResponseTarget,
 )
+from orders.models import Payment, PaymentEvent
+from surveys.models import Survey
+from surveys.services import survey_create_standard
 from tests.accounts.factories import LocationFactory, UserFactory
+from tests.aftersales.factories import (
+    MaintenancePlanFactory,
+    ServiceItemFactory,
+    WorkshopCapacityFactory,
+    owned_vehicle,
+)
 from tests.inventory.factories import FeatureFactory, VehicleFactory
 from tests.leads.factories import (
     ActivityFactory,
@@ -39,6 +49,9 @@ from tests.leads.factories import (
     TaskFactory,
 )
 from tests.messaging.factories import ConsentFactory, OutboxMessageFactory, QuietHoursFactory
+from tests.orders.factories import AddOnFactory, DeliverySlotFactory, make_order
+from tests.surveys.factories import InvitationFactory
+from tests.testdrives.factories import BookingFactory, TestDriveSettingsFactory
 
 counter = itertools.count(1)
 
@@ -63,6 +76,102 @@ def _axes(label: str, **extra):
         )
 
     return build
+
+
+def _survey():
+
+    survey = survey_create_standard(name=f"Survey {_n()}", touchpoint="service")
+    Survey.objects.filter(pk=survey.pk).update(is_active=False)
+    return survey
+
+
+def _invitation():
+
+    return InvitationFactory(survey=_survey(), touchpoint="service")
+
+
+def _order():
+
+    return make_order(VehicleFactory())
+
+
+def _payment():
+
+    return Payment.objects.create(
+        order=_order(),
+        kind=Payment.Kind.DEPOSIT,
+        provider="test",
+        amount="500.00",
+        currency="EUR",
+        idempotency_key=f"pay-{_n()}",
+    )
+
+
+def _service_item():
+
+    return ServiceItemFactory(plan=MaintenancePlanFactory(make=f"Make{_n()}"))
+
+
+def _appointment():
+
+    car = owned_vehicle()
+    now = timezone.now()
+    return ServiceAppointment.objects.create(
+        owned_vehicle=car,
+        customer=car.customer,
+        location=car.location,
+        day=now.date(),
+        drop_off_at=now,
+        handover=ServiceAppointment.Handover.DROP_OFF,
+        booked_via=ServiceAppointment.BookedVia.STAFF,
+    )
+
+
+def _reminder():
+
+    return ServiceReminder.objects.create(
+        owned_vehicle=owned_vehicle(),
+        item=_service_item(),
+        due_on=datetime.date(2026, 1, 15),
+        number=1,
+        created_at=timezone.now(),
+        queued_at=timezone.now(),
+    )
+
+
+def _complaint():
+
+    customer = CustomerFactory()
+    return Complaint.objects.create(
+        customer=customer,
+        location=customer.location,
+        channel=Complaint.Channel.PHONE,
+        category=Complaint.Category.SERVICE,
+        severity=Complaint.Severity.LOW,
+        subject="Scratch",
+        description="A scratch after the service.",
+        handler=staff(),
+        target_at=timezone.now(),
+        created_at=timezone.now(),
+    )
+
+
+def _recall():
+
+    return RecallCampaign.objects.create(
+        code=f"R{_n()}",
+        title="Brake hose",
+        description="Check",
+        remedy="Replace",
+        created_by=staff(),
+    )
+
+
+def _booking():
+
+    return BookingFactory(
+        start_at=timezone.now() + datetime.timedelta(days=1, minutes=_n()), consultant=staff()
+    )
 
 
 def _audit_event():
@@ -153,6 +262,24 @@ ROW_BUILDERS = {
     "ops.JobHeartbeat": lambda: JobHeartbeat.objects.create(
         name=f"job{_n()}", last_run_at=timezone.now() - datetime.timedelta(minutes=1)
     ),
+    "aftersales.MaintenancePlan": lambda: _service_item().plan,
+    "aftersales.OwnedVehicle": owned_vehicle,
+    "aftersales.WorkshopCapacity": lambda: WorkshopCapacityFactory(location=LocationFactory()),
+    "aftersales.ServiceAppointment": _appointment,
+    "aftersales.ServiceReminder": _reminder,
+    "aftersales.RecallCampaign": _recall,
+    "aftersales.Complaint": _complaint,
+    "orders.AddOn": lambda: AddOnFactory(),
+    "orders.DeliverySlot": lambda: DeliverySlotFactory(location=LocationFactory()),
+    "orders.Order": _order,
+    "orders.Payment": _payment,
+    "orders.PaymentEvent": lambda: PaymentEvent.objects.create(
+        provider="test", event_id=f"evt{_n()}", kind="payment.succeeded", outcome="applied"
+    ),
+    "surveys.Survey": _survey,
+    "surveys.Invitation": _invitation,
+    "testdrives.Booking": _booking,
+    "testdrives.TestDriveSettings": lambda: TestDriveSettingsFactory(location=LocationFactory()),
 }
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)

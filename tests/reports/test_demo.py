@@ -21,5 +21,12 @@ def test_demo_history_fills_the_dashboards_once(db):
         user=User.objects.get(username="manager"),
         filters=ReportFilters(first=today - datetime.timedelta(days=91), last=today),
     )
-    assert result["counts"]["leads"] == 3 * 40 + 4
+    # (other apps' demo data adds its own enquiries: count those of the period separately)
+    others = (
+        Lead.objects.exclude(external_source="demo-history")
+        .filter(created_at__gte=result["period"].start, created_at__lt=result["period"].end)
+        .count()
+    )
+    assert others >= 4
+    assert result["counts"]["leads"] == 3 * 40 + others
     assert result["counts"]["won"] > 0
