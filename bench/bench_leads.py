@@ -14,10 +14,9 @@ import time
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Model
-from django.test import Client
 from django.utils import timezone
 
-from bench.common import measure, report
+from bench.common import measure, report, staff_client
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from leads.models import Activity, Customer, Lead, Task
@@ -188,10 +187,8 @@ def main() -> None:
     data = _setup()
     consultant, manager, customer = data["consultant"], data["manager"], data["customer"]
     locs = list(Location.objects.filter(slug__startswith="bench-").values_list("pk", flat=True))
-    consultant_client = Client(HTTP_HOST="127.0.0.1")
-    manager_client = Client(HTTP_HOST="127.0.0.1")
-    consultant_client.force_login(consultant)
-    manager_client.force_login(manager)
+    consultant_client = staff_client(consultant)
+    manager_client = staff_client(manager)
     cloc = consultant.locations.get().pk
 
     cases = [

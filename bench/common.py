@@ -39,3 +39,25 @@ def report(timing: Timing, floor: Timing | None = None) -> str:
         line += f"   ratio to floor {timing.p50 / floor.p50:5.2f}x (floor p50 {floor.p50 * 1000:.2f} ms)"
     print(line, flush=True)
     return line
+
+
+def staff_client(user, host: str = "127.0.0.1"):
+    """A test client logged in as `user` with the login finished, second factor included
+    (managers and administrators must pass it before any staff page)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dealership.accounts.middleware import SESSION_KEY, two_factor_needed
+
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = two_factor_needed(user)
+    if session[SESSION_KEY]:
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="Bench", defaults={"confirmed": True}
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
