@@ -9,6 +9,7 @@ class ErasureAdmin(admin.ModelAdmin):
 
     list_display = ["customer", "trigger", "erased_by", "erased_at"]
     list_filter = ["trigger"]
+    list_select_related = ["customer", "erased_by"]
     readonly_fields = ["customer", "trigger", "reason", "erased_by", "erased_at", "counts"]
 
     def has_add_permission(self, request):

@@ -280,6 +280,13 @@ ROW_BUILDERS = {
     "surveys.Invitation": _invitation,
     "testdrives.Booking": _booking,
     "testdrives.TestDriveSettings": lambda: TestDriveSettingsFactory(location=LocationFactory()),
+    "privacy.Erasure": lambda: apps.get_model("privacy.Erasure").objects.create(
+        customer=CustomerFactory(),
+        trigger="request",
+        reason="Asked by email",
+        erased_by=staff(),
+        erased_at=timezone.now(),
+    ),
 }
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
