@@ -64,18 +64,24 @@ def _sql_array(values) -> str:
     return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def generate() -> None:
-    """100,000 vehicles, two photo rows each, ~4 features each: set-based SQL, a few seconds."""
+def generate(count: int = VEHICLES, location_ids: list[int] | None = None) -> None:
+    """`count` vehicles (100,000 by default), two photo rows each, ~4 features each: set-based
+    SQL, a few seconds. They go to three bench locations, or to `location_ids` when given (the
+    load test puts them in the demo's branches, where consultants take test drives)."""
     from dealership.accounts.models import Location
     from inventory.models import Feature, Vehicle
 
-    if Vehicle.objects.filter(stock_number__startswith="B").count() >= VEHICLES:
+    if Vehicle.objects.filter(stock_number__startswith="B").count() >= count:
         return
-    locations = []
+    locations = list(location_ids or [])
     for slug, city, tz in (
-        ("bench-leipzig", "Leipzig", "Europe/Berlin"),
-        ("bench-lisbon", "Lisboa", "Europe/Lisbon"),
-        ("bench-helsinki", "Helsinki", "Europe/Helsinki"),
+        ()
+        if locations
+        else (
+            ("bench-leipzig", "Leipzig", "Europe/Berlin"),
+            ("bench-lisbon", "Lisboa", "Europe/Lisbon"),
+            ("bench-helsinki", "Helsinki", "Europe/Helsinki"),
+        )
     ):
         location, _ = Location.objects.get_or_create(
             slug=slug,
@@ -126,7 +132,7 @@ def generate() -> None:
                 lower(regexp_replace(
                     (2015 + g % 11) || '-' || ({makes})[1 + g % {n_pairs}] || '-' ||
                     ({models})[1 + g % {n_pairs}] || '-b' || g, '[^a-zA-Z0-9]+', '-', 'g')),
-                (ARRAY{locations})[1 + g % 3],
+                (ARRAY{locations})[1 + g % {len(locations)}],
                 (ARRAY['new','used','used','certified'])[1 + g % 4],
                 ({makes})[1 + g % {n_pairs}],
                 ({models})[1 + g % {n_pairs}],
@@ -146,7 +152,7 @@ def generate() -> None:
                 current_date - (g % 365),
                 now() - g * interval '5 minutes',
                 '{{}}'::jsonb, now(), now()
-            FROM generate_series(1, {VEHICLES}) AS g
+            FROM generate_series(1, {int(count)}) AS g
             """  # nosec B608
         )
         cursor.execute(
@@ -170,7 +176,7 @@ def generate() -> None:
         cursor.execute(
             "ANALYZE inventory_vehicle, inventory_vehiclephoto, inventory_vehicle_features"
         )
-    print(f"generated {VEHICLES:,} vehicles in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"generated {count:,} vehicles in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 FLOOR_TEMPLATE = Template(

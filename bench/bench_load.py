@@ -1,0 +1,541 @@
+"""The load test: visitors and consultants at once against gunicorn, PostgreSQL, Redis and a
+real Celery worker and beat, then the integrity checks (no slot double-booked, no message
+sent twice).
+
+    make bench BENCH_ARGS=bench_load
+    LOAD_USERS=30 LOAD_DURATION=5m make bench BENCH_ARGS=bench_load
+
+What it does, in order:
+1. Seeds the demo dealership (seed_demo) and LOAD_VEHICLES more cars in its three branches
+   (set-based SQL, bench_showroom.generate), and lifts the demo's SMS quiet hours so text
+   messages go out during the run instead of waiting for 08:00.
+2. collectstatic into a temporary folder, then starts with production settings (DEBUG off, a
+   random SECRET_KEY, ALLOWED_HOSTS, the Redis cache and broker, whitenoise's manifest
+   storage): gunicorn (3 sync workers, as the Dockerfile), one Celery worker (concurrency 2)
+   and one beat, with file backends for email and SMS so every provider call is on disk.
+3. Runs bench/locustfile.py headless for LOAD_DURATION with LOAD_USERS users (4 visitors to
+   1 consultant), then prints requests per second, p50/p95 per request name and failures.
+4. Waits for the outbox to drain, stops everything it started, and checks the database and
+   the providers' files: overlapping active bookings per vehicle and per consultant, dedupe
+   keys, the same message to the same address twice, and provider sends against outbox rows.
+
+Rate limits: the public forms count submissions per client address in the shared cache, and
+every locust user comes from 127.0.0.1. The limiter (dealership/messaging/ratelimit.py) keys
+on REMOTE_ADDR and ignores X-Forwarded-For whatever TRUSTED_PROXY_COUNT says, so spoofed
+addresses would not spread the load; the run raises LEADS_FORM_RATE_LIMIT and
+TESTDRIVES_FORM_RATE_LIMIT through the environment instead, for the server processes only.
+The login lockout (django-axes) counts failures per username and address; consultants log in
+with the right password, so it never trips (the run reports any lockout as a failure).
+
+Timing lives here and in locust's figures only: nothing asserts a time.
+"""
+
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+USERS = int(os.environ.get("LOAD_USERS", "24"))
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "4"))
+DURATION = os.environ.get("LOAD_DURATION", "3m")
+VEHICLES = int(os.environ.get("LOAD_VEHICLES", "3000"))
+WORKERS = int(os.environ.get("LOAD_GUNICORN_WORKERS", "3"))
+
+CONSULTANTS = ["anna", "jonas", "ines", "mikko"]  # the demo's consultants (dealership/ops/demo)
+
+
+# --- Locust's figures -----------------------------------------------------------------------
+
+
+def read_stats(prefix: str | Path) -> list[dict]:
+    """Per request name, from locust's final `<prefix>.json` (written at shutdown, unlike the
+    CSV files, which are refreshed every second): type, name, requests, failures, p50 and p95
+    (ms, locust's own percentile rule over its rounded response times) and requests per
+    second over the whole run."""
+    with open(f"{prefix}.json", encoding="utf-8") as handle:
+        entries = json.load(handle)
+    if not entries:
+        return []
+    started = min(e["start_time"] for e in entries)
+    ended = max(e["last_request_timestamp"] or e["start_time"] for e in entries)
+    seconds = max(ended - started, 1e-9)
+    rows = []
+    for e in entries:
+        times = {int(float(k)): n for k, n in e["response_times"].items()}
+        rows.append(
+            {
+                "type": e["method"],
+                "name": e["name"],
+                "requests": e["num_requests"],
+                "failures": e["num_failures"],
+                "p50": _percentile(times, e["num_requests"], 0.50),
+                "p95": _percentile(times, e["num_requests"], 0.95),
+                "rps": e["num_requests"] / seconds,
+            }
+        )
+    return rows
+
+
+def _percentile(times: dict[int, int], count: int, percent: float) -> int:
+    """locust.stats.calculate_response_time_percentile, on the JSON's histogram."""
+    allowed = int(count * percent)
+    seen = 0
+    for value in sorted(times, reverse=True):
+        seen += times[value]
+        if count - seen <= allowed:
+            return value
+    return 0
+
+
+def read_failures(prefix: str | Path) -> list[dict]:
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def print_stats(rows: list[dict], failures: list[dict]) -> dict:
+    """Print the table; return the totals (requests, failures, error rate, rps)."""
+    requests = [r for r in rows if r["type"] != "OUTCOME"]
+    outcomes = [r for r in rows if r["type"] == "OUTCOME"]
+    print(
+        f"\n{'request':<28}{'type':<6}{'count':>8}{'fail':>6}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}"
+    )
+    for r in sorted(requests, key=lambda r: -r["requests"]):
+        print(
+            f"{r['name']:<28}{r['type']:<6}{r['requests']:>8}{r['failures']:>6}{r['rps']:>8.2f}"
+            f"{r['p50']:>9}{r['p95']:>9}"
+        )
+    total = sum(r["requests"] for r in requests)
+    failed = sum(r["failures"] for r in requests)
+    totals = {
+        "requests": total,
+        "failures": failed,
+        "error_rate": failed / total if total else 0.0,
+        "rps": sum(r["rps"] for r in requests),
+    }
+    print(
+        f"{'all requests':<34}{total:>8}{failed:>6}{totals['rps']:>8.2f}"
+        f"   error rate {totals['error_rate']:.2%} (goal 0)"
+    )
+    for o in outcomes:
+        print(f"outcome: {o['name']:<40}{o['requests']:>6}  (correct answers, not errors)")
+    for f in failures[:20]:
+        print(
+            f"FAILURE {f.get('Method')} {f.get('Name')}: {f.get('Error')} x{f.get('Occurrences')}"
+        )
+    return totals
+
+
+# --- Processes ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_url(db: int) -> str:
+    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
+    return f"{base}/{db}"
+
+
+def server_env(tmp: Path, port: int) -> dict[str, str]:
+    """Production settings for gunicorn, the worker and the beat (see the module docstring)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "dealership.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CONN_MAX_AGE": "60",
+            "CACHE_URL": _redis_url(1),
+            "CELERY_BROKER_URL": _redis_url(0),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "STATIC_ROOT": str(tmp / "static"),
+            "MEDIA_ROOT": str(tmp / "media"),
+            "EMAIL_URL": f"filemail:///{tmp / 'mail'}",
+            "MESSAGING_SMS_BACKEND": "dealership.messaging.backends.FileSmsBackend",
+            "MESSAGING_SMS_FILE_PATH": str(tmp / "sms"),
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            # Plain HTTP on the loopback: no TLS proxy in front of this gunicorn.
+            "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",
+            "CSRF_COOKIE_SECURE": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            # Every locust user is 127.0.0.1 (see the module docstring).
+            "LEADS_FORM_RATE_LIMIT": "1000000",
+            "TESTDRIVES_FORM_RATE_LIMIT": "1000000",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    for name in ("LOAD_SMOKE",):
+        env.pop(name, None)
+    return env
+
+
+class Processes:
+    """The server processes this run started, each in its own process group; stopped by id."""
+
+    def __init__(self, logs: Path):
+        self.logs = logs
+        self.started: list[tuple[str, subprocess.Popen]] = []
+        self.log_files: list = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.log_files.append(log)
+        # Our own fixed commands (the venv's gunicorn and celery), no outside input.
+        process = subprocess.Popen(  # noqa: S603
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.started.append((name, process))
+        return process
+
+    def stop(self) -> None:
+        for _name, process in reversed(self.started):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for _name, process in reversed(self.started):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.started.clear()
+        for log in self.log_files:
+            log.close()
+        self.log_files.clear()
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        path = self.logs / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def load_average(when: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def wait_for_http(url: str, *, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer 200 within {timeout:.0f} s")
+
+
+# --- Data -----------------------------------------------------------------------------------
+
+
+def prepare_data() -> dict[str, int]:
+    """The demo dealership plus VEHICLES cars in its branches; SMS quiet hours lifted."""
+    import datetime
+
+    from django.core.management import call_command
+
+    from bench.bench_showroom import generate
+    from dealership.accounts.models import Location
+    from dealership.messaging.models import QuietHours
+    from inventory.models import Vehicle
+
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
+    locations = list(Location.objects.order_by("pk").values_list("pk", flat=True))
+    generate(VEHICLES, location_ids=locations)
+    midnight = datetime.time(0, 0)
+    QuietHours.objects.update(start=midnight, end=midnight)  # start == end: no quiet hours
+    print(f"data ready in {time.perf_counter() - started:.1f} s", flush=True)
+    return {"vehicles": Vehicle.objects.count(), "locations": len(locations)}
+
+
+def high_water_marks() -> dict[str, int]:
+    from django.db.models import Max
+
+    from dealership.messaging.models import OutboxMessage
+    from leads.models import Activity, Lead
+    from testdrives.models import Booking
+
+    return {
+        name: model.objects.aggregate(m=Max("pk"))["m"] or 0
+        for name, model in (
+            ("booking", Booking),
+            ("lead", Lead),
+            ("activity", Activity),
+            ("outbox", OutboxMessage),
+        )
+    }
+
+
+def wait_for_outbox(*, timeout: float = 120) -> int:
+    """Wait until no message is due and unsent (the worker and the flush catch up); returns
+    how many are still due at the end (0 when the outbox drained)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from dealership.messaging.models import OutboxMessage
+
+    deadline = time.monotonic() + timeout
+    while True:
+        due = OutboxMessage.objects.filter(
+            status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.SENDING],
+            send_after__lte=timezone.now(),
+        ).count()
+        if due == 0 or time.monotonic() > deadline:
+            connection.close()
+            return due
+        time.sleep(2)
+
+
+# --- Integrity ------------------------------------------------------------------------------
+
+
+OVERLAP_SQL = """
+    SELECT count(*) FROM testdrives_booking a
+    JOIN testdrives_booking b
+      ON a.{column} = b.{column} AND a.id < b.id
+     AND tstzrange(a.start_at, a.busy_until) && tstzrange(b.start_at, b.busy_until)
+    WHERE a.status = ANY(%s) AND b.status = ANY(%s)
+"""
+
+
+def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
+    """Counts that must be zero (`*_overlaps`, `duplicate_*`, `*_unaccounted`), and context."""
+    from django.db import connection
+
+    from dealership.messaging.models import Channel, OutboxMessage
+    from leads.models import Activity, Lead
+    from testdrives.models import ACTIVE_STATUSES, Booking
+
+    active = [str(s) for s in ACTIVE_STATUSES]
+    result: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for column in ("vehicle_id", "consultant_id"):
+            # Only the two literal column names above are formatted in.
+            cursor.execute(OVERLAP_SQL.format(column=column), [active, active])  # nosec B608
+            result[f"{column.removesuffix('_id')}_overlaps"] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT dedupe_key FROM messaging_outboxmessage "
+            "GROUP BY dedupe_key HAVING count(*) > 1) d"
+        )
+        result["duplicate_dedupe_keys"] = cursor.fetchone()[0]
+        # The same text to the same address twice under different keys would be a double
+        # send the unique constraint cannot see.
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM messaging_outboxmessage "
+            'WHERE id > %s GROUP BY channel, template_key, "to", subject, body '
+            "HAVING count(*) > 1) d",
+            [marks["outbox"]],
+        )
+        result["duplicate_messages_in_run"] = cursor.fetchone()[0]
+
+    sent = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED]
+    )
+    sms_requests = _lines(tmp / "sms" / "requests.log")
+    sms_files = len(list((tmp / "sms").glob("*.json"))) if (tmp / "sms").exists() else 0
+    sms_sent = sent.filter(channel=Channel.SMS).count()
+    result["sms_provider_calls"] = len(sms_requests)
+    result["sms_delivered"] = sms_files
+    result["sms_sent_rows"] = sms_sent
+    result["sms_repeated_calls"] = len(sms_requests) - len(set(sms_requests))
+    result["sms_unaccounted"] = abs(sms_files - sms_sent)
+
+    message_ids = _email_message_ids(tmp / "mail")
+    email_sent = sent.filter(channel=Channel.EMAIL).count()
+    counts = Counter(message_ids)
+    result["emails_written"] = len(message_ids)
+    result["email_sent_rows"] = email_sent
+    result["duplicate_emails"] = sum(n - 1 for n in counts.values() if n > 1)
+    result["email_unaccounted"] = abs(len(counts) - email_sent)
+
+    result["bookings_in_run"] = Booking.objects.filter(pk__gt=marks["booking"]).count()
+    result["leads_in_run"] = Lead.objects.filter(pk__gt=marks["lead"]).count()
+    result["activities_in_run"] = Activity.objects.filter(pk__gt=marks["activity"]).count()
+    result["messages_in_run"] = OutboxMessage.objects.filter(pk__gt=marks["outbox"]).count()
+    result["messages_failed"] = OutboxMessage.objects.filter(
+        pk__gt=marks["outbox"], status=OutboxMessage.Status.FAILED
+    ).count()
+    return result
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
+
+
+def _email_message_ids(folder: Path) -> list[str]:
+    ids = []
+    if folder.exists():
+        for path in folder.iterdir():
+            for line in path.read_text(errors="replace").splitlines():
+                if line.lower().startswith("message-id:"):
+                    ids.append(line.split(":", 1)[1].strip())
+    return ids
+
+
+def print_integrity(result: dict[str, int]) -> bool:
+    must_be_zero = [
+        k for k in result if k.endswith(("_overlaps", "_unaccounted")) or k.startswith("duplicate_")
+    ]
+    print("\nintegrity after the run:")
+    for key, value in result.items():
+        flag = ""
+        if key in must_be_zero:
+            flag = "  OK" if value == 0 else "  <-- MUST BE 0"
+        print(f"  {key:<28}{value:>8}{flag}")
+    return all(result[k] == 0 for k in must_be_zero)
+
+
+def run_locust(*, host: str, prefix: Path, env: dict, log) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - the venv's locust, our own arguments
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "-u",
+            str(USERS),
+            "-r",
+            str(SPAWN_RATE),
+            "-t",
+            DURATION,
+            "--host",
+            host,
+            "--csv",
+            str(prefix),
+            "--json-file",
+            str(prefix),
+            "--loglevel",
+            "WARNING",
+            "--stop-timeout",
+            "10",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        check=False,
+    )
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not (
+        os.environ.get("REDIS_URL")
+    ):
+        print("bench_load needs PostgreSQL and Redis: run it through `make bench`.")
+        return
+    print(load_average("before the run"), flush=True)
+    counts = prepare_data()
+    marks = high_water_marks()
+    tmp = Path(tempfile.mkdtemp(prefix="showroom-load-"))
+    port = _free_port()
+    env = server_env(tmp, port)
+    processes = Processes(tmp)
+    host = f"http://127.0.0.1:{port}"
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        processes.start(
+            "gunicorn",
+            [
+                str(VENV_BIN / "gunicorn"),
+                "dealership.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--timeout",
+                "60",
+            ],
+            env,
+        )
+        celery = str(VENV_BIN / "celery")
+        processes.start(
+            "worker",
+            [
+                celery,
+                "-A",
+                "dealership",
+                "worker",
+                "--concurrency=2",
+                "-n",
+                "load@%h",
+                "-l",
+                "WARNING",
+            ],
+            env,
+        )
+        processes.start(
+            "beat",
+            [celery, "-A", "dealership", "beat", "-l", "WARNING", "--schedule", str(tmp / "beat")],
+            env,
+        )
+        wait_for_http(f"{host}/healthz")
+        print(
+            f"{counts['vehicles']} vehicles in {counts['locations']} branches; gunicorn "
+            f"({WORKERS} workers) on {host}; locust: {USERS} users, {SPAWN_RATE}/s, {DURATION}",
+            flush=True,
+        )
+        prefix = tmp / "locust"
+        locust_env = dict(os.environ)
+        locust_env.update(
+            {"LOAD_CONSULTANTS": ",".join(CONSULTANTS), "LOAD_PASSWORD": "showroom-demo"}
+        )
+        started = time.perf_counter()
+        with open(tmp / "locust.log", "wb") as locust_log:
+            locust = run_locust(host=host, prefix=prefix, env=locust_env, log=locust_log)
+        print(
+            f"locust ran {time.perf_counter() - started:.0f} s, exit code {locust.returncode}",
+            flush=True,
+        )
+        print(load_average("at the end of the run"), flush=True)
+        print_stats(read_stats(prefix), read_failures(prefix))
+        still_due = wait_for_outbox()
+        print(f"\noutbox: {still_due} messages still due after waiting for the worker")
+    except Exception:
+        for name in ("gunicorn", "worker", "beat"):
+            print(f"--- {name} log ---\n{processes.tail(name)}")
+        raise
+    finally:
+        processes.stop()
+    result = integrity_checks(marks=marks, tmp=tmp)
+    ok = print_integrity(result)
+    print("integrity:", "all checks passed" if ok else "FAILED", flush=True)
+    if os.environ.get("LOAD_KEEP_FILES"):
+        print(f"files kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
