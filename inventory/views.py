@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dealership.messaging.ratelimit import client_ip
+
 from . import visitor
 from .cards import cards_attach
 from .forms import Sort, VehicleSearchForm
@@ -301,7 +303,7 @@ def favourites(request):
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return client_ip(request)
 
 
 def _rate_limited(request, scope: str, limit: int, seconds: int) -> bool:

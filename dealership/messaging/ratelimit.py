@@ -4,9 +4,13 @@ import time
 
 from django.core.cache import cache
 
+from dealership.accounts.client_ip import client_ip as _client_ip
+
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address behind TRUSTED_PROXY_COUNT reverse proxies (the login lockout's
+    rule): behind a proxy, REMOTE_ADDR is the proxy and would put every visitor in one bucket."""
+    return _client_ip(request) or "unknown"
 
 
 def rate_limited(request, *, scope: str, limit: int, period: int = 60) -> bool:
