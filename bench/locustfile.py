@@ -8,6 +8,11 @@ test-drive calendar). Every user behaves like a browser: it finds links and form
 pages it fetched, GETs a form before posting it and posts the CSRF token with the fields'
 own default values. Nothing here knows a database id.
 
+Every visitor comes through the same proxy with its own address in X-Forwarded-For (bench_load
+runs the site with TRUSTED_PROXY_COUNT=1 and the production rate limits); each enquiry and
+each booking is a new person (a new address, no cookies). People take a few seconds to fill
+in a form, and most pick one of the earliest times offered, so bookings race for slots.
+
 A booking that loses the race for a slot ("That slot was just taken", 409) is a correct
 answer, not an error: it counts as a success and is also recorded under the separate name
 "test drive: slot just taken" (type OUTCOME), like "test drive: no free slot" when a car's
@@ -16,8 +21,9 @@ page offers no time at all. Everything else that is not the expected status is a
 Settings (environment):
     LOAD_CONSULTANTS    comma-separated usernames consultants log in with (anna,jonas,ines,mikko)
     LOAD_PASSWORD       their password (showroom-demo)
-    LOAD_SMOKE=1        every user runs each of its tasks once, in order, then the run stops
-                        (tests/security/test_load_scenario.py keeps the scenario from rotting)
+    LOAD_SMOKE=1        every user runs each of its tasks once, in order, without pauses,
+                        then the run stops (tests/security/test_load_scenario.py keeps the
+                        scenario from rotting)
 """
 
 import itertools
@@ -39,6 +45,10 @@ CONSULTANTS = [
     if name.strip()
 ]
 PASSWORD = os.environ.get("LOAD_PASSWORD", "showroom-demo")
+# Seconds a person takes to fill in a form after the page arrived.
+FORM_FILL_SECONDS = (0.0, 0.0) if SMOKE else (2.0, 6.0)
+# Most people pick one of the first times offered.
+EARLIEST_SLOTS = 3
 
 # What visitors filter by (the search form's own parameters).
 FILTERS = [
@@ -147,6 +157,15 @@ def unique_person() -> dict[str, str]:
     }
 
 
+def fresh_address() -> str:
+    """A client address as the proxy would forward it (10.0.0.0/8, random)."""
+    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+def fill_in_the_form() -> None:
+    time.sleep(random.uniform(*FORM_FILL_SECONDS))  # cooperative: locust patches time.sleep
+
+
 def record_outcome(environment, name: str) -> None:
     """Count an expected, non-error outcome under its own name (type OUTCOME)."""
     environment.events.request.fire(
@@ -180,6 +199,12 @@ class Visitor(SmokeMixin, HttpUser):
 
     def on_start(self):
         self.vehicle_pages: list[str] = []
+        self.new_person()
+
+    def new_person(self) -> None:
+        """The next person at this screen: their own address, no cookies yet."""
+        self.client.cookies.clear()
+        self.client.headers["X-Forwarded-For"] = fresh_address()
 
     # --- Steps -----------------------------------------------------------------------------
 
@@ -213,6 +238,7 @@ class Visitor(SmokeMixin, HttpUser):
             return response.text
 
     def enquire(self) -> None:
+        self.new_person()
         page = self.vehicle_page()
         found = page and re.search(r'href="(/enquiries/vehicle/\d+/)"', page)
         if not found:
@@ -228,6 +254,7 @@ class Visitor(SmokeMixin, HttpUser):
             **unique_person(),
             "message": "Is this car still available? (load test)",
         }
+        fill_in_the_form()
         with self.client.post(
             url, data=data, name="enquiry: send", allow_redirects=False, catch_response=True
         ) as response:
@@ -237,6 +264,7 @@ class Visitor(SmokeMixin, HttpUser):
                 response.failure(f"enquiry answered {response.status_code}, no thank-you redirect")
 
     def book_test_drive(self) -> None:
+        self.new_person()
         page = self.vehicle_page()
         found = page and re.search(r'href="(/test-drives/book/\d+/)"', page)
         if not found:
@@ -254,9 +282,10 @@ class Visitor(SmokeMixin, HttpUser):
         data = {
             **form.fields,
             **unique_person(),
-            "slot": random.choice(slots[:12]),  # people pick from the first days shown
+            "slot": random.choice(slots[:EARLIEST_SLOTS]),
             "licence_confirmed": "on",
         }
+        fill_in_the_form()
         with self.client.post(
             url, data=data, name="test drive: book", allow_redirects=False, catch_response=True
         ) as response:
@@ -315,6 +344,7 @@ class Consultant(SmokeMixin, HttpUser):
 
     def on_start(self):
         self.lead_ids: list[str] = []
+        self.client.headers["X-Forwarded-For"] = fresh_address()
         self.log_in(next(Consultant.accounts))
 
     def log_in(self, username: str) -> None:
@@ -371,6 +401,7 @@ class Consultant(SmokeMixin, HttpUser):
             "direction": "outbound",
             "body": f"Called back at {time.strftime('%H:%M:%S')} (load test).",
         }
+        fill_in_the_form()
         with self.client.post(
             url, data=data, name="lead: log activity", allow_redirects=False, catch_response=True
         ) as response:
