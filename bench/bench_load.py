@@ -386,6 +386,39 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
     return result
 
 
+class ServerLog:
+    """The PostgreSQL server's log (scripts/testservices.py keeps it beside the data
+    directory): how often the exclusion constraints refused a booking during the run, i.e.
+    how often the database, not the Python check, settled a race. Best effort: None when the
+    log cannot be read (another server layout, no superuser)."""
+
+    CONSTRAINTS = ("booking_vehicle_no_overlap", "booking_consultant_no_overlap")
+
+    def __init__(self):
+        from django.db import connection
+
+        self.path = None
+        self.offset = 0
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW data_directory")
+                path = Path(cursor.fetchone()[0]).parent / "postgres.log"
+            self.offset = path.stat().st_size
+            self.path = path
+        except Exception as error:  # a figure we can live without
+            print(f"(PostgreSQL log not readable: {error})")
+
+    def refusals(self) -> dict[str, int] | None:
+        if self.path is None:
+            return None
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            text = handle.read().decode(errors="replace")
+        return {
+            name: text.count(f'violates exclusion constraint "{name}"') for name in self.CONSTRAINTS
+        }
+
+
 def _lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
@@ -460,6 +493,7 @@ def main() -> None:
     print(load_average("before the run"), flush=True)
     counts = prepare_data()
     marks = high_water_marks()
+    server_log = ServerLog()
     tmp = Path(tempfile.mkdtemp(prefix="showroom-load-"))
     port = _free_port()
     env = server_env(tmp, port)
@@ -537,6 +571,13 @@ def main() -> None:
         processes.stop()
     result = integrity_checks(marks=marks, tmp=tmp)
     ok = print_integrity(result)
+    refusals = server_log.refusals()
+    if refusals is not None:
+        print(
+            "inserts the exclusion constraints refused (races settled by PostgreSQL; a refused "
+            "consultant is retried with the next one on duty): "
+            + ", ".join(f"{name} {count}" for name, count in refusals.items())
+        )
     print("integrity:", "all checks passed" if ok else "FAILED", flush=True)
     if os.environ.get("LOAD_KEEP_FILES"):
         print(f"files kept in {tmp}")
