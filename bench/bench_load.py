@@ -13,8 +13,10 @@ What it does, in order:
    random SECRET_KEY, ALLOWED_HOSTS, the Redis cache and broker, whitenoise's manifest
    storage): gunicorn (3 sync workers, as the Dockerfile), one Celery worker (concurrency 2)
    and one beat, with file backends for email and SMS so every provider call is on disk.
-3. Runs bench/locustfile.py headless for LOAD_DURATION with LOAD_USERS users (4 visitors to
-   1 consultant), then prints requests per second, p50/p95 per request name and failures.
+3. Runs bench/locustfile.py headless for LOAD_DURATION with LOAD_USERS users (one /healthz
+   probe, the rest 4 visitors to 1 consultant), then prints requests per second, p50/p95 per
+   request name, each p50's ratio to the probe's (the floor: the cheapest request through
+   the same stack, in the same run) and failures.
 4. Waits for the outbox to drain, stops everything it started, and checks the database and
    the providers' files: overlapping active bookings per vehicle and per consultant, dedupe
    keys, the same message to the same address twice, and provider sends against outbox rows.
@@ -54,6 +56,7 @@ DURATION = os.environ.get("LOAD_DURATION", "3m")
 VEHICLES = int(os.environ.get("LOAD_VEHICLES", "3000"))
 WORKERS = int(os.environ.get("LOAD_GUNICORN_WORKERS", "3"))
 
+FLOOR_NAME = "floor: healthz"  # bench/locustfile.py's HealthProbe
 CONSULTANTS = ["anna", "jonas", "ines", "mikko"]  # the demo's consultants (dealership/ops/demo)
 
 
@@ -112,14 +115,19 @@ def print_stats(rows: list[dict], failures: list[dict]) -> dict:
     """Print the table; return the totals (requests, failures, error rate, rps)."""
     requests = [r for r in rows if r["type"] != "OUTCOME"]
     outcomes = [r for r in rows if r["type"] == "OUTCOME"]
+    floor = next((r for r in requests if r["name"] == FLOOR_NAME), None)
     print(
         f"\n{'request':<28}{'type':<6}{'count':>8}{'fail':>6}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p50/floor':>11}"
     )
     for r in sorted(requests, key=lambda r: -r["requests"]):
+        ratio = f"{r['p50'] / floor['p50']:>10.2f}x" if floor and floor["p50"] else ""
         print(
             f"{r['name']:<28}{r['type']:<6}{r['requests']:>8}{r['failures']:>6}{r['rps']:>8.2f}"
-            f"{r['p50']:>9}{r['p95']:>9}"
+            f"{r['p50']:>9}{r['p95']:>9}{ratio}"
         )
+    if floor:
+        print(f"(floor: {FLOOR_NAME}, GET /healthz, p50 {floor['p50']} ms, in the same run)")
     total = sum(r["requests"] for r in requests)
     failed = sum(r["failures"] for r in requests)
     totals = {

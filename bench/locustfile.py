@@ -4,7 +4,7 @@
 
 Visitors browse and filter the showroom, open vehicle pages, send enquiries and book test
 drives; consultants log in and work the lead inbox (open leads, log notes, look at the
-test-drive calendar). Every user behaves like a browser: it finds links and forms on the
+test-drive calendar); one load-balancer probe asks /healthz every second (the floor). Every user behaves like a browser: it finds links and forms on the
 pages it fetched, GETs a form before posting it and posts the CSRF token with the fields'
 own default values. Nothing here knows a database id.
 
@@ -35,7 +35,7 @@ import uuid
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 from locust.exception import StopUser
 
 SMOKE = os.environ.get("LOAD_SMOKE") == "1"
@@ -77,6 +77,7 @@ VEHICLE_LINK = re.compile(r'href="(/vehicles/[a-z0-9-]+/)"')
 NEXT_LINK = re.compile(r'href="(\?[^"]*after=[^"]+)"')
 LEAD_LINK = re.compile(r'href="/staff/leads/(\d+)/"')
 SLOT_TAKEN = "That slot was just taken"
+FLOOR_NAME = "floor: healthz"
 NOT_VEHICLE_PAGES = {"/vehicles/compare/", "/vehicles/favourites/", "/vehicles/saved-searches/"}
 
 
@@ -184,7 +185,7 @@ class SmokeMixin:
     finished: itertools.count = itertools.count(1)
 
     def smoke_done(self):
-        expected = sum(cls.fixed_count for cls in (Visitor, Consultant))
+        expected = sum(cls.fixed_count for cls in (Visitor, Consultant, HealthProbe))
         if next(SmokeMixin.finished) >= expected:
             self.environment.runner.quit()
         raise StopUser
@@ -436,6 +437,23 @@ class Consultant(SmokeMixin, HttpUser):
         self.smoke_done()
 
 
+class HealthProbe(SmokeMixin, HttpUser):
+    """The load balancer asking /healthz every second: the cheapest request through the same
+    stack (gunicorn, the middleware, PostgreSQL, Redis), and so the floor the other requests'
+    times are compared with."""
+
+    fixed_count = 1
+    wait_time = constant(1)
+
+    @task
+    def probe(self):
+        self.client.get("/healthz", name=FLOOR_NAME)
+
+    def smoke_sequence(self):
+        self.probe()
+        self.smoke_done()
+
+
 def _csrf_token(html: str) -> str:
     found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     return found.group(1) if found else ""
@@ -445,3 +463,4 @@ if SMOKE:
     # One of each user, each running its whole sequence once.
     Visitor.tasks = [Visitor.smoke_sequence]
     Consultant.tasks = [Consultant.smoke_sequence]
+    HealthProbe.tasks = [HealthProbe.smoke_sequence]

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Monday 2 March 2026, 08:00 in Berlin: the whole day's test-drive slots lie ahead.
 MONDAY_8_BERLIN = datetime.datetime(2026, 3, 2, 7, 0, tzinfo=datetime.UTC)
 
-# What one visitor and one consultant request when each runs its sequence once.
+# What one visitor, one consultant and the health probe request, each running its sequence once.
 EXPECTED = {
     "home": 1,
     "search: first page": 1,
@@ -44,6 +44,7 @@ EXPECTED = {
     "lead: detail": 2,
     "lead: log activity": 1,
     "test-drive calendar": 1,
+    "floor: healthz": 1,
 }
 
 
@@ -76,7 +77,7 @@ def test_every_task_runs_once_without_a_failure(frozen, live_server, showroom, t
         "LOAD_CONSULTANTS": "load.consultant",
         "LOAD_PASSWORD": "correct horse battery",
     }
-    # When one visitor and one consultant run the scenario's tasks once each
+    # When one visitor, one consultant and the probe run the scenario's tasks once each
     result = subprocess.run(
         [
             sys.executable,
@@ -87,9 +88,9 @@ def test_every_task_runs_once_without_a_failure(frozen, live_server, showroom, t
             "--headless",
             "--only-summary",
             "-u",
-            "2",
+            "3",
             "-r",
-            "2",
+            "3",
             "-t",
             "60s",
             "--host",
