@@ -127,7 +127,7 @@ def print_stats(rows: list[dict], failures: list[dict]) -> dict:
             f"{r['p50']:>9}{r['p95']:>9}{ratio}"
         )
     if floor:
-        print(f"(floor: {FLOOR_NAME}, GET /healthz, p50 {floor['p50']} ms, in the same run)")
+        print(f"(the floor: GET /healthz, p50 {floor['p50']} ms, measured in the same run)")
     total = sum(r["requests"] for r in requests)
     failed = sum(r["failures"] for r in requests)
     totals = {
