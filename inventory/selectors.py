@@ -2,24 +2,19 @@
 
 import datetime
 import hashlib
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.db.models import (
-    CharField,
-    Count,
-    F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils.dateparse import parse_datetime
 
 from dealership.accounts.models import Location
@@ -217,80 +212,31 @@ class Facets:
         return self.groups.get(name, [])
 
 
-def _facet_query(qs: QuerySet, name: str, expression) -> QuerySet:
-    return (
-        qs.order_by()
-        .annotate(facet_value=Cast(expression, CharField()), facet_name=Value(name, CharField()))
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("id"))
-        .values_list("facet_name", "facet_value", "n")
-    )
+def _facet_rows(filters: VehicleFilters, version: str) -> list[tuple[str, str, int]]:
+    """(facet, value, count) rows for one filter state, from this process's bitmap index of
+    the available inventory (built with two queries once per inventory version; see
+    inventory/facet_index.py)."""
+    from .facet_index import facet_index
+
+    return facet_index(version).rows(filters)
 
 
-def _facet_rows(filters: VehicleFilters) -> list[tuple[str, str, int]]:
-    base = vehicle_list_public()
-    parts = [
-        _apply(base, filters)
-        .order_by()
-        .annotate(facet_name=Value("_total", CharField()), facet_value=Value("", CharField()))
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("id"))
-        .values_list("facet_name", "facet_value", "n")
-    ]
-    for name, (_attribute, lookup) in FACETS.items():
-        parts.append(_facet_query(_apply(base, filters, skip=name), name, F(lookup)))
-    if filters.make:
-        parts.append(_facet_query(_apply(base, filters, skip="model"), "model", F("model")))
-    # Locations and features are grouped by id (cheap integers); their slugs and names come
-    # from two small parts of the same UNION, so the whole thing stays one round trip.
-    parts.append(_facet_query(_apply(base, filters, skip="location"), "location", F("location_id")))
-    parts.append(
-        Vehicle.features.through.objects.filter(
-            vehicle__in=_apply(base, filters, skip="features").values("pk")
-        )
-        .order_by()
-        .annotate(
-            facet_value=Cast("feature_id", CharField()),
-            facet_name=Value("features", CharField()),
-        )
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("vehicle_id"))
-        .values_list("facet_name", "facet_value", "n")
-    )
-    for name, model in (("_location", Location), ("_feature", Feature)):
-        parts.append(
-            model.objects.order_by()
-            .annotate(
-                facet_name=Value(name, CharField()),
-                facet_value=Concat(
-                    Cast("id", CharField()),
-                    Value("\t"),
-                    "slug",
-                    Value("\t"),
-                    "name",
-                    output_field=CharField(),
-                ),
-                n=Value(0, output_field=IntegerField()),
-            )
-            .values_list("facet_name", "facet_value", "n")
-        )
-    first, *rest = parts
-    return list(first.union(*rest, all=True))
+def _new_version() -> str:
+    return secrets.token_hex(8)
 
 
-def facets_cache_version() -> int:
-    return cache.get_or_set(FACET_VERSION_KEY, 1, None)
+def facets_cache_version() -> str:
+    """The inventory's version: a random token, so an emptied cache (a Redis restart) gives a
+    new one and nothing built for an older inventory is taken for current."""
+    return cache.get_or_set(FACET_VERSION_KEY, _new_version, None)
 
 
 def facets_invalidate() -> None:
     """Called by every service that changes what the showroom shows."""
-    try:
-        cache.incr(FACET_VERSION_KEY)
-    except ValueError:
-        cache.set(FACET_VERSION_KEY, 2, None)
+    cache.set(FACET_VERSION_KEY, _new_version(), None)
 
 
-def _facet_cache_key(filters: VehicleFilters) -> str:
+def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
     state = repr(
         [
             (name, getattr(filters, name))
@@ -299,16 +245,18 @@ def _facet_cache_key(filters: VehicleFilters) -> str:
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    return f"inventory:facets:{facets_cache_version()}:{digest}"
+    return f"inventory:facets:{version}:{digest}"
 
 
 def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     """The result count and, per filter, how many vehicles each value would give with all the
-    *other* filters applied. One UNION ALL query, cached until the inventory changes."""
-    key = _facet_cache_key(filters)
+    *other* filters applied: from the bitmap index (no query once it is built), cached per
+    filter state until the inventory changes."""
+    version = facets_cache_version()
+    key = _facet_cache_key(filters, version)
     rows = cache.get(key)
     if rows is None:
-        rows = _facet_rows(filters)
+        rows = _facet_rows(filters, version)
         cache.set(key, rows, FACET_CACHE_SECONDS)
 
     choice_fields = {
