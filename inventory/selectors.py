@@ -7,14 +7,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db.models import (
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import JSONObject
 from django.utils.dateparse import parse_datetime
 
 from dealership.accounts.models import Location
@@ -303,27 +305,68 @@ def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     return facets
 
 
+@dataclass(frozen=True)
+class PagePhoto:
+    """A ready photo as the vehicle page shows it (URLs resolved through the storage)."""
+
+    gallery_url: str
+    thumbnail_url: str
+    alt_text: str
+    width: int | None
+    height: int | None
+
+
+def _storage_url(name: str) -> str:
+    return default_storage.url(name) if name else ""
+
+
 def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
-    """The vehicle for a page URL, whatever its status (the view decides what to show)."""
+    """The vehicle for a page URL, whatever its status (the view decides what to show).
+
+    One query: the location joined, the ready photos (in gallery order) and the feature names
+    (alphabetical) aggregated into arrays on the row, set as ``ready_photos`` (PagePhoto) and
+    ``feature_names``. Two prefetch queries and their machinery cost more than the rows.
+    """
     stock = slug_stock.rpartition("-")[2].upper()
+    photos = ArraySubquery(
+        VehiclePhoto.objects.filter(vehicle=OuterRef("pk"), status=VehiclePhoto.Status.READY)
+        .order_by("-is_primary", "position", "id")
+        .values(
+            json=JSONObject(
+                gallery="gallery",
+                thumbnail="thumbnail",
+                alt_text="alt_text",
+                width="width",
+                height="height",
+            )
+        )
+    )
+    features = ArraySubquery(
+        Feature.objects.filter(vehicles=OuterRef("pk")).order_by("name").values("name")
+    )
     vehicles = list(
         Vehicle.objects.select_related("location")
-        .prefetch_related(
-            Prefetch(
-                "photos",
-                queryset=VehiclePhoto.objects.filter(status=VehiclePhoto.Status.READY).order_by(
-                    "-is_primary", "position", "id"
-                ),
-                to_attr="ready_photos",
-            ),
-            Prefetch("features", queryset=Feature.objects.order_by("name")),
-        )
+        .annotate(page_photos=photos, feature_names=features)
         .filter(stock_number=stock)
         # No ordering: `.first()` would order by the model's -published_at and let the
         # planner walk that index instead of the unique stock number's.
         .order_by()[:1]
     )
-    return vehicles[0] if vehicles else None
+    if not vehicles:
+        return None
+    vehicle = vehicles[0]
+    vehicle.ready_photos = [
+        PagePhoto(
+            gallery_url=_storage_url(photo["gallery"]),
+            thumbnail_url=_storage_url(photo["thumbnail"]),
+            alt_text=photo["alt_text"],
+            width=photo["width"],
+            height=photo["height"],
+        )
+        for photo in vehicle.page_photos or ()
+    ]
+    vehicle.feature_names = vehicle.feature_names or []
+    return vehicle
 
 
 def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:

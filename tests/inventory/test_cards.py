@@ -112,9 +112,12 @@ def test_vehicle_page_lookup_uses_the_stock_number_without_an_ordering():
         found = vehicle_get_public(slug_stock=vehicle.slug)
 
     assert found.pk == vehicle.pk
+    assert len(queries.captured_queries) == 1
     main = queries.captured_queries[0]["sql"]
     assert '"inventory_vehicle"."stock_number" =' in main
-    assert "ORDER BY" not in main
+    # Only the photo and feature arrays are ordered; the row itself is not.
+    assert '"published_at" DESC' not in main
+    assert main.endswith("LIMIT 1")
     assert vehicle_get_public(slug_stock="2020-volkswagen-golf-nosuchstock") is None
 
 

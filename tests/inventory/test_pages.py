@@ -108,14 +108,18 @@ def test_vehicle_page_query_count_does_not_grow_with_photos_or_features(
     for _ in range(6):
         _with_photos(VehicleFactory(location=vehicle.location, list_price=Decimal("25000")), 2)
 
-    # Savepoint + release, the vehicle with its location, photos, features, the similar cars,
-    # the header/footer locations and their opening hours (also used for this car's location).
-    with django_assert_num_queries(8):
+    # Savepoint + release, the vehicle with its location, photos and feature names (one row),
+    # the similar cars, the header/footer locations and their opening hours (also used for this
+    # car's location).
+    with django_assert_num_queries(6):
         response = client.get(vehicle.get_absolute_url())
 
     assert response.status_code == 200
     assert len(response.context["photos"]) == 12
     assert len(response.context["similar"]) == 4
+    html = response.content.decode()
+    assert html.count('class="col-sm-6">✓ Extra ') == 8
+    assert html.count('<div class="carousel-item') == 12
 
 
 def test_vehicle_page_shows_price_breakdown_at_the_location_tax_rate(client):
