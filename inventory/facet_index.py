@@ -59,7 +59,7 @@ def _build_sql() -> str:
     value order with the values, and the stock numbers in number order. PostgreSQL groups;
     Python only turns each list of numbers into a bitmap."""
     columns = [
-        f"SELECT '{name}', {name}::text, array_agg(pos) FROM cars GROUP BY {name}"  # noqa: S608
+        f"SELECT '{name}', {name}::text, array_agg(pos) FROM cars GROUP BY {name}"  # noqa: S608 # nosec B608
         for name in _BITMAP_FIELDS
     ]
     return f"""
