@@ -3,7 +3,7 @@
 Counting "how many cars per value, with all the *other* filters applied" in SQL costs one
 aggregate over the filtered rows per facet group: 0.2–1.2 s at 100,000 cars for every new
 filter state. Here the available cars are loaded once per inventory version (two queries), each
-filter value becomes a bitmap (a Python int, bit *i* = the *i*-th car), and any filter state's
+filter value becomes a bitmap (a Python int; a car's bit is its id), and any filter state's
 counts are ANDs and popcounts of those bitmaps: about a millisecond, no query.
 
 The index belongs to one inventory version (``facets_invalidate`` in selectors.py sets a new
@@ -54,45 +54,43 @@ _BITMAP_FIELDS = (
 
 
 def _build_sql() -> str:
-    """One query: the available cars numbered 0…n-1 by id, then per (column, value) the
-    numbers of the cars that have it, the features' likewise, each range column's numbers in
-    value order with the values, and the stock numbers in number order. PostgreSQL groups;
-    Python only turns each list of numbers into a bitmap."""
+    """One query over the available cars (a car's bit is its id): per (column, value) the ids
+    that have it, per feature the ids that have it (every car: the index masks the others out),
+    each range column's ids in value order with the values, and the ids with their stock
+    numbers. PostgreSQL groups; Python only turns each list of ids into a bitmap."""
+    available = "FROM inventory_vehicle WHERE status = 'available'"
     columns = [
-        f"SELECT '{name}', {name}::text, array_agg(pos) FROM cars GROUP BY {name}"  # noqa: S608 # nosec B608
+        f"SELECT '{name}', {name}::text, array_agg(id) {available} GROUP BY {name}"  # nosec B608
         for name in _BITMAP_FIELDS
     ]
     return f"""
-        WITH cars AS MATERIALIZED (
-            SELECT (row_number() OVER (ORDER BY id) - 1)::integer AS pos, *
-            FROM inventory_vehicle WHERE status = 'available'
-        )
         {" UNION ALL ".join(columns)}
         UNION ALL
-        SELECT 'features', link.feature_id::text, array_agg(cars.pos)
-        FROM cars JOIN inventory_vehicle_features link ON link.vehicle_id = cars.id
-        GROUP BY link.feature_id
+        SELECT 'features', feature_id::text, array_agg(vehicle_id)
+        FROM inventory_vehicle_features GROUP BY feature_id
         UNION ALL
-        SELECT '_range:price', NULL, array_agg(pos ORDER BY price, pos) FROM cars
+        SELECT '_range:price', NULL, array_agg(id ORDER BY price, id) {available}
         UNION ALL
-        SELECT '_range:price:values', NULL,
-               array_agg((price * 100)::bigint ORDER BY price, pos) FROM cars
+        SELECT '_range:price:values', NULL, array_agg((price * 100)::bigint ORDER BY price, id)
+        {available}
         UNION ALL
-        SELECT '_range:mileage', NULL, array_agg(pos ORDER BY mileage, pos) FROM cars
+        SELECT '_range:mileage', NULL, array_agg(id ORDER BY mileage, id) {available}
         UNION ALL
-        SELECT '_range:mileage:values', NULL, array_agg(mileage::bigint ORDER BY mileage, pos)
-        FROM cars
+        SELECT '_range:mileage:values', NULL, array_agg(mileage::bigint ORDER BY mileage, id)
+        {available}
         UNION ALL
-        SELECT '_order', string_agg(stock_number, E'\\t' ORDER BY pos), array_agg(pos ORDER BY pos)
-        FROM cars
+        SELECT '_order', string_agg(stock_number, E'\\t' ORDER BY id), array_agg(id ORDER BY id)
+        {available}
     """  # noqa: S608 # nosec B608 - column names are this module's constants
 
 
-def _bitmap(positions, size: int) -> int:
-    """The int whose set bits are ``positions``."""
-    bits = bytearray((size + 7) // 8)
+def _bitmap(positions, width: int) -> int:
+    """The int whose set bits are ``positions`` (those below ``width``: higher ids belong to
+    cars that are not available, which every count masks out anyway)."""
+    bits = bytearray((width + 7) // 8)
     for position in positions:
-        bits[position >> 3] |= 1 << (position & 7)
+        if position < width:
+            bits[position >> 3] |= 1 << (position & 7)
     return int.from_bytes(bits, "little")
 
 
@@ -144,6 +142,7 @@ class FacetIndex:
     bitmaps: dict[str, dict] = field(default_factory=dict)
     ranges: dict[str, _Range] = field(default_factory=dict)
     stock_text: str = ""
+    ids: array = field(default_factory=lambda: array("q"))
     features: dict[int, int] = field(default_factory=dict)
     locations: list[tuple[int, str, str]] = field(default_factory=list)
     feature_names: list[tuple[int, str, str]] = field(default_factory=list)
@@ -156,8 +155,10 @@ class FacetIndex:
         with connection.cursor() as cursor:
             cursor.execute(_BUILD_SQL)
             groups = cursor.fetchall()
-        size = next((len(p or ()) for kind, _v, p in groups if kind == "_order"), 0)
-        index.size, index.everything = size, (1 << size) - 1
+        ids = next((ids or [] for kind, _v, ids in groups if kind == "_order"), [])
+        width = (ids[-1] + 1) if ids else 0
+        index.size, index.ids = len(ids), array("q", ids)
+        index.everything = _bitmap(ids, width)
         ranges: dict[str, dict[str, list]] = {}
         for kind, value, positions in groups:
             if kind == "_order":
@@ -167,15 +168,15 @@ class FacetIndex:
                 _, column, *part = kind.split(":")
                 ranges.setdefault(column, {})["values" if part else "order"] = positions or []
             elif kind == "features":
-                index.features[int(value)] = _bitmap(positions, size)
+                index.features[int(value)] = _bitmap(positions, width)
             else:
                 key = int(value) if kind in _INT_FIELDS else value
-                index.bitmaps.setdefault(kind, {})[key] = _bitmap(positions, size)
+                index.bitmaps.setdefault(kind, {})[key] = _bitmap(positions, width)
         for name in _BITMAP_FIELDS:
             index.bitmaps.setdefault(name, {})
         for column in ("price", "mileage"):
             parts = ranges.get(column, {"order": [], "values": []})
-            index.ranges[column] = _Range.build(parts["values"], parts["order"], size)
+            index.ranges[column] = _Range.build(parts["values"], parts["order"], width)
         # The names, slugs and order of the facets' locations and features: one small query.
         kind = CharField()
         names = list(
@@ -203,12 +204,12 @@ class FacetIndex:
         return result
 
     def _stock_position(self, stock: str) -> int | None:
-        """The number of the car with this stock number: a search in the tab-separated string
+        """The id (bit) of the available car with this stock number: a search in the tab-separated string
         (no dict of 100,000 strings to unpickle, or for the garbage collector to walk)."""
         if not stock or "\t" in stock:
             return None
         found = f"\t{self.stock_text}\t".find(f"\t{stock}\t")
-        return None if found < 0 else self.stock_text.count("\t", 0, found)
+        return None if found < 0 else self.ids[self.stock_text.count("\t", 0, found)]
 
     def _text(self, term: str) -> int:
         """A free-text word: in the make, model or trim (case-insensitive), or the stock number."""
