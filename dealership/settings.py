@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    "inventory-facet-index": {
+        "task": "inventory.facet_index_refresh",
+        "schedule": 240.0,
+        "kwargs": {"force": True},
+    },
     "inventory-saved-search-alerts": {
         "task": "inventory.saved_search_alerts",
         "schedule": crontab(minute=30, hour=5),

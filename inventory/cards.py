@@ -5,6 +5,9 @@ instead of one per card; the ``vehicle_card_body`` template tag uses what was at
 falls back to the cache for pages that do not attach (one card at a time).
 """
 
+import hashlib
+
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -13,16 +16,43 @@ from django.utils.safestring import SafeString
 CARD_CACHE_SECONDS = 3600
 
 
-def card_key(vehicle) -> str:
-    """Everything the fragment shows that can change is in the key (the row's updated_at, its
-    primary thumbnail, the language), so a stale card is never served: a change makes a new key.
-    """
-    return "inventory:card:{}:{}:{}:{}".format(
-        translation.get_language(),
+def card_state(vehicle) -> tuple:
+    """Everything the card body shows, or that decides what it shows: the vehicle's own values
+    (and its updated_at and status for anything else), the primary photo's thumbnail and alt
+    text, the location's name and city, the language and the currency. Reading the values
+    themselves (not only updated_at) also catches changes saved with ``QuerySet.update()``, and
+    a renamed location changes the state without touching its vehicles."""
+    location = vehicle.location
+    return (
         vehicle.pk,
-        vehicle.updated_at.timestamp() if vehicle.updated_at else "",
+        vehicle.updated_at.isoformat() if vehicle.updated_at else "",
+        vehicle.status,
+        vehicle.slug,
+        vehicle.model_year,
+        vehicle.make,
+        vehicle.model,
+        vehicle.trim,
+        str(vehicle.list_price),
+        str(vehicle.sale_price),
+        str(vehicle.price),
+        vehicle.mileage,
+        vehicle.fuel,
+        vehicle.transmission,
         getattr(vehicle, "card_thumbnail", "") or "",
+        getattr(vehicle, "card_alt", "") or "",
+        location.pk,
+        location.name,
+        location.city,
+        translation.get_language(),
+        settings.CURRENCY,
     )
+
+
+def card_key(vehicle) -> str:
+    """A change to anything the fragment shows makes a new key, so a stale card is never
+    served (the old entry simply expires)."""
+    digest = hashlib.blake2b(repr(card_state(vehicle)).encode(), digest_size=16).hexdigest()
+    return f"inventory:card:{vehicle.pk}:{digest}"
 
 
 def _render(vehicle) -> SafeString:

@@ -2,24 +2,22 @@
 
 import datetime
 import hashlib
+import json
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db.models import (
     CharField,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
+    TextField,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
 from dealership.accounts.models import Location
@@ -55,16 +53,28 @@ def vehicle_list_public() -> QuerySet[Vehicle]:
     return Vehicle.objects.filter(status=Vehicle.Status.AVAILABLE)
 
 
-def _primary_photo(column: str) -> Subquery:
-    return Subquery(
-        VehiclePhoto.objects.filter(vehicle=OuterRef("pk"), status=VehiclePhoto.Status.READY)
-        .order_by("-is_primary", "position", "id")
-        .values(column)[:1]
+# The primary ready photo of each row, as SQL written once: an ORM Subquery is compiled anew
+# for every page (~1.5 ms each under load, two per page), this costs nothing to compile. The
+# plan is the ORM version's (the photo table's vehicle index, a sort of a car's few photos).
+_PRIMARY_PHOTO_SQL = {
+    column: (
+        f"(SELECT p.{column} FROM inventory_vehiclephoto p"  # noqa: S608 # nosec B608 - constants
+        ' WHERE p.vehicle_id = "inventory_vehicle"."id" AND p.status = %s'
+        " ORDER BY p.is_primary DESC, p.position, p.id LIMIT 1)"
+    )
+    for column in ("thumbnail", "alt_text")
+}
+
+
+def _primary_photo(column: str) -> RawSQL:
+    return RawSQL(  # noqa: S611 # nosec B611 - constant SQL, the status is a parameter
+        _PRIMARY_PHOTO_SQL[column], [VehiclePhoto.Status.READY], output_field=CharField()
     )
 
 
 def with_card_data(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
-    """What a result card shows: location and the primary photo, in the same query."""
+    """What a result card shows: location and the primary photo, in the same query. Only for
+    querysets whose own table is the outermost (the photo SQL names it)."""
     return queryset.select_related("location").annotate(
         card_thumbnail=_primary_photo("thumbnail"), card_alt=_primary_photo("alt_text")
     )
@@ -217,80 +227,31 @@ class Facets:
         return self.groups.get(name, [])
 
 
-def _facet_query(qs: QuerySet, name: str, expression) -> QuerySet:
-    return (
-        qs.order_by()
-        .annotate(facet_value=Cast(expression, CharField()), facet_name=Value(name, CharField()))
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("id"))
-        .values_list("facet_name", "facet_value", "n")
-    )
+def _facet_rows(filters: VehicleFilters, version: str) -> list[tuple[str, str, int]]:
+    """(facet, value, count) rows for one filter state, from this process's bitmap index of
+    the available inventory (built with two queries once per inventory version; see
+    inventory/facet_index.py)."""
+    from .facet_index import facet_index
+
+    return facet_index(version).rows(filters)
 
 
-def _facet_rows(filters: VehicleFilters) -> list[tuple[str, str, int]]:
-    base = vehicle_list_public()
-    parts = [
-        _apply(base, filters)
-        .order_by()
-        .annotate(facet_name=Value("_total", CharField()), facet_value=Value("", CharField()))
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("id"))
-        .values_list("facet_name", "facet_value", "n")
-    ]
-    for name, (_attribute, lookup) in FACETS.items():
-        parts.append(_facet_query(_apply(base, filters, skip=name), name, F(lookup)))
-    if filters.make:
-        parts.append(_facet_query(_apply(base, filters, skip="model"), "model", F("model")))
-    # Locations and features are grouped by id (cheap integers); their slugs and names come
-    # from two small parts of the same UNION, so the whole thing stays one round trip.
-    parts.append(_facet_query(_apply(base, filters, skip="location"), "location", F("location_id")))
-    parts.append(
-        Vehicle.features.through.objects.filter(
-            vehicle__in=_apply(base, filters, skip="features").values("pk")
-        )
-        .order_by()
-        .annotate(
-            facet_value=Cast("feature_id", CharField()),
-            facet_name=Value("features", CharField()),
-        )
-        .values("facet_name", "facet_value")
-        .annotate(n=Count("vehicle_id"))
-        .values_list("facet_name", "facet_value", "n")
-    )
-    for name, model in (("_location", Location), ("_feature", Feature)):
-        parts.append(
-            model.objects.order_by()
-            .annotate(
-                facet_name=Value(name, CharField()),
-                facet_value=Concat(
-                    Cast("id", CharField()),
-                    Value("\t"),
-                    "slug",
-                    Value("\t"),
-                    "name",
-                    output_field=CharField(),
-                ),
-                n=Value(0, output_field=IntegerField()),
-            )
-            .values_list("facet_name", "facet_value", "n")
-        )
-    first, *rest = parts
-    return list(first.union(*rest, all=True))
+def _new_version() -> str:
+    return secrets.token_hex(8)
 
 
-def facets_cache_version() -> int:
-    return cache.get_or_set(FACET_VERSION_KEY, 1, None)
+def facets_cache_version() -> str:
+    """The inventory's version: a random token, so an emptied cache (a Redis restart) gives a
+    new one and nothing built for an older inventory is taken for current."""
+    return cache.get_or_set(FACET_VERSION_KEY, _new_version, None)
 
 
 def facets_invalidate() -> None:
     """Called by every service that changes what the showroom shows."""
-    try:
-        cache.incr(FACET_VERSION_KEY)
-    except ValueError:
-        cache.set(FACET_VERSION_KEY, 2, None)
+    cache.set(FACET_VERSION_KEY, _new_version(), None)
 
 
-def _facet_cache_key(filters: VehicleFilters) -> str:
+def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
     state = repr(
         [
             (name, getattr(filters, name))
@@ -299,16 +260,18 @@ def _facet_cache_key(filters: VehicleFilters) -> str:
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    return f"inventory:facets:{facets_cache_version()}:{digest}"
+    return f"inventory:facets:{version}:{digest}"
 
 
 def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     """The result count and, per filter, how many vehicles each value would give with all the
-    *other* filters applied. One UNION ALL query, cached until the inventory changes."""
-    key = _facet_cache_key(filters)
+    *other* filters applied: from the bitmap index (no query once it is built), cached per
+    filter state until the inventory changes."""
+    version = facets_cache_version()
+    key = _facet_cache_key(filters, version)
     rows = cache.get(key)
     if rows is None:
-        rows = _facet_rows(filters)
+        rows = _facet_rows(filters, version)
         cache.set(key, rows, FACET_CACHE_SECONDS)
 
     choice_fields = {
@@ -355,27 +318,74 @@ def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     return facets
 
 
+@dataclass(frozen=True)
+class PagePhoto:
+    """A ready photo as the vehicle page shows it (URLs resolved through the storage)."""
+
+    gallery_url: str
+    thumbnail_url: str
+    alt_text: str
+    width: int | None
+    height: int | None
+
+
+def _storage_url(name: str) -> str:
+    return default_storage.url(name) if name else ""
+
+
+# A page's photos and feature names as JSON text on the vehicle's own row. SQL written once:
+# the ORM's ArraySubquery/JSONObject took longer to compile than the query takes to run.
+_PAGE_PHOTOS_SQL = """(
+    SELECT json_agg(json_build_object(
+        'gallery', p.gallery, 'thumbnail', p.thumbnail, 'alt_text', p.alt_text,
+        'width', p.width, 'height', p.height
+    ) ORDER BY p.is_primary DESC, p.position, p.id)::text
+    FROM inventory_vehiclephoto p
+    WHERE p.vehicle_id = "inventory_vehicle"."id" AND p.status = %s
+)"""
+_PAGE_FEATURES_SQL = """(
+    SELECT json_agg(f.name ORDER BY f.name)::text
+    FROM inventory_vehicle_features l JOIN inventory_feature f ON f.id = l.feature_id
+    WHERE l.vehicle_id = "inventory_vehicle"."id"
+)"""
+
+
 def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
-    """The vehicle for a page URL, whatever its status (the view decides what to show)."""
+    """The vehicle for a page URL, whatever its status (the view decides what to show).
+
+    One query: the location joined, the ready photos (in gallery order) and the feature names
+    (alphabetical) aggregated as JSON on the row, set as ``ready_photos`` (PagePhoto) and
+    ``feature_names``. Two prefetch queries and their machinery cost more than the rows.
+    """
     stock = slug_stock.rpartition("-")[2].upper()
     vehicles = list(
         Vehicle.objects.select_related("location")
-        .prefetch_related(
-            Prefetch(
-                "photos",
-                queryset=VehiclePhoto.objects.filter(status=VehiclePhoto.Status.READY).order_by(
-                    "-is_primary", "position", "id"
-                ),
-                to_attr="ready_photos",
+        .annotate(
+            page_photos=RawSQL(  # noqa: S611 # nosec B611 - constant SQL, status a parameter
+                _PAGE_PHOTOS_SQL, [VehiclePhoto.Status.READY], output_field=TextField()
             ),
-            Prefetch("features", queryset=Feature.objects.order_by("name")),
+            page_features=RawSQL(_PAGE_FEATURES_SQL, [], output_field=TextField()),  # noqa: S611 # nosec B611
         )
         .filter(stock_number=stock)
         # No ordering: `.first()` would order by the model's -published_at and let the
         # planner walk that index instead of the unique stock number's.
         .order_by()[:1]
     )
-    return vehicles[0] if vehicles else None
+    if not vehicles:
+        return None
+    vehicle = vehicles[0]
+    vehicle.ready_photos = [
+        PagePhoto(
+            gallery_url=_storage_url(photo["gallery"]),
+            thumbnail_url=_storage_url(photo["thumbnail"]),
+            alt_text=photo["alt_text"],
+            width=photo["width"],
+            height=photo["height"],
+        )
+        for photo in json.loads(vehicle.page_photos or "[]")
+    ]
+    vehicle.feature_names = json.loads(vehicle.page_features or "[]")
+    return vehicle
 
 
 def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:

@@ -11,6 +11,17 @@ from .models import Feature, PriceChange, Vehicle
 from .selectors import facets_invalidate
 from .vin import decode_vin
 
+
+def _showroom_changed() -> None:
+    """On commit: a new inventory version (cached facets start over), and the facet index for
+    it built by a worker ahead of the next visitor (many changes in one transaction queue many
+    tasks; all but the first find the index built and do nothing)."""
+    from .tasks import facet_index_refresh
+
+    transaction.on_commit(facets_invalidate)
+    facet_index_refresh.delay_on_commit()
+
+
 # Fields a caller may set through vehicle_create / vehicle_update.
 EDITABLE_FIELDS = (
     "vin",
@@ -101,7 +112,7 @@ def vehicle_create(*, features: Iterable[Feature] = (), prefill_from_vin: bool =
     vehicle.save()
     if features:
         vehicle.features.set(features)
-    transaction.on_commit(facets_invalidate)
+    _showroom_changed()
     return vehicle
 
 
@@ -137,7 +148,7 @@ def vehicle_update(*, vehicle: Vehicle, features: Iterable[Feature] | None = Non
     if feature_change:
         locked.features.set(features)
         changed.append("features")
-    transaction.on_commit(facets_invalidate)
+    _showroom_changed()
     vehicle.refresh_from_db()
     return changed
 
@@ -157,7 +168,7 @@ def vehicle_save_from_admin(*, vehicle: Vehicle, is_new: bool) -> Vehicle:
         new_price = vehicle.sale_price if vehicle.sale_price is not None else vehicle.list_price
         if Decimal(new_price) != Decimal(old_price):
             PriceChange.objects.create(vehicle=vehicle, old_price=old_price, new_price=new_price)
-    transaction.on_commit(facets_invalidate)
+    _showroom_changed()
     return vehicle
 
 
@@ -183,5 +194,5 @@ def vehicles_set_status(*, vehicle_ids: Iterable[int], status: str) -> int:
         vehicle.save(update_fields=fields)
         changed += 1
     if changed:
-        transaction.on_commit(facets_invalidate)
+        _showroom_changed()
     return changed

@@ -14,3 +14,13 @@ def saved_search_alerts() -> int:
     from .saved_searches import saved_searches_alert_all
 
     return saved_searches_alert_all()
+
+
+@shared_task(name="inventory.facet_index_refresh")
+def facet_index_refresh(force: bool = False) -> int:
+    """Build the showroom's facet index for the current inventory version unless it is built
+    (``force``: rebuild anyway; the periodic run keeps location and feature names fresh).
+    Returns the number of cars indexed, or -1 when there was nothing to do."""
+    from .facet_index import facet_index_refresh as refresh
+
+    return refresh(force=force)

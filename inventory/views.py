@@ -138,7 +138,7 @@ def _json_ld(request, vehicle: Vehicle, photos) -> str:
         },
     }
     if photos:
-        data["image"] = [request.build_absolute_uri(p.gallery.url) for p in photos[:5]]
+        data["image"] = [request.build_absolute_uri(p.gallery_url) for p in photos[:5]]
     # Escape <, > and & so the data block can never close the script element.
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
@@ -170,7 +170,7 @@ def vehicle_detail(request, slug):
         "similar": similar,
         "json_ld": _json_ld(request, vehicle, photos),
         "canonical_url": request.build_absolute_uri(vehicle.get_absolute_url()),
-        "og_image": request.build_absolute_uri(photos[0].gallery.url) if photos else "",
+        "og_image": request.build_absolute_uri(photos[0].gallery_url) if photos else "",
         **_visitor_lists(request),
         **_calculator(request, vehicle, breakdown),
     }

@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from inventory import cards
-from inventory.selectors import vehicle_get_public, vehicle_search_page
+from inventory.models import Vehicle
+from inventory.selectors import vehicle_get_public, vehicle_list_by_ids, vehicle_search_page
 from inventory.templatetags.inventory import money_whole
+from tests.accounts.factories import LocationFactory
 
-from .factories import VehicleFactory
+from .factories import VehicleFactory, VehiclePhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,9 +114,12 @@ def test_vehicle_page_lookup_uses_the_stock_number_without_an_ordering():
         found = vehicle_get_public(slug_stock=vehicle.slug)
 
     assert found.pk == vehicle.pk
+    assert len(queries.captured_queries) == 1
     main = queries.captured_queries[0]["sql"]
     assert '"inventory_vehicle"."stock_number" =' in main
-    assert "ORDER BY" not in main
+    # Only the photo and feature arrays are ordered; the row itself is not.
+    assert '"published_at" DESC' not in main
+    assert main.endswith("LIMIT 1")
     assert vehicle_get_public(slug_stock="2020-volkswagen-golf-nosuchstock") is None
 
 
@@ -155,3 +160,91 @@ def test_card_buttons_show_the_visitors_lists_with_the_pages_token_and_path(clie
     for button in compared_buttons + saved_buttons:
         assert f'name="csrfmiddlewaretoken" value="{token}"' in button
         assert 'name="next" value="/vehicles/?sort=price"' in button
+
+
+def _card(vehicle_pk: int):
+    [card] = [v for v in _page() if v.pk == vehicle_pk]
+    cards.cards_attach([card])
+    return card
+
+
+def test_renaming_the_location_changes_the_card():
+    # Given a card cached for a car at the Leipzig branch
+    location = LocationFactory(name="Showroom Leipzig", city="Leipzig")
+    vehicle = VehicleFactory(location=location)
+    before = _card(vehicle.pk)
+    assert '<p class="small text-muted mb-0">Leipzig</p>' in before.card_body_html
+
+    # When the branch is renamed (no vehicle is touched)
+    location.name = "Showroom Leipzig-Mitte"
+    location.city = "Leipzig-Mitte"
+    location.save(update_fields=["name", "city"])
+    after = _card(vehicle.pk)
+
+    # Then the card has a new key and shows the new name at once
+    assert cards.card_key(after) != cards.card_key(before)
+    assert '<p class="small text-muted mb-0">Leipzig-Mitte</p>' in after.card_body_html
+
+
+def test_a_new_primary_photo_or_alt_text_changes_the_card():
+    vehicle = VehicleFactory()
+    first = VehiclePhotoFactory(vehicle=vehicle, is_primary=True, alt_text="Front view")
+    before = _card(vehicle.pk)
+    assert 'alt="Front view"' in before.card_body_html
+
+    first.alt_text = "Golf from the front"
+    first.save(update_fields=["alt_text"])
+    renamed = _card(vehicle.pk)
+    assert 'alt="Golf from the front"' in renamed.card_body_html
+
+    first.is_primary = False
+    first.save(update_fields=["is_primary"])
+    second = VehiclePhotoFactory(vehicle=vehicle, is_primary=True, alt_text="Interior")
+    replaced = _card(vehicle.pk)
+
+    assert len({cards.card_key(c) for c in (before, renamed, replaced)}) == 3
+    assert f'src="/media/{second.thumbnail.name}"' in replaced.card_body_html
+    assert 'alt="Interior"' in replaced.card_body_html
+
+
+def test_a_status_or_price_written_without_save_still_changes_the_key():
+    # QuerySet.update() leaves updated_at alone; the key reads the values themselves.
+    vehicle = VehicleFactory(list_price=Decimal("24990"))
+    before = _card(vehicle.pk)
+
+    Vehicle.objects.filter(pk=vehicle.pk).update(list_price=Decimal("23990"))
+    cheaper = _card(vehicle.pk)
+    Vehicle.objects.filter(pk=vehicle.pk).update(status=Vehicle.Status.RESERVED)
+    [reserved] = vehicle_list_by_ids(ids=[vehicle.pk])
+
+    assert '<span class="fs-5 fw-bold">€23,990</span>' in cheaper.card_body_html
+    assert len({cards.card_key(before), cards.card_key(cheaper), cards.card_key(reserved)}) == 3
+
+
+def test_the_card_key_follows_language_and_currency(settings):
+    VehicleFactory()
+    [vehicle] = _page()
+    english = cards.card_key(vehicle)
+    with translation.override("de"):
+        german = cards.card_key(vehicle)
+    settings.CURRENCY = "CHF"
+
+    assert len({english, german, cards.card_key(vehicle)}) == 3
+
+
+def test_card_buttons_are_rendered_once_per_page_whatever_the_number_of_cards(client):
+    from inventory.templatetags import inventory as tags
+
+    VehicleFactory.create_batch(7)
+
+    with mock.patch.object(tags, "get_template", wraps=tags.get_template) as get_template:
+        html = client.get("/vehicles/").content.decode()
+
+    button_templates = [
+        c.args[0] for c in get_template.call_args_list if c.args[0].endswith("_button.html")
+    ]
+    assert button_templates == [
+        "inventory/partials/compare_button.html",
+        "inventory/partials/favourites_button.html",
+    ]
+    assert html.count('name="vehicle" value="') == 14
