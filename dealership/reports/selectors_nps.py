@@ -1,0 +1,162 @@
+"""The NPS panel: the trend by month, by location and by touchpoint, with response counts and
+the previous period beside each. The invitations come from the surveys app's own selector
+(customer surveys only, the user's locations) and the score from its scoring module, so the
+panel and the survey results page agree.
+
+Three queries whatever the number of responses.
+"""
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from dealership.accounts.models import User
+from surveys import scoring
+from surveys.models import Invitation, Touchpoint
+from surveys.selectors import invitation_list_for_user
+
+from .periods import Period
+from .selectors import ReportFilters, _location_ids, _period
+from .selectors_orders import change
+from .tables import Table, chart_from
+
+ANSWERED = Q(nps_score__isnull=False)
+PROMOTER = Q(nps_score__gte=scoring.PROMOTER_MIN)
+DETRACTOR = Q(nps_score__lte=scoring.DETRACTOR_MAX)
+
+
+def _in(period: Period) -> Q:
+    # By when the invitation went out, as the survey results page counts.
+    return Q(created_at__gte=period.start, created_at__lt=period.end)
+
+
+def _counts(prefix: str, period: Period | None = None) -> dict:
+    when = _in(period) if period else Q()
+    return {
+        f"{prefix}promoters": Count("pk", filter=when & PROMOTER),
+        f"{prefix}passives": Count("pk", filter=when & ANSWERED & ~PROMOTER & ~DETRACTOR),
+        f"{prefix}detractors": Count("pk", filter=when & DETRACTOR),
+    }
+
+
+def _score(row: dict, prefix: str = ""):
+    return scoring.nps(
+        promoters=row[f"{prefix}promoters"],
+        passives=row[f"{prefix}passives"],
+        detractors=row[f"{prefix}detractors"],
+    )
+
+
+def _responses(row: dict, prefix: str = "") -> int:
+    return sum(row[f"{prefix}{k}"] for k in ("promoters", "passives", "detractors"))
+
+
+def _invitations(user: User, filters: ReportFilters) -> QuerySet[Invitation]:
+    qs = invitation_list_for_user(user=user).filter(location__in=_location_ids(user, filters))
+    if filters.consultant_id is not None:
+        qs = qs.filter(consultant=filters.consultant_id)
+    return qs.order_by()
+
+
+def _compared(rows: list[dict], label_key: str, labels=None) -> list[list]:
+    table_rows = []
+    for r in rows:
+        score, before = _score(r, "now_"), _score(r, "before_")
+        label = r[label_key] if labels is None else labels(r[label_key])
+        table_rows.append(
+            [
+                label,
+                _responses(r, "now_"),
+                score,
+                _responses(r, "before_"),
+                before,
+                change(score, before),
+            ]
+        )
+    return table_rows
+
+
+def nps_report(*, user: User, filters: ReportFilters) -> dict:
+    """NPS (% promoters − % detractors, one decimal) of the period's customer survey
+    invitations by month (in the period's time zone), by location and by touchpoint, each
+    with its number of responses and the previous period's score."""
+    period = _period(user, filters)
+    previous = period.previous()
+    invitations = _invitations(user, filters)
+    both = invitations.filter(_in(period) | _in(previous))
+    compared = {**_counts("now_", period), **_counts("before_", previous)}
+
+    months = list(
+        invitations.filter(_in(period))
+        .annotate(month=TruncMonth("created_at", tzinfo=period.tz))
+        .values("month")
+        .annotate(**_counts(""))
+        .order_by("month")
+    )
+    by_location = list(
+        both.values("location__name", "location")
+        .annotate(**compared)
+        .order_by("location__name", "location")
+    )
+    by_touchpoint = list(both.values("touchpoint").annotate(**compared).order_by("touchpoint"))
+
+    trend = Table(
+        "nps_trend",
+        _("NPS by month"),
+        [
+            _("Month"),
+            _("Responses"),
+            _("Promoters"),
+            _("Passives"),
+            _("Detractors"),
+            _("NPS"),
+            _("Change from the month before"),
+        ],
+    )
+    last_score = None
+    for r in months:
+        score = _score(r)
+        trend.rows.append(
+            [
+                f"{r['month']:%Y-%m}",
+                _responses(r),
+                r["promoters"],
+                r["passives"],
+                r["detractors"],
+                score,
+                change(score, last_score),
+            ]
+        )
+        last_score = score
+    columns = [
+        _("Responses"),
+        _("NPS"),
+        _("Responses, previous period"),
+        _("NPS, previous period"),
+        _("Change"),
+    ]
+    location_table = Table(
+        "nps_by_location",
+        _("NPS by location"),
+        [_("Location"), *columns],
+        _compared(by_location, "location__name"),
+    )
+    totals = {key: sum(r[key] for r in by_location) for key in compared}
+    location_table.rows.append(_compared([{**totals, "label": _("All locations")}], "label")[0])
+    touchpoint_table = Table(
+        "nps_by_touchpoint",
+        _("NPS by touchpoint"),
+        [_("Touchpoint"), *columns],
+        _compared(by_touchpoint, "touchpoint", labels=lambda v: str(Touchpoint(v).label)),
+    )
+    return {
+        "period": period,
+        "previous": previous,
+        "figures": {
+            "responses": _responses(totals, "now_"),
+            "nps": _score(totals, "now_"),
+            "previous_nps": _score(totals, "before_"),
+        },
+        "tables": [trend, location_table, touchpoint_table],
+        "charts": [chart_from(trend, label_col=0, value_col=5, title=_("NPS by month"))],
+    }
