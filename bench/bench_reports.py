@@ -4,7 +4,8 @@ Generated with set-based SQL (INSERT … SELECT generate_series).
 
 Prints p50/p95 of each dashboard page (the whole request: access check, filter form, every
 query, template) and of each report's queries alone, and the funnel's ratio to the floor: the
-same counts by one hand-written SQL statement. Orders do not exist yet: no orders are made.
+same counts by one hand-written SQL statement. The orders, after-sales and NPS panels' data
+comes from bench/reports_panel_data.py.
 """
 
 import datetime
@@ -230,14 +231,13 @@ WHERE location_id = ANY(%s) AND created_at >= %s AND created_at < %s
 
 
 def main():
-    from dealership.reports.selectors import (
-        PANELS,
-        ReportFilters,
-        funnel_counts,
-    )
+    from bench.reports_panel_data import generate
+    from dealership.reports.panels import PANELS
+    from dealership.reports.selectors import ReportFilters, funnel_counts
     from leads.models import Lead
 
     manager, location_ids = _setup()
+    generate(location_ids=location_ids)
     tz = zoneinfo.ZoneInfo("Europe/Berlin")
     today = timezone.localdate(timezone=tz)
     first = today - datetime.timedelta(days=364)
