@@ -299,6 +299,9 @@ def main():
                 repeat=REPEAT,
             )
         )
+    from bench.reports_panel_data import explain_panels
+
+    explain_panels(PANELS, ("orders", "aftersales", "nps"), user=manager, filters=filters)
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + FLOOR_SQL, [location_ids, start, end]

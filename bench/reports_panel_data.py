@@ -275,3 +275,25 @@ def generate(*, location_ids: list[int]) -> None:
         f"{INVITATIONS:,} survey invitations in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+
+
+def explain_panels(panels, names, *, user, filters) -> None:
+    """Each query of the named panels over the year, with its time and the plan's top line."""
+    from django.test.utils import CaptureQueriesContext
+
+    for name in names:
+        with CaptureQueriesContext(connection) as captured:
+            panels[name][1](user=user, filters=filters)
+        print(f"\nQueries of the {name} panel (1 year):")
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT") or "set_config" in sql:
+                continue
+            with connection.cursor() as cursor:
+                # The SQL was just run by the ORM, parameters inlined by Django's capture.
+                cursor.execute("EXPLAIN (ANALYZE, TIMING OFF) " + sql)  # nosec B608
+                plan = [line for (line,) in cursor.fetchall()]
+            top = next((line.strip() for line in plan if "->" in line), plan[0].strip())
+            print(f"  {float(query['time']) * 1000:8.1f} ms  {sql[:90]}…")
+            print(f"             {plan[0].strip()[:110]}")
+            print(f"             {top[:110]} | {plan[-1].strip()}")

@@ -1,7 +1,7 @@
 """The after-sales panel: service reminders sent and the bookings that followed, open recalls
 by campaign, complaint resolution times and complaints open now.
 
-Four queries (and the percentiles' SET LOCAL), scoped to the locations the user may report on
+Five queries (and the percentiles' SET LOCAL), scoped to the locations the user may report on
 through each row's own location (the owned vehicle's service branch for reminders and recalls).
 """
 
@@ -65,25 +65,31 @@ def _one_decimal(value: float | None) -> Decimal | None:
 
 
 def _reminders(location_ids: list[int], now: Period, before: Period) -> dict[str, int]:
-    """One query: reminders whose messages went out in each period, and those followed by a
-    service booking for the same car (not cancelled) within the window."""
+    """Two queries: reminders whose messages went out in each period, and those followed by
+    a service booking for the same car (not cancelled) within the window. The EXISTS sits in
+    WHERE so PostgreSQL runs it as one semi-join, not a subplan per reminder."""
     booked = ServiceAppointment.objects.filter(
         owned_vehicle=OuterRef("owned_vehicle"),
         created_at__gte=OuterRef("queued_at"),
         created_at__lt=OuterRef("queued_at") + REMINDER_BOOKING_WINDOW,
     ).exclude(status=ServiceAppointment.Status.CANCELLED)
-    return (
+    sent = (
         ServiceReminder.objects.filter(owned_vehicle__location__in=location_ids)
         .filter(_in(now, "queued_at") | _in(before, "queued_at"))
-        .annotate(booked=Exists(booked))
         .order_by()
-        .aggregate(
-            now_sent=Count("pk", filter=_in(now, "queued_at")),
-            now_booked=Count("pk", filter=_in(now, "queued_at") & Q(booked=True)),
-            before_sent=Count("pk", filter=_in(before, "queued_at")),
-            before_booked=Count("pk", filter=_in(before, "queued_at") & Q(booked=True)),
-        )
     )
+    counts = {
+        "now": Count("pk", filter=_in(now, "queued_at")),
+        "before": Count("pk", filter=_in(before, "queued_at")),
+    }
+    all_sent = sent.aggregate(**counts)
+    converted = sent.filter(Exists(booked)).aggregate(**counts)
+    return {
+        "now_sent": all_sent["now"],
+        "before_sent": all_sent["before"],
+        "now_booked": converted["now"],
+        "before_booked": converted["before"],
+    }
 
 
 def _recalls(location_ids: list[int], period: Period) -> list[dict]:
