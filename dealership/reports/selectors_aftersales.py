@@ -214,6 +214,11 @@ def aftersales_report(
     return {
         "period": period,
         "previous": previous,
+        "note": _(
+            "Recalls and open complaints are figures of today; a reminder counts as "
+            "converted when the car is booked in within 60 days. The source and consultant "
+            "filters do not apply here."
+        ),
         "tables": [reminder_table, recall_table, complaint_table, open_table],
         "charts": [
             chart_from(

@@ -152,6 +152,11 @@ def nps_report(*, user: User, filters: ReportFilters) -> dict:
     return {
         "period": period,
         "previous": previous,
+        "note": _(
+            "Survey invitations are counted by the day they went out (as on the survey "
+            "results page); NPS is the share of promoters (9–10) minus the share of "
+            "detractors (0–6), in points. The source filter does not apply here."
+        ),
         "figures": {
             "responses": _responses(totals, "now_"),
             "nps": _score(totals, "now_"),

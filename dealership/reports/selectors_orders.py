@@ -199,6 +199,10 @@ def orders_report(*, user: User, filters: ReportFilters) -> dict:
     return {
         "period": period,
         "previous": previous,
+        "note": _(
+            "Orders are counted when placed and cancellations when cancelled; the source "
+            "filter does not apply to orders."
+        ),
         "figures": now,
         "previous_figures": before,
         "tables": [status_table, finance_table, cancel_table],
