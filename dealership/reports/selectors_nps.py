@@ -3,7 +3,7 @@ the previous period beside each. The invitations come from the surveys app's own
 (customer surveys only, the user's locations) and the score from its scoring module, so the
 panel and the survey results page agree.
 
-Three queries whatever the number of responses.
+One query whatever the number of responses (after the locations the user may see).
 """
 
 from django.db.models import Count, Q, QuerySet
@@ -37,6 +37,16 @@ def _counts(prefix: str, period: Period | None = None) -> dict:
         f"{prefix}passives": Count("pk", filter=when & ANSWERED & ~PROMOTER & ~DETRACTOR),
         f"{prefix}detractors": Count("pk", filter=when & DETRACTOR),
     }
+
+
+COUNTERS = dict.fromkeys(
+    [
+        f"{when}_{category}"
+        for when in ("now", "before")
+        for category in ("promoters", "passives", "detractors")
+    ],
+    0,
+)
 
 
 def _score(row: dict, prefix: str = ""):
@@ -76,29 +86,47 @@ def _compared(rows: list[dict], label_key: str, labels=None) -> list[list]:
     return table_rows
 
 
+def _rolled_up(groups: list[dict], keys: tuple[str, ...], only: str = "invited") -> list[dict]:
+    """The groups' counts summed by `keys`, sorted by them; groups without any invitation
+    counted in `only` are left out."""
+    totals: dict[tuple, dict] = {}
+    for group in groups:
+        if not group[only]:
+            continue
+        key = tuple(group[k] for k in keys)
+        row = totals.setdefault(key, {**dict(zip(keys, key, strict=True)), **COUNTERS})
+        for counter in COUNTERS:
+            row[counter] += group[counter]
+    return [totals[key] for key in sorted(totals)]
+
+
 def nps_report(*, user: User, filters: ReportFilters) -> dict:
     """NPS (% promoters − % detractors, one decimal) of the period's customer survey
     invitations by month (in the period's time zone), by location and by touchpoint, each
     with its number of responses and the previous period's score."""
     period = _period(user, filters)
     previous = period.previous()
-    invitations = _invitations(user, filters)
-    both = invitations.filter(_in(period) | _in(previous))
-    compared = {**_counts("now_", period), **_counts("before_", previous)}
-
-    months = list(
-        invitations.filter(_in(period))
+    compared = {
+        **_counts("now_", period),
+        **_counts("before_", previous),
+        "invited_now": Count("pk", filter=_in(period)),
+        "invited": Count("pk"),
+    }
+    # One scan: the counts per month, location and touchpoint of both periods; the three
+    # tables are sums of these few hundred groups at most.
+    groups = list(
+        _invitations(user, filters)
+        .filter(_in(period) | _in(previous))
         .annotate(month=TruncMonth("created_at", tzinfo=period.tz))
-        .values("month")
-        .annotate(**_counts(""))
-        .order_by("month")
-    )
-    by_location = list(
-        both.values("location__name", "location")
+        .values("month", "location", "location__name", "touchpoint")
         .annotate(**compared)
-        .order_by("location__name", "location")
     )
-    by_touchpoint = list(both.values("touchpoint").annotate(**compared).order_by("touchpoint"))
+    months = _rolled_up(groups, ("month",), only="invited_now")
+    by_location = _rolled_up(groups, ("location__name", "location"))
+    by_touchpoint = _rolled_up(groups, ("touchpoint",))
+    for row in months:
+        for category in ("promoters", "passives", "detractors"):
+            row[category] = row[f"now_{category}"]
 
     trend = Table(
         "nps_trend",
@@ -141,7 +169,7 @@ def nps_report(*, user: User, filters: ReportFilters) -> dict:
         [_("Location"), *columns],
         _compared(by_location, "location__name"),
     )
-    totals = {key: sum(r[key] for r in by_location) for key in compared}
+    totals = {key: sum(r[key] for r in by_location) for key in COUNTERS}
     location_table.rows.append(_compared([{**totals, "label": _("All locations")}], "label")[0])
     touchpoint_table = Table(
         "nps_by_touchpoint",

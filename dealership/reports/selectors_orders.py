@@ -84,7 +84,9 @@ def _deal_values(orders: QuerySet[Order], now: Period, before: Period) -> dict:
         order=OuterRef("order"), accepted_at__isnull=False, number__gt=OuterRef("number")
     )
     versions = OrderVersion.objects.filter(
-        order__in=orders.filter(PLACED).exclude(status=Order.Status.CANCELLED).values("pk"),
+        order__in=orders.filter(PLACED, _in(now) | _in(before))
+        .exclude(status=Order.Status.CANCELLED)
+        .values("pk"),
         accepted_at__isnull=False,
     ).exclude(Exists(later))
     total = Cast(
