@@ -297,3 +297,44 @@ def explain_panels(panels, names, *, user, filters) -> None:
             print(f"  {float(query['time']) * 1000:8.1f} ms  {sql[:90]}…")
             print(f"             {plan[0].strip()[:110]}")
             print(f"             {top[:110]} | {plan[-1].strip()}")
+
+
+# The cheapest way to read the rows each new panel reads: one hand-written statement over the
+# year, the floor its page and queries are compared with.
+PANEL_FLOORS = {
+    "orders": """
+        SELECT status, payment_type, count(*) FROM orders_order
+        WHERE location_id = ANY(%s) AND created_at >= %s AND created_at < %s
+          AND status <> 'draft'
+        GROUP BY 1, 2
+    """,
+    "aftersales": """
+        SELECT count(*) FROM aftersales_servicereminder r
+        JOIN aftersales_ownedvehicle v ON v.id = r.owned_vehicle_id
+        WHERE v.location_id = ANY(%s) AND r.queued_at >= %s AND r.queued_at < %s
+    """,
+    "nps": """
+        SELECT count(*) FILTER (WHERE nps_score >= 9), count(*) FILTER (WHERE nps_score <= 6),
+               count(nps_score)
+        FROM surveys_invitation
+        WHERE location_id = ANY(%s) AND created_at >= %s AND created_at < %s
+    """,
+}
+
+
+def measure_floors(panels, location_ids, start, end, *, repeat: int) -> dict:
+    from bench.common import measure, report
+
+    floors = {}
+    for name, sql in PANEL_FLOORS.items():
+        if name not in panels:
+            continue
+
+        def run(sql=sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [location_ids, start, end])
+                return cursor.fetchall()
+
+        floors[name] = measure(f"{name}: hand-written SQL (floor)", run, repeat=repeat)
+        report(floors[name])
+    return floors
