@@ -58,10 +58,15 @@ class LocationScopedAdmin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
-            related = self.admin_site._registry.get(db_field.remote_field.model)
+            model = db_field.remote_field.model
+            related = (
+                self.admin_site.get_model_admin(model)
+                if self.admin_site.is_registered(model)
+                else None
+            )
             if isinstance(related, LocationScopedAdmin):
                 kwargs["queryset"] = scope_to_locations(
-                    db_field.remote_field.model._default_manager.all(),
+                    model._default_manager.all(),
                     user=request.user,
                     paths=related.location_paths(),
                 )
