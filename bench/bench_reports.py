@@ -4,7 +4,8 @@ Generated with set-based SQL (INSERT … SELECT generate_series).
 
 Prints p50/p95 of each dashboard page (the whole request: access check, filter form, every
 query, template) and of each report's queries alone, and the funnel's ratio to the floor: the
-same counts by one hand-written SQL statement. Orders do not exist yet: no orders are made.
+same counts by one hand-written SQL statement. The orders, after-sales and NPS panels' data
+comes from bench/reports_panel_data.py.
 """
 
 import datetime
@@ -230,14 +231,13 @@ WHERE location_id = ANY(%s) AND created_at >= %s AND created_at < %s
 
 
 def main():
-    from dealership.reports.selectors import (
-        PANELS,
-        ReportFilters,
-        funnel_counts,
-    )
+    from bench.reports_panel_data import generate, measure_floors
+    from dealership.reports.panels import PANELS as ALL_PANELS
+    from dealership.reports.selectors import ReportFilters, funnel_counts
     from leads.models import Lead
 
     manager, location_ids = _setup()
+    generate(location_ids=location_ids)
     tz = zoneinfo.ZoneInfo("Europe/Berlin")
     today = timezone.localdate(timezone=tz)
     first = today - datetime.timedelta(days=364)
@@ -259,6 +259,10 @@ def main():
         return funnel_counts(qs)
 
     assert tuple(orm_funnel().values()) == floor(), "the ORM and the floor disagree"
+    # REPORTS_BENCH_PANELS=orders,nps times only those panels (the funnel floor always runs).
+    wanted = [n for n in os.environ.get("REPORTS_BENCH_PANELS", "").split(",") if n]
+    PANELS = {n: p for n, p in ALL_PANELS.items() if not wanted or n in wanted}
+    panel_floors = measure_floors(PANELS, location_ids, start, end, repeat=REPEAT)
     floor_timing = measure("funnel: hand-written SQL (floor)", floor, repeat=REPEAT)
     report(floor_timing)
     report(
@@ -272,7 +276,7 @@ def main():
                 lambda build=build: build(user=manager, filters=filters),
                 repeat=REPEAT,
             ),
-            floor_timing if name == "funnel" else None,
+            floor_timing if name == "funnel" else panel_floors.get(name),
         )
 
     client = _logged_in(manager)
@@ -287,7 +291,7 @@ def main():
                 lambda url=url: client.get(url, params),
                 repeat=REPEAT,
             ),
-            floor_timing if name == "funnel" else None,
+            floor_timing if name == "funnel" else panel_floors.get(name),
         )
     month = {"first": (today - datetime.timedelta(days=29)).isoformat(), "last": today.isoformat()}
     for name in PANELS:
@@ -299,6 +303,9 @@ def main():
                 repeat=REPEAT,
             )
         )
+    from bench.reports_panel_data import explain_panels
+
+    explain_panels(PANELS, list(panel_floors), user=manager, filters=filters)
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + FLOOR_SQL, [location_ids, start, end]
