@@ -294,3 +294,13 @@ def test_an_adf_body_over_the_request_limit_gets_a_clean_4xx(client, adf_provide
 
     assert response.status_code in (400, 413)
     assert AdfDocument.objects.count() == 0
+
+
+@pytest.mark.parametrize("target", ["inbox", "leads:inbox", "a\x00b", "//evil.example/"])
+def test_a_staff_next_that_is_no_path_here_goes_to_the_inbox(consultant_client, target):
+    response = consultant_client.post(
+        "/staff/leads/availability/", {"available": "1", "next": target}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/leads/"
