@@ -44,7 +44,13 @@ class VehiclePhotoForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk and not cleaned.get("original") and self.has_changed():
+        # Only when nothing was chosen: a refused file already says why on the field.
+        if (
+            not self.instance.pk
+            and not cleaned.get("original")
+            and "original" not in self.errors
+            and self.has_changed()
+        ):
             self.add_error("original", _("Choose a photo to upload."))
         return cleaned
 
