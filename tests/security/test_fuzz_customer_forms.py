@@ -433,3 +433,55 @@ def test_preference_page_and_one_click_unsubscribe_survive_hostile_input():
     assert set(forged.statuses) == {404}
     # Withdrawn consent is recorded each time it is asked for; the suppression is one row.
     assert Suppression.objects.count() <= 1
+
+
+def test_service_booking_and_add_a_car_links_survive_hostile_input(location, consultant):
+    from aftersales.models import ServiceAppointment
+    from aftersales.tokens import add_vehicle_token, booking_token
+    from tests.aftersales.factories import owned_vehicle
+    from tests.leads.factories import CustomerFactory
+
+    car = owned_vehicle(CustomerFactory(location=location))
+    book_url = f"/service/book/{booking_token(owned_vehicle=car)}/"
+    choices = Client().get(book_url).context["form"].fields["drop_off_at"].choices
+    slots = [value for value, _label in choices[:3]]
+
+    booking = fuzz_form(
+        Client(),
+        book_url,
+        {
+            "drop_off_at": mostly(*slots, hostile=_bad("2020-01-01T08:00:00+00:00")),
+            "items": mostly("", hostile=_bad("0", "99999999999999999999")),
+            "handover": mostly(*ServiceAppointment.Handover.values),
+            "courtesy_car": mostly("", "on"),
+            "notes": mostly("", "The brakes squeak."),
+        },
+        models=[ServiceAppointment, OutboxMessage],
+        added=lambda response, added: _assert_equal(added[ServiceAppointment], 1),
+        always=("drop_off_at", "handover"),
+        max_examples=EXAMPLES,
+    )
+    add_car = fuzz_form(
+        Client(),
+        f"/service/vehicles/add/{add_vehicle_token(customer=car.customer)}/",
+        {
+            "vin": mostly("WVWZZZCDZNW123456", "WVWZZZ1KZ8W000001", hostile=_bad("WVWZZZ")),
+            "make": mostly("Volkswagen"),
+            "model": mostly("Polo"),
+            "year": mostly("2019", "", hostile=_bad("1949", "99999999999999999999")),
+            "fuel": mostly("", "petrol"),
+            "kind": mostly(*OwnedVehicle.Kind.values),
+            "delivered_on": mostly("2024-05-01", hostile=_bad("2024-02-30", "0001-01-01")),
+            "odometer_km": mostly("12000", hostile=_bad("-1", "3000001")),
+        },
+        models=[OwnedVehicle],
+        added=lambda response, added: _assert_equal(added[OwnedVehicle], 1),
+        always=("vin", "make", "model", "kind", "delivered_on", "odometer_km"),
+        max_examples=EXAMPLES,
+    )
+
+    assert booking.examples == add_car.examples == EXAMPLES
+    assert set(booking.statuses) <= {200, 302, 400}
+    assert booking.accepted >= 1
+    assert set(add_car.statuses) <= {200, 302, 400}
+    assert add_car.accepted >= 1
