@@ -20,6 +20,12 @@ every other response the row counts of `models`, the outbox of sent mail and `sn
 (any extra state you name) must be exactly as before the request. Input mixes ordinary
 text with NUL bytes, control and right-to-left characters, markup, SQL and template
 injection, very long strings, repeated keys (lists) and missing fields.
+
+Also here: `fuzz_query` (a GET's query string: never a 5xx, changes nothing), `fuzz_body` (a
+webhook's raw body and headers), `mostly(*valid)` (valid values four times in five, so the
+accepted path is fuzzed too) and `added=` / `always=` on `fuzz_form` (check the rows an
+accepted post created; fields never left out). All run derandomized, without an example
+database and without a deadline, so CI is deterministic.
 """
 
 from collections.abc import Callable, Iterable

@@ -177,8 +177,7 @@ def test_hostile_vehicle_photo_in_the_admin_is_refused_and_nothing_is_stored(
         _vehicle_form(location, SimpleUploadedFile(name, data, "image/jpeg")),
     )
 
-    # The admin answers a form with errors as Django's admin does: the page again, 200.
-    assert response.status_code == 200
+    assert response.status_code == 400
     inline = response.context["inline_admin_formsets"][0].formset.forms[0]
     assert inline.errors["original"] == [message]
     assert Vehicle.objects.count() == VehiclePhoto.objects.count() == 0
