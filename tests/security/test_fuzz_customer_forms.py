@@ -485,3 +485,24 @@ def test_service_booking_and_add_a_car_links_survive_hostile_input(location, con
     assert booking.accepted >= 1
     assert set(add_car.statuses) <= {200, 302, 400}
     assert add_car.accepted >= 1
+
+
+def test_reserve_and_deposit_survive_hostile_repeats(car, consultant):
+    order = make_order(car)  # cash: no finance application needed first
+    token = order_token(order)
+
+    result = fuzz_form(
+        Client(),
+        f"/orders/o/{token}/reserve/",
+        {"amount": hostile_text(), "status": hostile_text(), "payment": hostile_text()},
+        models=[Order],
+        accepted=lambda response: response.status_code == 302,
+        max_examples=30,
+    )
+
+    assert result.examples == 30
+    assert set(result.statuses) == {302}
+    order.refresh_from_db()
+    assert order.status == Order.Status.SUBMITTED
+    # However often the customer presses "Reserve", one deposit is pending: the same one.
+    assert list(order.payments.values_list("kind", "status")) == [("deposit", "pending")]
