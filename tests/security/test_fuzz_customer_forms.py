@@ -506,3 +506,39 @@ def test_reserve_and_deposit_survive_hostile_repeats(car, consultant):
     assert order.status == Order.Status.SUBMITTED
     # However often the customer presses "Reserve", one deposit is pending: the same one.
     assert list(order.payments.values_list("kind", "status")) == [("deposit", "pending")]
+
+
+def test_contract_signing_survives_hostile_input(car, location):
+    from dealership.accounts.roles import Role
+    from orders.models import Signature as ContractSignature
+    from orders.services import contract_document
+    from orders.services.contracts import document_sha256
+    from tests.accounts.factories import UserFactory
+    from tests.orders.factories import advance
+
+    staff = UserFactory(role=Role.CONSULTANT, locations=[location])
+    order = advance(
+        make_order(car, first_name="Jonas", last_name="Becker"), "contract_sent", staff=staff
+    )
+    version = order.versions.order_by("-number").first()
+    digest = document_sha256(contract_document(order=order, version=version))
+
+    result = fuzz_form(
+        Client(),
+        f"/orders/o/{order_token(order)}/contract/",
+        {
+            "full_name": mostly("Jonas Becker", hostile=_bad("Eve Mallory", " ")),
+            "consent": mostly("on"),
+            "document_hash": mostly(digest, hostile=_bad("0" * 64, digest.upper())),
+        },
+        models=[ContractSignature],
+        snapshot=_order_state,
+        added=lambda response, added: _assert_equal(added[ContractSignature], 1),
+        always=("full_name", "document_hash"),
+        max_examples=EXAMPLES,
+    )
+
+    assert result.examples == EXAMPLES
+    assert set(result.statuses) <= {302, 400}
+    assert result.accepted == 1  # signed once; a second signature is refused
+    assert ContractSignature.objects.filter(order=order, invalidated_at__isnull=True).count() == 1
