@@ -45,7 +45,13 @@ class VehiclePhotoForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.pk and not cleaned.get("original") and self.has_changed():
+        # Only when nothing was chosen: a refused file already says why on the field.
+        if (
+            not self.instance.pk
+            and not cleaned.get("original")
+            and "original" not in self.errors
+            and self.has_changed()
+        ):
             self.add_error("original", _("Choose a photo to upload."))
         return cleaned
 
@@ -83,6 +89,16 @@ class VehicleImportForm(forms.Form):
 class VehicleAdmin(admin.ModelAdmin):
     form = VehicleAdminForm
     inlines = [VehiclePhotoInline]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        # A refused save (a bad VIN, a hostile photo) is the form again with its errors, as a
+        # 400 like every other refused form on the site, not a 200.
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "POST" and response.status_code == 200 and context.get("errors"):
+            response.status_code = 400
+        return response
+
     list_display = [
         "stock_number",
         "title",

@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -53,11 +54,16 @@ class VehicleFilters:
     page_size: int = PAGE_SIZE
 
 
+_SLUG = re.compile(r"[-\w]{1,100}")
+
+
 class _LenientMultipleChoiceField(forms.MultipleChoiceField):
-    """Choices come from the database (locations, features): checked in the selector."""
+    """Choices come from the database (locations, features): checked in the selector.
+    Only a slug can match one, so anything else (a NUL, which PostgreSQL cannot even compare)
+    is an error on the field and left out of the search."""
 
     def valid_value(self, value):
-        return True
+        return bool(_SLUG.fullmatch(str(value)))
 
 
 class VehicleSearchForm(forms.Form):

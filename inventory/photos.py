@@ -61,6 +61,11 @@ def photo_check_upload(upload) -> CheckedImage:
                         code="photo_too_many_pixels",
                     )
                 image.verify()
+            # verify() checks the structure, not the pixel data: decode it all once so a
+            # truncated or corrupt file is refused here, not by the worker that resizes it.
+            upload.seek(position)
+            with Image.open(upload) as image:
+                image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(
             _("The image claims an enormous size (a decompression bomb); it was refused."),

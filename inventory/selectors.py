@@ -126,7 +126,10 @@ def _apply(queryset: QuerySet[Vehicle], filters: VehicleFilters, *, skip: str = 
 def _cursor_value(sort: str, raw: str):
     column, _ = SORTS[sort]
     if column == "price":
-        return Decimal(raw)
+        value = Decimal(raw)
+        if not value.is_finite():  # NaN or Infinity: not a price any row can follow
+            raise ValueError(raw)
+        return value
     if column == "published_at":
         value = parse_datetime(raw)
         if value is None or value.tzinfo is None:

@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -199,8 +200,14 @@ def vehicle_payment(request, slug):
 
 def _back(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: a bare word would be taken for a URL name by redirect() (a
+    # 500), a control character has no place in a Location header.
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default
@@ -332,6 +339,8 @@ def saved_search_new(request):
             {"form": form, "back": back, "limited": True},
             status=429,
         )
+    if form.is_valid() and not query:
+        form.add_error(None, _("Choose at least one filter before you save a search."))
     if not form.is_valid() or form.cleaned_data.get("website"):
         return render(
             request,
@@ -339,12 +348,23 @@ def saved_search_new(request):
             {"form": form, "back": back},
             status=400,
         )
-    saved, created = saved_search_create(
-        email=form.cleaned_data["email"],
-        query=query,
-        language=get_language() or "",
-        consent_wording=str(form.fields["consent"].label),
-    )
+    try:
+        saved, created = saved_search_create(
+            email=form.cleaned_data["email"],
+            query=query,
+            language=get_language() or "",
+            consent_wording=str(form.fields["consent"].label),
+        )
+    except ValidationError:
+        # What the form let through but the row cannot hold (a search longer than 1000
+        # characters once normalised): refused whole, nothing saved.
+        form.add_error(None, _("This search is too long to save. Remove a few filters."))
+        return render(
+            request,
+            "inventory/saved_search_result.html",
+            {"form": form, "back": back},
+            status=400,
+        )
     if created:
         messages.success(
             request,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from inventory.photos import photo_check_upload
 from inventory.vin import validate_vin
 
 from .models import Activity, Lead
@@ -50,6 +51,9 @@ class MultipleImageField(forms.ImageField):
                 raise ValidationError(
                     _("%(name)s is larger than 5 MB.") % {"name": upload.name}, code="too_big"
                 )
+            # The showroom's own photo rules: JPEG, PNG or WebP only (no GIF/script polyglots,
+            # no SVG), a pixel limit, decompression bombs refused with a clear message.
+            photo_check_upload(upload)
             cleaned.append(super().clean(upload, initial))
         return cleaned
 

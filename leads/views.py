@@ -289,7 +289,12 @@ def availability(request):
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A printable path on this site only: redirect() would take a bare word for a URL name.
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
         return target
     return default
 

@@ -33,7 +33,7 @@ from .forms import (
     SignForm,
     StaffCancelForm,
 )
-from .models import Order, Payment
+from .models import Order, Payment, PaymentEvent
 from .payments import SIGNATURE_HEADER, TestPaymentBackend, get_payment_backend, signature_valid
 from .services.contracts import contract_version, document_sha256
 from .services.deals import CUSTOMER_EDITABLE, current_version
@@ -453,6 +453,16 @@ def test_checkout(request, reference):
     return render(request, "orders/test_checkout.html", {"payment": payment})
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 @csrf_exempt  # called by the payment provider, authenticated by the HMAC signature
 @require_POST
 def payment_webhook(request, provider):
@@ -467,7 +477,17 @@ def payment_webhook(request, provider):
         amount = Decimal(str(data["amount"]))
     except (ValueError, KeyError, TypeError, InvalidOperation):
         return JsonResponse({"error": "malformed event"}, status=400)
-    if not event_id or len(event_id) > 100:
+    # Whatever the columns cannot hold is refused here, not by the database with a 500: the
+    # event id, type and payment reference within their lengths, a finite amount, and no NUL
+    # character anywhere (PostgreSQL stores none, in text or in jsonb).
+    if (
+        not event_id
+        or len(event_id) > PaymentEvent._meta.get_field("event_id").max_length
+        or len(kind) > PaymentEvent._meta.get_field("kind").max_length
+        or len(reference) > Payment._meta.get_field("provider_reference").max_length
+        or not amount.is_finite()
+        or _holds_nul(data)
+    ):
         return JsonResponse({"error": "malformed event"}, status=400)
     outcome = services.payment_webhook_handle(
         provider=provider,

@@ -72,3 +72,29 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than UPLOAD_MAX_REQUEST_BYTES with a 413 before anything
+    reads it. Django bounds form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not uploaded
+    files: without this a 2 GB "photo" would be streamed to a temporary file first and only
+    then refused by the form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.UPLOAD_MAX_REQUEST_BYTES:
+            from django.shortcuts import render
+
+            return render(
+                request,
+                "413.html",
+                {"max_mb": settings.UPLOAD_MAX_REQUEST_BYTES // (1024 * 1024)},
+                status=413,
+            )
+        return self.get_response(request)

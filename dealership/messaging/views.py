@@ -17,7 +17,7 @@ from dealership.accounts.roles import MANAGER_ROLES
 
 from . import selectors, services
 from .forms import CancelForm, EmailPreferencesForm, OutboxFilterForm
-from .models import Channel
+from .models import Channel, InboundSms, OutboxMessage
 from .ratelimit import rate_limited
 from .tokens import unsubscribe_address
 
@@ -97,6 +97,17 @@ def _signed_json(request) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def _storable_id(value, model, field: str) -> bool:
+    """A provider's id we can store and look up: a string within the column, without NUL
+    (PostgreSQL holds none); anything else is the gateway's error, answered with a 400."""
+    return (
+        isinstance(value, str)
+        and bool(value)
+        and "\x00" not in value
+        and len(value) <= model._meta.get_field(field).max_length
+    )
+
+
 @csrf_exempt  # called by the gateway, authenticated by the HMAC signature
 @require_POST
 def sms_inbound(request):
@@ -105,8 +116,13 @@ def sms_inbound(request):
         return HttpResponseForbidden(_("Bad signature."))
     if not all(isinstance(data.get(k), str) and data.get(k) for k in ("id", "from")):
         return JsonResponse({"error": _("“id” and “from” are required.")}, status=400)
+    if not _storable_id(data["id"], InboundSms, "provider_id"):
+        return JsonResponse({"error": _("“id” is not a valid message id.")}, status=400)
     inbound = services.sms_inbound_handle(
-        provider_id=data["id"], sender=data["from"], body=str(data.get("body") or "")
+        provider_id=data["id"],
+        sender=data["from"],
+        # A NUL in a text is noise from the handset or the gateway: dropped, the rest kept.
+        body=str(data.get("body") or "").replace("\x00", ""),
     )
     if inbound is None:
         return JsonResponse({"error": _("“from” is not a valid phone number.")}, status=400)
@@ -125,10 +141,12 @@ def sms_receipt(request):
             {"error": _("“message_id” and a status of delivered or failed are required.")},
             status=400,
         )
+    if not _storable_id(data["message_id"], OutboxMessage, "provider_message_id"):
+        return JsonResponse({"error": _("“message_id” is not a valid message id.")}, status=400)
     updated = services.sms_receipt_record(
         provider_message_id=data["message_id"],
         delivered=status == "delivered",
-        error=str(data.get("error") or ""),
+        error=str(data.get("error") or "").replace("\x00", ""),
     )
     return JsonResponse({"ok": True, "updated": updated})
 

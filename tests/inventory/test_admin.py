@@ -83,7 +83,7 @@ def test_invalid_vin_in_admin_says_which_check_digit_fails(admin_client):
 
     response = admin_client.post(ADD_URL, _form(location, vin="1HGCM82634A004352"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["adminform"].form.errors["vin"] == [
         "The check digit (character 9) of the VIN is “3” but should be “1”: "
         "a character is probably mistyped."
@@ -140,7 +140,7 @@ def test_hostile_inline_upload_leaves_the_vehicle_as_it_was(admin_client):
 
     response = admin_client.post(url, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The file is not a photo we can read; please upload a JPEG, PNG or WebP image." in (
         response.content.decode()
     )
