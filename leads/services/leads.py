@@ -45,6 +45,8 @@ LEAD_DETAIL_FIELDS = frozenset(
         "utm_medium",
         "utm_campaign",
         "timeframe",
+        "requested_at",
+        "requested_at_text",
         "external_source",
         "external_id",
         "external_sequence",
