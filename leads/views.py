@@ -451,8 +451,13 @@ def customer_detail(request, pk):
 
 @staff_required
 def duplicates(request):
-    groups = selectors.customer_duplicates(user=request.user)
-    return render(request, "leads/duplicates.html", {"groups": groups})
+    after = request.GET.get("after", "")[:254]
+    groups, next_after = selectors.customer_duplicates(user=request.user, after=after)
+    return render(
+        request,
+        "leads/duplicates.html",
+        {"groups": groups, "after": after, "next_after": next_after},
+    )
 
 
 @staff_required
