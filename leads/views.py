@@ -203,7 +203,9 @@ def _inbox_row(lead: Lead, now) -> dict:
         "source": lead.get_source_display(),
         "status": lead.get_status_display(),
         "assigned": (assignee.get_full_name() or assignee.username) if assignee else "",
-        "received": lead.location.localtime(lead.created_at),
+        # Wall-clock time at the lead's location: naive, or `date` would turn it back to UTC.
+        "received": timezone.make_naive(lead.created_at, lead.location.tzinfo),
+        "received_iso": lead.created_at.isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
     }

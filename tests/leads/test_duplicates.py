@@ -60,9 +60,10 @@ def test_merged_customers_and_other_branches_are_left_out(consultant, location):
     )
 
     assert groups == []
-    assert [
-        (keys, len(pks)) for keys, pks in shown(admin_groups)
-    ] == [(["same@example.de"], 2), (["x@example.de"], 2)]
+    assert [(keys, len(pks)) for keys, pks in shown(admin_groups)] == [
+        (["same@example.de"], 2),
+        (["x@example.de"], 2),
+    ]
     assert shown(admin_groups)[1] == (["x@example.de"], [x.pk, y.pk])
 
 
