@@ -25,7 +25,13 @@ from bench.common import measure, report, staff_client
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from leads.models import Activity, Customer, Lead, Task
-from leads.selectors import _DUPLICATE_KEYS_SQL, InboxFilters, lead_inbox
+from leads.selectors import (
+    _DUPLICATE_KEYS_SQL,
+    DUPLICATES_WINDOW,
+    InboxFilters,
+    duplicate_keys_params,
+    lead_inbox,
+)
 
 LEADS = int(os.environ.get("LEADS_BENCH_LEADS", "1000000"))
 CUSTOMERS = int(os.environ.get("LEADS_BENCH_CUSTOMERS", "500000"))
@@ -187,6 +193,12 @@ def _explain(user: User, filters: InboxFilters) -> str:
     return f"    plan: {top} … {timing}"
 
 
+def _params(after: str, location_ids: list[int]) -> list:
+    return duplicate_keys_params(
+        after=after, location_params=[location_ids], window=DUPLICATES_WINDOW, limit=26
+    )
+
+
 def _duplicates_floor(location_ids: list[int], after: str):
     """The same page the cheapest way: the keys by hand-written SQL (locations as a literal
     array, no subquery), then their customers' displayed columns."""
@@ -195,8 +207,8 @@ def _duplicates_floor(location_ids: list[int], after: str):
 
     def run():
         with connection.cursor() as cursor:
-            cursor.execute(sql, [after, location_ids] * 3 + [26])
-            ids = sorted({pk for _key, pks in cursor.fetchall() for pk in pks})
+            cursor.execute(sql, _params(after, location_ids))
+            ids = sorted({pk for _bound, _key, pks in cursor.fetchall() for pk in pks or ()})
             cursor.execute(
                 "SELECT id, first_name, last_name, email, mobile_phone, other_phone, created_at "
                 "FROM leads_customer WHERE id = ANY(%s)",
@@ -240,7 +252,7 @@ def _duplicates(consultant, consultant_client, manager, manager_client, locs, cl
         cursor.execute(
             "EXPLAIN (ANALYZE, BUFFERS) "
             + _DUPLICATE_KEYS_SQL.format(locations=" AND location_id = ANY(%s)"),
-            ["", locs] * 3 + [26],
+            _params("", locs),
         )
         plan = [row[0] for row in cursor.fetchall()]
     nodes = [line.strip() for line in plan if "->" in line or line.startswith("Limit")]
