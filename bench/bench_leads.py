@@ -1,16 +1,21 @@
-"""The lead inbox (several filters, two roles) and the customer 360 page at 1,000,000 leads and
-500,000 customers (LEADS_BENCH_LEADS / LEADS_BENCH_CUSTOMERS), each against a hand-written SQL
+"""The lead inbox (several filters, two roles), the customer 360 page and the suspected-duplicates
+page at 1,000,000 leads and 500,000 customers (LEADS_BENCH_LEADS / LEADS_BENCH_CUSTOMERS), each against a hand-written SQL
 floor that fetches the same rows the cheapest way. Prints p50/p95, the ratio to the floor and
 the plan of each inbox query.
 
 The data is generated with set-based SQL: three locations, ten consultants each; customers
 spread over the locations; leads over two years, most answered, the newest few hundred still
-new and unanswered (as in a real inbox).
+new and unanswered (as in a real inbox); one customer in 200 shares the email address of the
+customer three before (same location), one in 333 their mobile number (suspected duplicates).
+
+Pages are measured with DEBUG off (bench/run.py loads the settings with DEBUG on for the
+local defaults; main() turns query logging and template debugging off before measuring).
 """
 
 import os
 import time
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Model
@@ -20,7 +25,13 @@ from bench.common import measure, report, staff_client
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from leads.models import Activity, Customer, Lead, Task
-from leads.selectors import InboxFilters, lead_inbox
+from leads.selectors import (
+    _DUPLICATE_KEYS_SQL,
+    DUPLICATES_WINDOW,
+    InboxFilters,
+    duplicate_keys_params,
+    lead_inbox,
+)
 
 LEADS = int(os.environ.get("LEADS_BENCH_LEADS", "1000000"))
 CUSTOMERS = int(os.environ.get("LEADS_BENCH_CUSTOMERS", "500000"))
@@ -76,8 +87,9 @@ def _setup() -> dict:
         {
             "first_name": "'Kunde' || g",
             "last_name": "'Nachname' || g",
-            "email": "'c' || g || '@bench.example'",
-            "mobile_phone": "'+49151' || lpad(g::text, 8, '0')",
+            "email": "'c' || (CASE WHEN g %% 200 = 0 THEN g - 3 ELSE g END) || '@bench.example'",
+            "mobile_phone": "'+49151' || lpad((CASE WHEN g %% 333 = 0 THEN g - 3 ELSE g END)::text,"
+            " 8, '0')",
             "country": "'DE'",
             "location": "(%s::bigint[])[1 + g %% 3]",
             "source": "'website'",
@@ -181,7 +193,87 @@ def _explain(user: User, filters: InboxFilters) -> str:
     return f"    plan: {top} … {timing}"
 
 
+def _params(after: str, location_ids: list[int]) -> list:
+    return duplicate_keys_params(
+        after=after, location_params=[location_ids], window=DUPLICATES_WINDOW, limit=26
+    )
+
+
+def _duplicates_floor(location_ids: list[int], after: str):
+    """The same page the cheapest way: the keys by hand-written SQL (locations as a literal
+    array, no subquery), then their customers' displayed columns."""
+    where = " AND location_id = ANY(%s)"
+    sql = _DUPLICATE_KEYS_SQL.format(locations=where)
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, _params(after, location_ids))
+            ids = sorted({pk for _bound, _key, pks in cursor.fetchall() for pk in pks or ()})
+            cursor.execute(
+                "SELECT id, first_name, last_name, email, mobile_phone, other_phone, created_at "
+                "FROM leads_customer WHERE id = ANY(%s)",
+                [ids],
+            )
+            cursor.fetchall()
+
+    return run
+
+
+def _duplicates(consultant, consultant_client, manager, manager_client, locs, cloc) -> None:
+    cases = [
+        ("duplicates: consultant, first page", consultant_client, "", [cloc], ""),
+        ("duplicates: manager, 3 locations, first page", manager_client, "", locs, ""),
+        (
+            "duplicates: manager, a page deep in the keys",
+            manager_client,
+            "?after=c400000%40bench.example",
+            locs,
+            "c400000@bench.example",
+        ),
+    ]
+    for name, client, query, location_ids, after in cases:
+        response = client.get(f"/staff/customers/duplicates/{query}")
+        assert response.status_code == 200, (name, response.status_code)
+        groups = response.content.decode().count('<section class="card mb-3"')
+        assert groups > 0, (name, groups)
+        print(f"    {groups} groups on the page", flush=True)
+        floor = measure(
+            f"  floor: hand-written SQL ({name[12:]})",
+            _duplicates_floor(location_ids, after),
+            repeat=REPEAT,
+        )
+        page = measure(
+            name,
+            lambda c=client, q=query: c.get(f"/staff/customers/duplicates/{q}"),
+            repeat=REPEAT,
+        )
+        report(page, floor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) "
+            + _DUPLICATE_KEYS_SQL.format(locations=" AND location_id = ANY(%s)"),
+            _params("", locs),
+        )
+        plan = [row[0] for row in cursor.fetchall()]
+    nodes = [line.strip() for line in plan if "->" in line or line.startswith("Limit")]
+    print("    plan (manager, first page):", flush=True)
+    for line in nodes[:12]:
+        print(f"      {line[:130]}", flush=True)
+    print(f"      {next(line for line in plan if line.startswith('Execution Time'))}", flush=True)
+
+
+def _uptime() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
+    # Measure as production runs: no query log, no template debug information.
+    settings.DEBUG = False
+    from django.template import engines
+
+    engines["django"].engine.debug = False
+    print(f"load: {_uptime()}", flush=True)
     Group.objects.get_or_create(name=Role.CONSULTANT.value)
     Group.objects.get_or_create(name=Role.SALES_MANAGER.value)
     data = _setup()
@@ -313,9 +405,12 @@ def main() -> None:
                 cursor.execute(sql, [customer.pk])
                 cursor.fetchall()
 
+    _duplicates(consultant, consultant_client, manager, manager_client, locs, cloc)
+
     url = f"/staff/customers/{customer.pk}/"
     assert consultant_client.get(url).status_code == 200
     floor = measure("  floor: hand-written SQL (customer 360)", customer_floor, repeat=REPEAT)
     page = measure("customer 360", lambda: consultant_client.get(url), repeat=REPEAT)
     report(page, floor)
     print(f"leads in the table: {Lead.objects.count():,}", flush=True)
+    print(f"load: {_uptime()}", flush=True)

@@ -6,7 +6,9 @@ Liberal in what it reads (namespaces, leading whitespace or BOM, missing optiona
 external entities and DTD tricks, and any other parse failure is an AdfSyntaxError.
 """
 
+import contextlib
 import datetime
+import email.utils
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -30,6 +32,7 @@ class Prospect:
     sequence: int | None = None
     status: str = "new"
     request_date: datetime.datetime | None = None
+    request_date_text: str = ""
     first_name: str = ""
     last_name: str = ""
     emails: list[str] = field(default_factory=list)
@@ -133,6 +136,10 @@ _DATE_FORMATS = (
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
     "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y%m%d%H%M%S",
+    "%Y%m%dT%H%M%S",
 )
 
 
@@ -145,6 +152,11 @@ def parse_request_date(value: str, tzinfo: datetime.tzinfo) -> datetime.datetime
     candidates = [iso]
     # "+0200" and "+02:00" both occur; so does a trailing zone name.
     candidates.append(re.sub(r"\s*(UTC|GMT)$", "+00:00", iso))
+    # Feeds that come by email use the mail header format ("Fri, 02 Oct 2026 18:05:00 +0200").
+    if re.match(r"^[A-Za-z]{3}, ", value):
+        with contextlib.suppress(TypeError, ValueError, IndexError):
+            parsed = email.utils.parsedate_to_datetime(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=tzinfo)
     for candidate in candidates:
         try:
             parsed = datetime.datetime.fromisoformat(candidate)
@@ -224,9 +236,10 @@ def _prospect(el: ET.Element, tzinfo, currency: str) -> Prospect:
         p.sequence = _int(ident.get("sequence", ""))
     requested = _text(el.find("requestdate"))
     if requested:
+        p.request_date_text = requested[:100]
         p.request_date = parse_request_date(requested, tzinfo)
         if p.request_date is None:
-            p.problems.append(f"requestdate “{requested}” not understood: used the arrival time")
+            p.problems.append(f"requestdate “{requested}” not understood: kept as text")
     vehicles = el.findall("vehicle")
     for vehicle in vehicles:
         data = _vehicle(vehicle, currency, p.problems)

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.accounts.models import AuditEvent
+from dealership.accounts.services import audit_diff, audit_record
 
 from .models import (
     Activity,
@@ -22,8 +24,47 @@ from .models import (
 )
 
 
+def _field_values(obj, names) -> dict:
+    values = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            continue
+        values[name] = getattr(obj, field.attname)
+    return values
+
+
+class AuditedAdminMixin:
+    """Staff edits of customers and leads in the admin go into the audit trail (who, when,
+    the changed fields before and after), in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change:
+            stored = type(obj)._base_manager.get(pk=obj.pk)
+            before = _field_values(stored, form.changed_data)
+        super().save_model(request, obj, form, change)
+        changes = audit_diff(before, _field_values(obj, form.changed_data))
+        if changes or not change:
+            audit_record(
+                actor=request.user,
+                action=AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
+                obj=obj,
+                changes=changes,
+            )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(actor=request.user, action=AuditEvent.Action.DELETE, obj=obj)
+        super().delete_queryset(request, queryset)
+
+
 @admin.register(Customer)
-class CustomerAdmin(LocationScopedAdmin, admin.ModelAdmin):
+class CustomerAdmin(AuditedAdminMixin, LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
     list_display = ["__str__", "email", "mobile_phone", "location", "owner", "source", "created_at"]
     list_filter = ["location", "source", "do_not_contact"]
@@ -48,7 +89,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(LocationScopedAdmin, admin.ModelAdmin):
+class LeadAdmin(AuditedAdminMixin, LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
     list_display = [
         "__str__",

@@ -4,6 +4,7 @@ activities, tasks and the ADF documents leads are imported from."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -89,7 +90,25 @@ class Customer(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["location", "-created_at"], name="customer_loc_created")]
+        indexes = [
+            models.Index(fields=["location", "-created_at"], name="customer_loc_created"),
+            # The duplicates page walks these in key order (selectors.customer_duplicates).
+            models.Index(
+                Lower("email"),
+                name="customer_dup_email",
+                condition=Q(merged_into__isnull=True) & ~Q(email=""),
+            ),
+            models.Index(
+                "mobile_phone",
+                name="customer_dup_mobile",
+                condition=Q(merged_into__isnull=True) & ~Q(mobile_phone=""),
+            ),
+            models.Index(
+                "other_phone",
+                name="customer_dup_other",
+                condition=Q(merged_into__isnull=True) & ~Q(other_phone=""),
+            ),
+        ]
 
     def __str__(self):
         return self.full_name or self.email or self.mobile_phone or f"#{self.pk}"
@@ -233,6 +252,10 @@ class Lead(models.Model):
         verbose_name=_("assigned consultant"),
     )
     timeframe = models.CharField(_("timeframe"), max_length=200, blank=True)
+    # When the person asked, per the feed (ADF <requestdate>); the clock starts on arrival.
+    # The text as sent is kept too, so an odd format the parser could not read is not lost.
+    requested_at = models.DateTimeField(_("requested (per the feed)"), null=True, blank=True)
+    requested_at_text = models.CharField(_("requested (as sent)"), max_length=100, blank=True)
 
     # Response clock: due times computed in business hours when the lead is created.
     response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)

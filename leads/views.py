@@ -185,7 +185,17 @@ def adf_receive(request):
 # --- Staff ----------------------------------------------------------------------------------
 
 
-def _inbox_row(lead: Lead, now) -> dict:
+def _choice_labels() -> dict[str, dict[str, str]]:
+    """The type, source and status labels, translated once per page: get_FOO_display()
+    rebuilds and re-translates the whole choices table on every call (three per row)."""
+    return {
+        "type": {value: str(label) for value, label in Lead.Type.choices},
+        "source": {value: str(label) for value, label in Lead.Source.choices},
+        "status": {value: str(label) for value, label in Lead.Status.choices},
+    }
+
+
+def _inbox_row(lead: Lead, now, labels: dict[str, dict[str, str]]) -> dict:
     """What one inbox row shows, computed once here: the busiest page renders plain values."""
     from .templatetags.leads_tags import response_clock_state
 
@@ -197,13 +207,15 @@ def _inbox_row(lead: Lead, now) -> dict:
         "customer": str(customer),
         "contact": customer.email or customer.mobile_phone,
         "needs_review": lead.needs_review,
-        "type": lead.get_type_display(),
+        "type": labels["type"].get(lead.type, lead.type),
         "vehicle": lead.vehicle_label,
         "stock_number": lead.stock_number,
-        "source": lead.get_source_display(),
-        "status": lead.get_status_display(),
+        "source": labels["source"].get(lead.source, lead.source),
+        "status": labels["status"].get(lead.status, lead.status),
         "assigned": (assignee.get_full_name() or assignee.username) if assignee else "",
-        "received": lead.location.localtime(lead.created_at),
+        # Wall-clock time at the lead's location: naive, or `date` would turn it back to UTC.
+        "received": timezone.make_naive(lead.created_at, lead.location.tzinfo),
+        "received_iso": lead.created_at.isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
     }
@@ -234,7 +246,8 @@ def inbox(request):
     offset = (page_number - 1) * INBOX_PAGE_SIZE
     leads = selectors.lead_inbox_page(qs, offset=offset, limit=INBOX_PAGE_SIZE + 1)
     has_next = len(leads) > INBOX_PAGE_SIZE
-    rows = [_inbox_row(lead, now) for lead in leads[:INBOX_PAGE_SIZE]]
+    labels = _choice_labels()
+    rows = [_inbox_row(lead, now, labels) for lead in leads[:INBOX_PAGE_SIZE]]
     is_manager = request.user.has_role(*MANAGER_ROLES)
     params = request.GET.copy()
     params.pop("page", None)
@@ -456,8 +469,13 @@ def customer_detail(request, pk):
 
 @staff_required
 def duplicates(request):
-    groups = selectors.customer_duplicates(user=request.user)
-    return render(request, "leads/duplicates.html", {"groups": groups})
+    after = request.GET.get("after", "")[:254]
+    groups, next_after = selectors.customer_duplicates(user=request.user, after=after)
+    return render(
+        request,
+        "leads/duplicates.html",
+        {"groups": groups, "after": after, "next_after": next_after},
+    )
 
 
 @staff_required

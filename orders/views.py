@@ -533,6 +533,10 @@ def desk(request):
 
 def _detail_context(request, order, **forms):
     slots = selectors.delivery_slots_open(location_id=order.location_id)
+    finance = getattr(order, "finance", None)
+    if finance is not None:
+        # The page shows the application: every staff view of it is logged.
+        services.finance_application_view_log(application=finance, actor=request.user)
     return {
         "order": order,
         "version": order.versions.all()[0],
@@ -541,7 +545,7 @@ def _detail_context(request, order, **forms):
         "transitions": list(order.transitions.all()),
         "payments": list(order.payments.all()),
         "signature": next((s for s in order.signatures.all() if s.invalidated_at is None), None),
-        "finance": getattr(order, "finance", None),
+        "finance": finance,
         "allowed": services.TRANSITIONS[order.status],
         "staff_confirms": get_payment_backend().staff_confirms,
         "customer_link": reverse("orders:track", kwargs={"token": order_token(order)}),

@@ -169,6 +169,29 @@ def _details(prospect: Prospect, problems: list[str]) -> dict:
     return {k: v for k, v in details.items() if v not in (None, "")}
 
 
+# A request date later than the arrival by more than this is not trusted (a feed's clock or
+# a day/month mix-up): the lead keeps the text and goes up for review. Old dates are kept:
+# a feed may deliver late or re-send.
+REQUEST_DATE_FUTURE = datetime.timedelta(hours=12)
+
+
+def _requested(prospect: Prospect, received_at: datetime.datetime, problems: list[str]) -> dict:
+    """The feed's request date as `requested_at` (when it can be trusted) and as sent."""
+    if not prospect.request_date_text:
+        return {}
+    requested = {"requested_at_text": prospect.request_date_text}
+    when = prospect.request_date
+    if when is None:
+        return requested  # the parser already flagged it
+    if when > received_at + REQUEST_DATE_FUTURE:
+        problems.append(
+            f"requestdate “{prospect.request_date_text}” is in the future: kept as text"
+        )
+    else:
+        requested["requested_at"] = when
+    return requested
+
+
 def _message(prospect: Prospect) -> str:
     lines = [prospect.comments]
     if prospect.provider_name or prospect.provider_service:
@@ -196,7 +219,7 @@ def _import_prospect(
     if not email and not phone:
         result.skipped.append(f"{label}: no valid email or phone to contact the person")
         return
-    details = _details(prospect, problems)
+    details = {**_details(prospect, problems), **_requested(prospect, received_at, problems)}
     external_source = (prospect.id_source or (document.provider.name if document.provider else ""))[
         :100
     ]

@@ -6,8 +6,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import Location, User
+from dealership.accounts.models import AuditEvent, Location, User
 from dealership.accounts.roles import Role
+from dealership.accounts.services import audit_record
 
 from ..models import (
     AssignmentRotation,
@@ -102,7 +103,8 @@ def lead_assign_automatically(
 
 @transaction.atomic
 def lead_assign(*, lead: Lead, to_user: User, by: User) -> LeadAssignment:
-    """Hand a lead to a consultant of its location by hand; the change is logged."""
+    """Hand a lead to a consultant of its location by hand; the change is logged and audited
+    ("update", `assigned_to` as user ids before and after, actor `by`)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     eligible = User.objects.filter(
         pk=to_user.pk, is_active=True, is_staff=True, locations=lead.location_id
@@ -112,12 +114,21 @@ def lead_assign(*, lead: Lead, to_user: User, by: User) -> LeadAssignment:
             _("%(user)s does not work at %(location)s.")
             % {"user": to_user.get_full_name() or to_user.username, "location": lead.location}
         )
-    return _record(lead, to_user, LeadAssignment.Reason.MANUAL, by)
+    from_user_id = lead.assigned_to_id
+    entry = _record(lead, to_user, LeadAssignment.Reason.MANUAL, by)
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=lead,
+        changes={"assigned_to": [from_user_id, to_user.pk]},
+    )
+    return entry
 
 
 @transaction.atomic
 def leads_bulk_assign(*, leads: QuerySet[Lead], to_user: User, by: User) -> int:
-    """Reassign many leads (a manager's bulk action); returns how many moved."""
+    """Reassign many leads (a manager's bulk action); returns how many moved. One audit
+    event per lead that moved."""
     count = 0
     for lead in leads.order_by("pk").select_related("location"):
         if lead.assigned_to_id != to_user.pk:

@@ -8,13 +8,43 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import Location, User
+from dealership.accounts.models import AuditEvent, Location, User
+from dealership.accounts.services import audit_diff, audit_record
 
 from ..models import Customer, CustomerMerge
 from ..phones import phone_to_e164
 
 # Fields a later contact may fill in when the customer record has them blank.
 FILLABLE = ("first_name", "last_name", "street", "postal_code", "city", "country", "language")
+
+
+# The fields of a customer that the audit trail follows (its record, not its bookkeeping).
+AUDITED_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "mobile_phone",
+    "other_phone",
+    "preferred_channel",
+    "language",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "location",
+    "owner",
+    "tags",
+    "do_not_contact",
+    "notes",
+)
+
+
+def customer_audit_snapshot(customer: Customer) -> dict:
+    """The audited fields of a customer, foreign keys as ids."""
+    return {
+        field: getattr(customer, f"{field}_id" if field in ("location", "owner") else field)
+        for field in AUDITED_FIELDS
+    }
 
 
 def customer_search_names(first_name: str, last_name: str) -> tuple[str, str]:
@@ -64,12 +94,17 @@ def customer_get_or_create_from_contact(
     city: str = "",
     country: str = "",
     preferred_channel: str = "",
+    actor: User | None = None,
 ) -> tuple[Customer, bool]:
     """The customer these contact details belong to, created if nobody matches.
 
     Matches an existing customer by normalised email or phone (parsed with the location's
     country as default region); fills in blanks on a match, never overwrites. Raises
     ValidationError when there is no valid way to contact the person.
+
+    Audited: "create" for a new customer, "update" with the filled-in fields on a match.
+    `actor` is the staff user entering the contact; None (the usual case) means the customer
+    themself through a form or a feed, recorded as actor "system" with `via` = `source`.
     """
     email, e164 = contact_normalise(email=email, phone=phone, region=location.country)
     if phone and not e164 and not email:
@@ -108,6 +143,15 @@ def customer_get_or_create_from_contact(
             )
             customer.full_clean()
             customer.save(update_fields=[*changed, "search_name", "search_name_reversed"])
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.UPDATE,
+                obj=customer,
+                changes={
+                    **{field: ["", getattr(customer, field)] for field in changed},
+                    "via": source,
+                },
+            )
         return customer, False
     customer = Customer(
         **given,
@@ -122,6 +166,22 @@ def customer_get_or_create_from_contact(
     )
     customer.full_clean()
     customer.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=customer,
+        changes={
+            **audit_diff(
+                {},
+                {
+                    field: value
+                    for field, value in customer_audit_snapshot(customer).items()
+                    if value not in ("", None, [], False)
+                },
+            ),
+            "via": source,
+        },
+    )
     return customer, True
 
 
@@ -149,7 +209,9 @@ def _move_related(kept: Customer, merged: Customer) -> dict[str, int]:
 def customer_merge(*, kept: Customer, merged: Customer, by: User | None) -> CustomerMerge:
     """Fold `merged` into `kept`: every related record moves, blanks on `kept` are filled,
     tags and notes are combined, `merged` stays as a pointer (never deleted) and the merge is
-    logged with a snapshot of the merged customer's fields. Locks both rows in pk order."""
+    logged with a snapshot of the merged customer's fields, and audited as one "update" of
+    `kept` (its changed fields, the merged customer's id, the moved counts). Locks both rows
+    in pk order."""
     if kept.pk == merged.pk:
         raise ValidationError(_("A customer cannot be merged into itself."))
     locked = {
@@ -161,6 +223,7 @@ def customer_merge(*, kept: Customer, merged: Customer, by: User | None) -> Cust
     kept, merged = locked[kept.pk], locked[merged.pk]
     if kept.merged_into_id or merged.merged_into_id:
         raise ValidationError(_("One of these customers has already been merged."))
+    before = customer_audit_snapshot(kept)
     snapshot = model_to_dict(merged)
     snapshot["location"] = merged.location_id
     snapshot["owner"] = merged.owner_id
@@ -188,6 +251,16 @@ def customer_merge(*, kept: Customer, merged: Customer, by: User | None) -> Cust
     kept.save()
     merged.merged_into = kept
     merged.save(update_fields=["merged_into", "updated_at"])
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=kept,
+        changes={
+            **audit_diff(before, customer_audit_snapshot(kept)),
+            "merged_customer": merged.pk,
+            "moved": moved,
+        },
+    )
     return CustomerMerge.objects.create(
         kept=kept, merged=merged, merged_snapshot=snapshot, moved=moved, merged_by=by
     )

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import Location, User
+from dealership.accounts.models import AuditEvent, Location, User
+from dealership.accounts.services import audit_diff, audit_record
 from inventory.models import Vehicle
 
 from ..business_hours import add_business_minutes, business_minutes_between
@@ -44,6 +45,8 @@ LEAD_DETAIL_FIELDS = frozenset(
         "utm_medium",
         "utm_campaign",
         "timeframe",
+        "requested_at",
+        "requested_at_text",
         "external_source",
         "external_id",
         "external_sequence",
@@ -165,7 +168,8 @@ def lead_record_first_response(*, lead: Lead, at: datetime.datetime) -> bool:
 @transaction.atomic
 def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason: str = "") -> Lead:
     """Move a lead along the pipeline: locks the row, refuses an illegal move with a clear
-    error, records the stage time and a history row; leaving "new" counts as first response."""
+    error, records the stage time and a history row; leaving "new" counts as first response.
+    Audited ("update" with the status and lost reason before and after; `by` None = system)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if to_status not in ALLOWED_TRANSITIONS.get(lead.status, ()):
         raise ValidationError(
@@ -179,7 +183,7 @@ def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason:
     if to_status == Lead.Status.LOST and lost_reason not in Lead.LostReason:
         raise ValidationError({"lost_reason": _("Say why the lead was lost.")})
     now = timezone.now()
-    from_status = lead.status
+    from_status, from_reason = lead.status, lead.lost_reason
     lead.status = to_status
     lead.lost_reason = lost_reason if to_status == Lead.Status.LOST else ""
     fields = ["status", "lost_reason", "updated_at"]
@@ -191,6 +195,15 @@ def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason:
         lead_record_first_response(lead=lead, at=now)
     LeadStatusChange.objects.create(
         lead=lead, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
+    )
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=lead,
+        changes=audit_diff(
+            {"status": from_status, "lost_reason": from_reason},
+            {"status": lead.status, "lost_reason": lead.lost_reason},
+        ),
     )
     if lead.cadence_next_at is not None and to_status in (
         *PROGRESSED,

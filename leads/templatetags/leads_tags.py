@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -32,5 +33,9 @@ def response_clock(lead, now):
 
 @register.filter
 def local_to(value, location):
-    """A datetime in a location's time zone."""
-    return location.localtime(value) if value else value
+    """A datetime as the wall-clock time in a location's time zone, for `date`/`time`.
+
+    Naive on purpose: those filters convert an aware value to the request's current time
+    zone (UTC here), which would undo the location's time zone.
+    """
+    return timezone.make_naive(value, location.tzinfo) if value else value

@@ -11,7 +11,11 @@ from .deals import (
     order_create,
 )
 from .delivery import order_hand_over, order_out_for_delivery, order_schedule_delivery
-from .finance import finance_application_submit, finance_decision_record
+from .finance import (
+    finance_application_submit,
+    finance_application_view_log,
+    finance_decision_record,
+)
 from .lifecycle import (
     TRANSITIONS,
     TransitionError,
@@ -40,6 +44,7 @@ __all__ = [
     "contract_send",
     "contract_sign",
     "finance_application_submit",
+    "finance_application_view_log",
     "finance_decision_record",
     "order_accept_version",
     "order_adjust",

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import Location, User
+from dealership.accounts.models import AuditEvent, Location, User
+from dealership.accounts.services import audit_diff, audit_record
 from inventory.models import Vehicle
 from inventory.pricing import AddOnLine, DealBreakdown, deal_breakdown, to_cents
 from leads.models import Lead
@@ -219,14 +220,23 @@ def _invalidate_signature(order: Order, reason: str) -> int:
     )
 
 
+DELIVERY_FIELDS = (
+    "fulfilment",
+    "delivery_street",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_distance_km",
+)
+
 ADJUSTABLE = ("down_payment", "term_months", "apr", "discount", "tradein_offer")
 
 
 @transaction.atomic
 def order_adjust(*, order: Order, by: User, reason: str, changes: dict) -> OrderVersion:
     """Staff change the deal: a new version of the breakdown the customer must accept. A
-    signed contract is invalidated (and the order goes back to "contract sent")."""
-    from .lifecycle import _locked, order_transition
+    signed contract is invalidated (and the order goes back to "contract sent"). Audited as
+    one "update": the changed fields before and after, the new version and the reason."""
+    from .lifecycle import _locked, _transition
 
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the deal changes.")})
@@ -236,24 +246,34 @@ def order_adjust(*, order: Order, by: User, reason: str, changes: dict) -> Order
     unknown = set(changes) - set(ADJUSTABLE)
     if unknown:
         raise ValidationError(_("These fields cannot be adjusted: %s") % ", ".join(sorted(unknown)))
+    before = {name: getattr(order, name) for name in changes}
     for name, value in changes.items():
         setattr(order, name, value)
     order.full_clean()
     order.save(update_fields=list(changes))
     version = version_create(order=order, reason=reason, by=by, accepted=False)
+    audited = {
+        **audit_diff(before, {name: getattr(order, name) for name in changes}),
+        "version": version.number,
+        "reason": reason,
+    }
     if _invalidate_signature(order, _("The deal changed: %(reason)s") % {"reason": reason}):
-        order_transition(
+        _transition(
             order=order,
             to_status=Order.Status.CONTRACT_SENT,
             by=by,
             note=_("Deal changed after signing: %(reason)s") % {"reason": reason},
+            audit_changes=audited,
         )
+    else:
+        audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=order, changes=audited)
     return version
 
 
 @transaction.atomic
 def order_accept_version(*, order: Order, number: int) -> OrderVersion:
-    """The customer accepts a changed deal (the latest version only)."""
+    """The customer accepts a changed deal (the latest version only). Audited once, with
+    actor "system" and `via` "customer"."""
     from .lifecycle import _locked
 
     order = _locked(order)
@@ -263,6 +283,12 @@ def order_accept_version(*, order: Order, number: int) -> OrderVersion:
     if latest.accepted_at is None:
         latest.accepted_at = timezone.now()
         latest.save(update_fields=["accepted_at"])
+        audit_record(
+            actor=None,
+            action=AuditEvent.Action.UPDATE,
+            obj=order,
+            changes={"accepted_version": latest.number, "via": "customer"},
+        )
     return latest
 
 
@@ -281,6 +307,7 @@ def order_change_delivery(
     from .lifecycle import _locked
 
     order = _locked(order)
+    before = {name: getattr(order, name) for name in DELIVERY_FIELDS}
     if order.status not in (*CUSTOMER_EDITABLE, Order.Status.CONTRACT_SENT):
         raise ValidationError(_("The delivery can no longer be changed online; call us."))
     if fulfilment == Order.Fulfilment.DELIVERY:
@@ -302,17 +329,20 @@ def order_change_delivery(
     )
     order.delivery_distance_km = distance_km
     order.full_clean()
-    order.save(
-        update_fields=[
-            "fulfilment",
-            "delivery_street",
-            "delivery_postal_code",
-            "delivery_city",
-            "delivery_distance_km",
-        ]
-    )
+    order.save(update_fields=list(DELIVERY_FIELDS))
     _invalidate_signature(order, _("The delivery choice changed."))
-    return version_create(order=order, reason=_("Delivery changed"), by=None, accepted=True)
+    version = version_create(order=order, reason=_("Delivery changed"), by=None, accepted=True)
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.UPDATE,
+        obj=order,
+        changes={
+            **audit_diff(before, {name: getattr(order, name) for name in DELIVERY_FIELDS}),
+            "version": version.number,
+            "via": "customer",
+        },
+    )
+    return version
 
 
 def current_version(order: Order) -> OrderVersion:

@@ -6,11 +6,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.services import owned_vehicle_register_from_delivery
-from dealership.accounts.models import User
+from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.services import audit_diff, audit_record
 from inventory.models import Vehicle
 
 from ..models import DeliverySlot, Order
-from .lifecycle import S, _locked, order_transition
+from .lifecycle import S, _locked, _transition
+
+
+def _logistics(order: Order) -> dict:
+    return {
+        "delivery_slot": order.delivery_slot_id,
+        "driver": order.driver_id,
+        "logistics_status": order.logistics_status,
+    }
 
 
 def slot_free_places(slot: DeliverySlot) -> int:
@@ -22,7 +31,8 @@ def order_schedule_delivery(
     *, order: Order, by: User, slot: DeliverySlot, driver: User | None = None
 ) -> Order:
     """Book a delivery (or pickup) slot of the order's location for a signed order. The slot
-    row is locked so two bookings cannot overfill it. Rescheduling is allowed."""
+    row is locked so two bookings cannot overfill it. Rescheduling is allowed. Audited as one
+    "update" (slot, driver and logistics status before and after; the status if it moves)."""
     with transaction.atomic():
         order = _locked(order)
         if order.status not in (S.CONTRACT_SIGNED, S.READY_FOR_DELIVERY):
@@ -36,14 +46,22 @@ def order_schedule_delivery(
             raise ValidationError({"slot": _("That slot is full; choose another.")})
         if order.fulfilment == Order.Fulfilment.DELIVERY and driver is None:
             raise ValidationError({"driver": _("Choose the driver for a home delivery.")})
+        before = _logistics(order)
         order.delivery_slot = slot
         order.driver = driver if order.fulfilment == Order.Fulfilment.DELIVERY else None
         order.logistics_status = Order.Logistics.SCHEDULED
         order.save(update_fields=["delivery_slot", "driver", "logistics_status"])
+        changes = audit_diff(before, _logistics(order))
         if order.status == S.CONTRACT_SIGNED:
-            order = order_transition(
-                order=order, to_status=S.READY_FOR_DELIVERY, by=by, note=str(slot)
+            order = _transition(
+                order=order,
+                to_status=S.READY_FOR_DELIVERY,
+                by=by,
+                note=str(slot),
+                audit_changes=changes,
             )
+        else:
+            audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=order, changes=changes)
         return order
 
 
@@ -52,8 +70,15 @@ def order_out_for_delivery(*, order: Order, by: User) -> Order:
         order = _locked(order)
         if order.status != S.READY_FOR_DELIVERY or order.fulfilment != Order.Fulfilment.DELIVERY:
             raise ValidationError(_("Only a scheduled home delivery can go out."))
+        before = _logistics(order)
         order.logistics_status = Order.Logistics.OUT_FOR_DELIVERY
         order.save(update_fields=["logistics_status"])
+        audit_record(
+            actor=by,
+            action=AuditEvent.Action.UPDATE,
+            obj=order,
+            changes=audit_diff(before, _logistics(order)),
+        )
         return order
 
 
@@ -73,11 +98,19 @@ def order_hand_over(*, order: Order, by: User, odometer_km: int) -> Order:
         vehicle.status = Vehicle.Status.SOLD
         vehicle.mileage = odometer_km
         vehicle.save(update_fields=["status", "mileage", "updated_at"])
+        before = {"logistics_status": order.logistics_status, "odometer_km": order.odometer_km}
         order.logistics_status = Order.Logistics.DELIVERED
         order.odometer_km = odometer_km
         order.delivered_at = now
         order.save(update_fields=["logistics_status", "odometer_km", "delivered_at"])
-        order = order_transition(order=order, to_status=S.DELIVERED, by=by)
+        order = _transition(
+            order=order,
+            to_status=S.DELIVERED,
+            by=by,
+            audit_changes=audit_diff(
+                before, {"logistics_status": order.logistics_status, "odometer_km": odometer_km}
+            ),
+        )
         _register_owned_vehicle(order)
         return order
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealership.accounts.models import User
+from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.services import audit_diff, audit_record
 
 from ..finance import LenderDecision, encrypt, get_finance_backend
 from ..models import FinanceApplication, Order
-from .lifecycle import S, _locked, order_transition
+from .lifecycle import S, _locked, _transition, order_transition
 
 CREDIT_CHECK_CONSENT = gettext_lazy(
     "I agree that the dealership passes this application to its partner lenders and that "
@@ -79,6 +80,9 @@ def finance_decision_record(
     "finance approved". Counter-offer: a new version the customer must accept, then staff
     approve. Declined: the order stays pending so staff can offer cash or another lender.
     National id and date of birth are erased: they are not needed after the decision.
+    Audited: a "decide" event on the application (the decision fields before and after;
+    `by` None = the lender integration) and, when the order's terms or status change, one
+    "update" event on the order.
     """
     order = _locked(application.order)
     application = FinanceApplication.objects.select_for_update().get(pk=application.pk)
@@ -91,6 +95,7 @@ def finance_decision_record(
         decision.apr is None or not decision.term_months
     ):
         raise ValidationError(_("An approval needs the APR and the term."))
+    before = _decision(application)
     application.decision = outcome
     application.decision_apr = decision.apr
     application.decision_term_months = decision.term_months
@@ -102,13 +107,22 @@ def finance_decision_record(
     application.date_of_birth_encrypted = ""
     application.full_clean()
     application.save()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.DECIDE,
+        obj=application,
+        changes=audit_diff(before, _decision(application)),
+    )
     if outcome in ("approved", "counter_offer"):
         from .deals import version_create
 
-        changed = order.apr != decision.apr or order.term_months != decision.term_months
+        terms = audit_diff(
+            {"apr": order.apr, "term_months": order.term_months},
+            {"apr": decision.apr, "term_months": decision.term_months},
+        )
         order.apr, order.term_months = decision.apr, decision.term_months
         order.save(update_fields=["apr", "term_months"])
-        if changed:
+        if terms:
             version_create(
                 order=order,
                 reason=_("Lender's terms: %(apr)s%% APR over %(term)s months")
@@ -117,7 +131,28 @@ def finance_decision_record(
                 accepted=outcome == "approved",
             )
         if outcome == "approved":
-            order_transition(
-                order=order, to_status=S.FINANCE_APPROVED, by=by, note=decision.conditions
+            _transition(
+                order=order,
+                to_status=S.FINANCE_APPROVED,
+                by=by,
+                note=decision.conditions,
+                audit_changes=terms,
             )
+        elif terms:
+            audit_record(actor=by, action=AuditEvent.Action.UPDATE, obj=order, changes=terms)
     return application
+
+
+def _decision(application: FinanceApplication) -> dict:
+    return {
+        "decision": application.decision,
+        "decision_apr": application.decision_apr,
+        "decision_term_months": application.decision_term_months,
+        "decision_conditions": application.decision_conditions,
+        "lender_reference": application.lender_reference,
+    }
+
+
+def finance_application_view_log(*, application: FinanceApplication, actor: User) -> None:
+    """Log that `actor` (staff) saw a finance application: one "view" event per page view."""
+    audit_record(actor=actor, action=AuditEvent.Action.VIEW, obj=application)

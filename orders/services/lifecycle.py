@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import User
+from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.services import audit_diff, audit_record
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
 from inventory.models import Vehicle
@@ -134,8 +135,23 @@ def order_notify(*, order: Order, template_key: str, dedupe_key: str) -> None:
 
 def order_transition(*, order: Order, to_status: str, by: User | None, note: str = "") -> Order:
     """Move the order to `to_status` if the table allows it; refuses anything else with a
-    TransitionError. Locks the row, writes a history row and notifies the customer through
-    the outbox (on commit). The caller's transaction, or its own."""
+    TransitionError. Locks the row, writes a history row, an audit event ("update": the
+    status before and after, and the note; `by` None = the system or the customer) and
+    notifies the customer through the outbox (on commit). The caller's transaction, or its own."""
+    return _transition(order=order, to_status=to_status, by=by, note=note, audit_changes={})
+
+
+def _transition(
+    *,
+    order: Order,
+    to_status: str,
+    by: User | None,
+    note: str = "",
+    audit_changes: dict | None,
+) -> Order:
+    """order_transition's body. Services that change other fields together with the status
+    pass those changes in `audit_changes`, so one action makes one audit event; None writes
+    no event (the caller writes its own)."""
     with transaction.atomic():
         locked = _locked(order)
         allowed = TRANSITIONS[locked.status]
@@ -154,9 +170,21 @@ def order_transition(*, order: Order, to_status: str, by: User | None, note: str
             note=note[:300],
             at=now,
         )
+        from_status = locked.status
         locked.status = to_status
         locked.status_changed_at = now
         locked.save(update_fields=["status", "status_changed_at"])
+        if audit_changes is not None:
+            audit_record(
+                actor=by,
+                action=AuditEvent.Action.UPDATE,
+                obj=locked,
+                changes={
+                    "status": [from_status, to_status],
+                    **audit_changes,
+                    **({"note": note[:300]} if note else {}),
+                },
+            )
         order_notify(
             order=locked,
             template_key="orders.status_changed",
@@ -258,7 +286,9 @@ def refund_due(order: Order) -> Decimal:
 
 def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: bool = False) -> Order:
     """Cancel before delivery with a reason: frees the car, stops a pending deposit, applies
-    the refund policy (the refund goes through the provider; an offline one stays pending)."""
+    the refund policy (the refund goes through the provider; an offline one stays pending).
+    Audited: one "update" (status, reason, refund due) and, when money goes back, the
+    refund's own event."""
     from .payments import payment_refund
 
     if not reason.strip():
@@ -276,6 +306,12 @@ def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: boo
                 code="illegal_transition",
             )
         refund = refund_due(locked)
+        changes = audit_diff(
+            {"cancel_reason": locked.cancel_reason, "refund_amount": locked.refund_amount},
+            {"cancel_reason": reason.strip()[:300], "refund_amount": refund},
+        )
+        if by_customer:
+            changes["via"] = "customer"
         locked.cancel_reason = reason.strip()[:300]
         locked.refund_amount = refund
         locked.save(update_fields=["cancel_reason", "refund_amount"])
@@ -284,9 +320,11 @@ def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: boo
         )
         if locked.status in HOLDS_VEHICLE:
             _free_vehicle(locked)
-        locked = order_transition(order=locked, to_status=S.CANCELLED, by=by, note=reason)
+        locked = _transition(
+            order=locked, to_status=S.CANCELLED, by=by, note=reason, audit_changes=changes
+        )
         if refund > 0:
-            payment_refund(order=locked, amount=refund)
+            payment_refund(order=locked, amount=refund, actor=by)
     order.status = locked.status
     return locked
 

@@ -7,16 +7,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealership.accounts.models import User
+from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.services import audit_record
 
 from ..models import FinanceApplication, Order, Payment, PaymentEvent
 from ..payments import backend_named, get_payment_backend
 from .lifecycle import S, _locked, order_transition
 
 
-def payment_refund(*, order: Order, amount: Decimal) -> Payment:
+def payment_refund(*, order: Order, amount: Decimal, actor: User | None = None) -> Payment:
     """Refund `amount` of the order's received deposit; one refund per order (its
-    idempotency key). Refunded at once by a card provider, pending for bank transfers."""
+    idempotency key). Refunded at once by a card provider, pending for bank transfers.
+    Audited ("update" of the order's refund status and amount; `actor` None = system)."""
     deposit = order.payments.filter(
         kind=Payment.Kind.DEPOSIT, status=Payment.Status.SUCCEEDED
     ).first()
@@ -37,9 +39,20 @@ def payment_refund(*, order: Order, amount: Decimal) -> Payment:
         status=Payment.Status.SUCCEEDED if reference else Payment.Status.PENDING,
         settled_at=timezone.now() if reference else None,
     )
+    before = {"refund_status": order.refund_status, "refund_amount": order.refund_amount}
     order.refund_status = Order.Refund.REFUNDED if reference else Order.Refund.PENDING
     order.refund_amount = amount
     order.save(update_fields=["refund_status", "refund_amount"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=order,
+        changes={
+            "refund_status": [before["refund_status"], order.refund_status],
+            "refund_amount": [before["refund_amount"], amount],
+            "payment": refund.pk,
+        },
+    )
     return refund
 
 
@@ -51,7 +64,7 @@ def _deposit_received(order: Order, payment: Payment, by: User | None) -> str:
     payment.save(update_fields=["status", "settled_at", "confirmed_by"])
     if order.status != S.SUBMITTED:
         # Late: the reservation expired or was cancelled. The money goes back.
-        payment_refund(order=order, amount=payment.amount)
+        payment_refund(order=order, amount=payment.amount, actor=by)
         return "refunded"
     order.reserved_until = None
     order.save(update_fields=["reserved_until"])

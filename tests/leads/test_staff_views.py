@@ -449,3 +449,22 @@ def test_an_administrator_sees_every_branch(client, location, other_location):
 
     assert "Leipzigcustomer" in html
     assert "Lisboncustomer" in html
+
+
+def test_inbox_and_lead_page_show_the_locations_wall_clock_time(consultant_client, consultant):
+    lisbon = LocationFactory(name="Lisboa", time_zone="Europe/Lisbon", country="PT")
+    berlin = consultant.locations.get()
+    consultant.locations.add(lisbon)
+    received = datetime.datetime(2026, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    in_berlin = LeadFactory(customer__location=berlin, assigned_to=consultant, created_at=received)
+    in_lisbon = LeadFactory(customer__location=lisbon, assigned_to=consultant, created_at=received)
+
+    inbox = consultant_client.get("/staff/leads/").content.decode()
+    berlin_page = consultant_client.get(f"/staff/leads/{in_berlin.pk}/").content.decode()
+    lisbon_page = consultant_client.get(f"/staff/leads/{in_lisbon.pk}/").content.decode()
+
+    # 12:00 UTC is 13:00 in Berlin and 12:00 in Lisbon (winter time).
+    assert '<time datetime="2026-01-15T12:00:00+00:00">15.01.2026 13:00</time>' in inbox
+    assert '<time datetime="2026-01-15T12:00:00+00:00">15.01.2026 12:00</time>' in inbox
+    assert "15.01.2026 13:00 (" in berlin_page
+    assert "15.01.2026 12:00 (" in lisbon_page
