@@ -1,6 +1,8 @@
 import pytest
+import time_machine
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from dealership.messaging.models import Channel, Consent, Suppression
 from dealership.messaging.selectors import consent_state
@@ -104,7 +106,9 @@ def test_the_preference_page_shows_labelled_choices_and_saves_them(client, conse
 @pytest.mark.django_db
 def test_the_preference_form_is_rate_limited(client, consented):
     url = f"/messages/preferences/{unsubscribe_token(channel=Channel.EMAIL, address=ADDRESS)}/"
-    statuses = [client.post(url, {"marketing": "on"}).status_code for _ in range(21)]
+    # Frozen clock: the limit is a fixed window, so a slow run must not cross into the next one.
+    with time_machine.travel(timezone.now(), tick=False):
+        statuses = [client.post(url, {"marketing": "on"}).status_code for _ in range(21)]
 
     assert statuses == [200] * 20 + [429]
     assert Consent.objects.count() == 21  # the initial grant and 20 saves, not the 21st
