@@ -16,6 +16,8 @@ from dealership.accounts.roles import Role
 from leads.business_hours import business_minutes_between
 from leads.models import Customer, Lead
 
+from .services import rollup_backfill
+
 SOURCE = "demo-history"
 PER_LOCATION = 40
 DAYS = 90
@@ -110,4 +112,8 @@ def seed(*, locations: list[Location]) -> int:
     for lead, email in new_leads:
         lead.customer_id = by_email[email]
     Lead.objects.bulk_create([lead for lead, _email in new_leads])
+    # The dashboards read closed days from the summary tables: fill them for the history
+    # (and whatever the other apps' demo data added), as the rollup job would.
+    today = timezone.now().date()
+    rollup_backfill(first=today - datetime.timedelta(days=DAYS + 2), last=today)
     return len(new_leads)

@@ -9,7 +9,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,8 +21,11 @@ from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import PriceChange, Vehicle
 from leads.models import Lead
+from surveys.scoring import nps
 
-from .aggregates import percentiles_by
+from . import rollup
+from .aggregates import percentile_of_counts
+from .models import DailyFigures, ResponseMinutes
 from .periods import Period
 from .tables import BarChart, Table, chart_from
 
@@ -80,10 +85,6 @@ def _leads(location_ids: list[int], filters: ReportFilters) -> QuerySet[Lead]:
     return qs.order_by()
 
 
-def _created_in(qs: QuerySet[Lead], period: Period) -> QuerySet[Lead]:
-    return qs.filter(created_at__gte=period.start, created_at__lt=period.end)
-
-
 def _ratio(part, whole, places: str = "0.1") -> Decimal | None:
     """part / whole as a percentage, rounded once (None when there is no whole)."""
     if not whole:
@@ -97,57 +98,122 @@ def _minutes(value: float | None) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-# --- Sales funnel ---------------------------------------------------------------------------
-
-# Each stage counts the period's leads that reached it or any later stage.
-FUNNEL_STAGES = (
-    ("leads", gettext_lazy("Leads"), Q()),
-    (
-        "contacted",
-        gettext_lazy("Contacted"),
-        Q(contacted_at__isnull=False)
-        | Q(qualified_at__isnull=False)
-        | Q(appointment_at__isnull=False)
-        | Q(negotiation_at__isnull=False)
-        | Q(won_at__isnull=False),
-    ),
-    (
-        "qualified",
-        gettext_lazy("Qualified"),
-        Q(qualified_at__isnull=False)
-        | Q(appointment_at__isnull=False)
-        | Q(negotiation_at__isnull=False)
-        | Q(won_at__isnull=False),
-    ),
-    (
-        "appointment",
-        gettext_lazy("Appointment / test drive"),
-        Q(appointment_at__isnull=False) | Q(negotiation_at__isnull=False) | Q(won_at__isnull=False),
-    ),
-    ("won", gettext_lazy("Won (order)"), Q(won_at__isnull=False)),
-)
+# --- Rolled-up figures: summary tables for closed days, source tables for the rest ---------
 
 
-def funnel_counts(qs: QuerySet[Lead]) -> dict[str, int]:
-    """One query: how many of the leads reached each stage."""
-    return qs.aggregate(
-        **{key: Count("pk", filter=q) if q else Count("pk") for key, _label, q in FUNNEL_STAGES}
+def rollup_cutoff() -> datetime.date:
+    """Days before this are read from the summary tables (filled by the "reports-rollup" job
+    every 10 minutes, see services.rollup_refresh); this day and later straight from the
+    source tables, so a lead that arrived a minute ago is counted. It is yesterday in UTC:
+    for every location (time zones within ±14 h) its today and at least part of its
+    yesterday are live, and the days before are closed. With REPORTS_USE_ROLLUPS off every
+    day is read live (exact, slow)."""
+    if not settings.REPORTS_USE_ROLLUPS:
+        return datetime.date.min
+    return timezone.now().astimezone(datetime.UTC).date() - datetime.timedelta(days=1)
+
+
+def _rows_sql(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    minutes: bool = False,
+) -> tuple[str, dict]:
+    """SQL for the figure rows (or histogram rows) of local days first..last of the filter's
+    locations, source and consultant: summary rows before the cutoff, computed rows after."""
+    cut = rollup_cutoff()
+    model = ResponseMinutes if minutes else DailyFigures
+    columns = ", ".join((*rollup.KEY, *(("minutes", "leads") if minutes else rollup.FIGURES)))
+    params = {
+        "locations": location_ids,
+        "source": filters.source,
+        "consultant": filters.consultant_id,
+    }
+    parts = []
+    if first < cut:
+        params.update(r_first=first, r_last=min(last, cut - datetime.timedelta(days=1)))
+        parts.append(
+            f"SELECT {columns} FROM {model._meta.db_table} "
+            "WHERE day BETWEEN %(r_first)s AND %(r_last)s AND location_id = ANY(%(locations)s) "
+            "AND (%(source)s = '' OR source = %(source)s) "
+            "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
+        )
+    if last >= cut:
+        params.update(rollup.day_range_params(max(first, cut), last))
+        live = rollup.minutes_sql if minutes else rollup.figures_sql
+        parts.append(live(scoped=True))
+    if not parts:  # pragma: no cover - first <= last always
+        parts.append(f"SELECT {columns} FROM {model._meta.db_table} WHERE false")
+    return " UNION ALL ".join(f"({p})" for p in parts), params
+
+
+def _fetch(sql: str, params: dict) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _sums(figures: tuple[str, ...] = rollup.FIGURES) -> str:
+    return ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
+
+
+def _nps(row: dict) -> Decimal | None:
+    promoters, detractors = row["nps_promoters"], row["nps_detractors"]
+    return nps(
+        promoters=promoters,
+        passives=row["nps_responses"] - promoters - detractors,
+        detractors=detractors,
     )
 
 
+# --- Sales funnel ---------------------------------------------------------------------------
+
+# leads and contacted follow the period's leads (a cohort: contacted = those of them that
+# reached contacted or a later stage); test drives, orders and deliveries are what happened
+# in the period (completed drives, placed orders, handovers; see rollup.py), since a drive or
+# an order is not tied to one lead. So a stage may exceed the one before it (above 100 %).
+FUNNEL_STAGES = (
+    ("leads", gettext_lazy("Leads")),
+    ("contacted", gettext_lazy("Contacted")),
+    ("test_drives", gettext_lazy("Test drives (completed)")),
+    ("orders", gettext_lazy("Orders (placed)")),
+    ("delivered", gettext_lazy("Delivered")),
+)
+
+
+def funnel_counts(
+    location_ids: list[int], filters: ReportFilters, period: Period, previous: Period
+) -> tuple[dict[str, int], dict[str, int]]:
+    """One query: each stage's count in the period and in the previous one."""
+    keys = [key for key, _label in FUNNEL_STAGES]
+    rows_sql, params = _rows_sql(location_ids, filters, previous.first, period.last)
+    params["current"] = period.first
+    rows = _fetch(
+        f"SELECT day >= %(current)s AS current, {_sums(tuple(keys))} "
+        f"FROM ({rows_sql}) r GROUP BY 1",
+        params,
+    )
+    by = {row.pop("current"): row for row in rows}
+    empty = dict.fromkeys(keys, 0)
+    return by.get(True, empty), by.get(False, empty)
+
+
 def funnel_report(*, user: User, filters: ReportFilters) -> dict:
-    """Leads of the period through the stages, conversion from the stage before and from the
-    first stage, and the same counts for the previous period of equal length."""
+    """The period through the stages, conversion from the stage before and from the first
+    stage, and the same counts for the previous period of equal length."""
     period = _period(user, filters)
-    base = _leads(_location_ids(user, filters), filters)
-    now_counts = funnel_counts(_created_in(base, period))
-    before = funnel_counts(_created_in(base, period.previous()))
+    now_counts, before = funnel_counts(
+        _location_ids(user, filters), filters, period, period.previous()
+    )
     table = Table(
         "funnel",
         _("Sales funnel"),
         [
             _("Stage"),
-            _("Leads"),
+            _("Count"),
             _("Conversion from previous stage (%)"),
             _("Conversion from leads (%)"),
             _("Previous period"),
@@ -155,7 +221,7 @@ def funnel_report(*, user: User, filters: ReportFilters) -> dict:
         ],
     )
     previous_key = None
-    for key, label, _q in FUNNEL_STAGES:
+    for key, label in FUNNEL_STAGES:
         n = now_counts[key]
         table.rows.append(
             [
@@ -185,36 +251,46 @@ def response_report(
     *, user: User, filters: ReportFilters, now: datetime.datetime | None = None
 ) -> dict:
     """First response in business minutes (median, 90th percentile), the share of the
-    period's leads that missed their response target, and leads unanswered right now."""
+    period's leads that missed their response target (answered late, or unanswered past
+    it now), and leads unanswered right now. Three queries: the counts and the minutes
+    histogram (summary tables + today's leads), and the unanswered leads (live, on the
+    partial index of unanswered leads)."""
     now = now or timezone.now()
     period = _period(user, filters)
-    base = _leads(_location_ids(user, filters), filters)
-    in_period = _created_in(base, period)
-    late = Q(response_due_at__isnull=False) & (
-        Q(first_response_at__gt=F("response_due_at"))
-        | Q(first_response_at__isnull=True, response_due_at__lt=now)
+    location_ids = _location_ids(user, filters)
+    rows_sql, params = _rows_sql(location_ids, filters, period.first, period.last)
+    counts = _fetch(
+        f"SELECT {_sums(('leads', 'answered', 'with_target', 'answered_late'))} "
+        f"FROM ({rows_sql}) r",
+        params,
+    )[0]
+    minutes_sql, params = _rows_sql(location_ids, filters, period.first, period.last, minutes=True)
+    histogram = _fetch(
+        f"SELECT minutes, sum(leads)::int AS n FROM ({minutes_sql}) r GROUP BY minutes",
+        params,
     )
-    counts = in_period.aggregate(
-        leads=Count("pk"),
-        answered=Count("pk", filter=Q(first_response_at__isnull=False)),
-        with_target=Count("pk", filter=Q(response_due_at__isnull=False)),
-        breached=Count("pk", filter=late),
-    )
-    median, p90 = percentiles_by(in_period, field="first_response_minutes", fractions=(0.5, 0.9))[
-        None
-    ]
-    unanswered = base.filter(status=Lead.Status.NEW, first_response_at__isnull=True).aggregate(
-        now=Count("pk"), overdue=Count("pk", filter=Q(response_due_at__lt=now))
-    )
+    pairs = [(row["minutes"], row["n"]) for row in histogram]
+    median = percentile_of_counts(pairs, 0.5)
+    p90 = percentile_of_counts(pairs, 0.9)
+    # Unanswered leads are few (the partial index lead_unanswered_due): read live.
+    params = {
+        **rollup.day_range_params(period.first, period.last),
+        "now": now,
+        "locations": location_ids,
+        "source": filters.source,
+        "consultant": filters.consultant_id,
+    }
+    live = _fetch(rollup.unanswered_sql(), params)[0]
+    breached = counts["answered_late"] + live["breached"]
     figures = {
         "leads": counts["leads"],
         "answered": counts["answered"],
         "median_minutes": _minutes(median),
         "p90_minutes": _minutes(p90),
-        "breached": counts["breached"],
-        "breach_rate": _ratio(counts["breached"], counts["with_target"]),
-        "unanswered_now": unanswered["now"],
-        "unanswered_overdue": unanswered["overdue"],
+        "breached": breached,
+        "breach_rate": _ratio(breached, counts["with_target"]),
+        "unanswered_now": live["now"],
+        "unanswered_overdue": live["overdue"],
     }
     table = Table(
         "response",
@@ -238,35 +314,41 @@ def response_report(
 
 
 def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
-    """Per assigned consultant: leads, median first response, appointments and won leads of
-    the period, best first. Two queries whatever the number of consultants."""
+    """Per consultant: leads assigned (arrived in the period), answered, median first
+    response, completed test drives, placed orders, delivered units and NPS (answers to
+    surveys whose invitation names the consultant), most orders first. Three queries
+    whatever the number of consultants."""
     period = _period(user, filters)
-    in_period = _created_in(_leads(_location_ids(user, filters), filters), period).filter(
-        assigned_to__isnull=False
+    location_ids = _location_ids(user, filters)
+    rows_sql, params = _rows_sql(location_ids, filters, period.first, period.last)
+    rows = _fetch(
+        f"SELECT consultant_id, {_sums()} FROM ({rows_sql}) r "
+        "WHERE consultant_id IS NOT NULL GROUP BY consultant_id",
+        params,
     )
-    rows = list(
-        in_period.values(
-            "assigned_to",
-            "assigned_to__first_name",
-            "assigned_to__last_name",
-            "assigned_to__username",
-        ).annotate(
-            leads=Count("pk"),
-            answered=Count("pk", filter=Q(first_response_at__isnull=False)),
-            appointments=Count("pk", filter=FUNNEL_STAGES[3][2]),
-            won=Count("pk", filter=Q(won_at__isnull=False)),
-        )
+    minutes_sql, params = _rows_sql(location_ids, filters, period.first, period.last, minutes=True)
+    histograms: dict[int, list[tuple[int, int]]] = {}
+    for row in _fetch(
+        f"SELECT consultant_id, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
+        "WHERE consultant_id IS NOT NULL GROUP BY consultant_id, minutes",
+        params,
+    ):
+        histograms.setdefault(row["consultant_id"], []).append((row["minutes"], row["n"]))
+    people = (
+        User.objects.in_bulk([r["consultant_id"] for r in rows], field_name="pk") if rows else {}
     )
-    medians = percentiles_by(
-        in_period, field="first_response_minutes", fractions=(0.5,), group="assigned_to"
-    )
+    for r in rows:
+        person = people.get(r["consultant_id"])
+        r["name"] = (person.get_full_name().strip() or person.username) if person else "?"
+        r["last_name"] = person.last_name if person else ""
     rows.sort(
         key=lambda r: (
-            -r["won"],
-            -r["appointments"],
+            -r["orders"],
+            -r["delivered"],
+            -r["test_drives"],
             -r["leads"],
-            r["assigned_to__last_name"],
-            r["assigned_to"],
+            r["last_name"],
+            r["consultant_id"],
         )
     )
     table = Table(
@@ -277,28 +359,31 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
             _("Leads handled"),
             _("Answered"),
             _("Median first response (business minutes)"),
-            _("Appointments / test drives"),
-            _("Won (orders)"),
-            _("Win rate (%)"),
+            _("Test drives"),
+            _("Orders"),
+            _("Delivered"),
+            _("NPS"),
+            _("NPS answers"),
         ],
     )
     for r in rows:
-        name = f"{r['assigned_to__first_name']} {r['assigned_to__last_name']}".strip()
         table.rows.append(
             [
-                name or r["assigned_to__username"],
+                r["name"],
                 r["leads"],
                 r["answered"],
-                _minutes(medians.get(r["assigned_to"], [None])[0]),
-                r["appointments"],
-                r["won"],
-                _ratio(r["won"], r["leads"]),
+                _minutes(percentile_of_counts(histograms.get(r["consultant_id"], []), 0.5)),
+                r["test_drives"],
+                r["orders"],
+                r["delivered"],
+                _nps(r),
+                r["nps_responses"],
             ]
         )
     return {
         "period": period,
         "tables": [table],
-        "charts": [chart_from(table, label_col=0, value_col=5, title=_("Won leads by consultant"))],
+        "charts": [chart_from(table, label_col=0, value_col=5, title=_("Orders by consultant"))],
     }
 
 
