@@ -1,10 +1,14 @@
 """The managers' dashboards over a year of data: REPORTS_BENCH_LEADS leads (default 1,000,000)
-at 5 locations with 50 consultants, REPORTS_BENCH_VEHICLES vehicles (default 20,000).
-Generated with set-based SQL (INSERT … SELECT generate_series).
+and REPORTS_BENCH_ORDERS orders (default 100,000) at 5 locations with 50 consultants, plus
+REPORTS_BENCH_DRIVES test-drive bookings (default 120,000), survey answers (one per five
+orders) and REPORTS_BENCH_VEHICLES vehicles (default 20,000). Generated with set-based SQL
+(INSERT … SELECT generate_series), then the summary tables are backfilled (timed).
 
 Prints p50/p95 of each dashboard page (the whole request: access check, filter form, every
-query, template) and of each report's queries alone, and the funnel's ratio to the floor: the
-same counts by one hand-written SQL statement. Orders do not exist yet: no orders are made.
+query, template) and of each report's queries alone, with DEBUG off as production runs; the
+funnel's ratio to the floor: the same figures by one hand-written SQL statement over the
+summary table (and, for scale, the same by hand-written SQL over the source tables); the
+EXPLAIN of each panel's main statements; and the load average of the shared machine.
 """
 
 import datetime
@@ -20,6 +24,8 @@ from bench.common import measure, report
 
 LEADS = int(os.environ.get("REPORTS_BENCH_LEADS", "1000000"))
 VEHICLES = int(os.environ.get("REPORTS_BENCH_VEHICLES", "20000"))
+ORDERS = int(os.environ.get("REPORTS_BENCH_ORDERS", "100000"))
+DRIVES = int(os.environ.get("REPORTS_BENCH_DRIVES", "120000"))
 LOCATIONS = 5
 CONSULTANTS = 50
 REPEAT = int(os.environ.get("REPORTS_BENCH_REPEAT", "10"))
@@ -66,7 +72,10 @@ def _setup():
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE leads_lead, leads_customer, inventory_vehicle CASCADE")
+        cursor.execute(
+            "TRUNCATE leads_lead, leads_customer, inventory_vehicle, reports_dailyfigures, "
+            "reports_responseminutes, reports_rollupstate CASCADE"
+        )
     locations = []
     for i in range(LOCATIONS):
         location, _ = Location.objects.get_or_create(
@@ -183,16 +192,128 @@ def _setup():
         },
         f"generate_series(1, {VEHICLES}) AS n",
     )
+    _sales(first_customer, customers, location_ids, consultant_ids)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE leads_lead")
-        cursor.execute("ANALYZE leads_customer")
-        cursor.execute("ANALYZE inventory_vehicle")
+        for table in (
+            "leads_lead",
+            "leads_customer",
+            "inventory_vehicle",
+            "orders_order",
+            "orders_payment",
+            "testdrives_booking",
+            "surveys_invitation",
+        ):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     print(
-        f"generated {LEADS:,} leads, {customers:,} customers, {VEHICLES:,} vehicles "
+        f"generated {LEADS:,} leads, {customers:,} customers, {VEHICLES:,} vehicles, "
+        f"{ORDERS:,} orders, {DRIVES:,} test drives, {ORDERS // 5:,} survey answers "
         f"in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
     return manager, [loc.pk for loc in locations]
+
+
+def _sales(first_customer: int, customers: int, location_ids: str, consultant_ids: str) -> None:
+    """Orders, deposits, test drives and survey answers over the same year."""
+    from orders.models import Order, Payment
+    from surveys.models import Invitation, Survey
+    from surveys.services import survey_create_standard
+    from testdrives.models import Booking
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM inventory_vehicle")
+        first_vehicle = cursor.fetchone()[0]
+    customer = f"{first_customer} + (n * 13) % {customers}"
+    location = f"({location_ids})[1 + n % {LOCATIONS}]"
+    # A consultant works at one location: the i-th consultant at location i % LOCATIONS.
+    consultant = f"({consultant_ids})[1 + (n % {LOCATIONS}) + {LOCATIONS} * ((n / 7) % 10)]"
+    # 10 % cancelled (half of them after the deposit was paid), 10 % reserved or paid (one
+    # live order per car: only the first VEHICLES orders may be), the rest delivered.
+    _insert(
+        Order,
+        {
+            "reference": "'B' || lpad(n::text, 10, '0')",
+            "customer_id": customer,
+            "vehicle_id": f"{first_vehicle} + n % {VEHICLES}",
+            "location_id": location,
+            "consultant_id": consultant,
+            "status": f"CASE WHEN n % 10 = 0 THEN 'cancelled' "
+            f"WHEN n % 10 = 1 AND n <= {VEHICLES} THEN 'deposit_paid' "
+            f"WHEN n % 10 = 2 AND n <= {VEHICLES} THEN 'submitted' ELSE 'delivered' END",
+            "status_changed_at": "o.created",
+            "payment_type": "'cash'",
+            "delivered_at": f"CASE WHEN n % 10 = 0 OR (n % 10 IN (1, 2) AND n <= {VEHICLES}) "
+            "THEN NULL ELSE least(o.created + interval '10 days', now()) END",
+            "created_at": "o.created",
+        },
+        "(SELECT n, now() - random() * interval '365 days' AS created "
+        f"FROM generate_series(1, {ORDERS}) AS n) AS o",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM orders_order")
+        first_order = cursor.fetchone()[0]
+    _insert(
+        Payment,
+        {
+            "order_id": f"{first_order} + n - 1",
+            "kind": "'deposit'",
+            "provider": "'bench'",
+            "amount": "500",
+            "currency": "'EUR'",
+            "status": "'succeeded'",
+            "idempotency_key": "'bench-' || n",
+            "created_at": "now()",
+        },
+        f"generate_series(20, {ORDERS}, 20) AS n",
+    )
+    # Each consultant's drives an hour apart (the exclusion constraints), 8 a day.
+    _insert(
+        Booking,
+        {
+            "kind": "'drive'",
+            "location_id": f"({location_ids})[1 + (n % {CONSULTANTS}) % {LOCATIONS}]",
+            "vehicle_id": f"{first_vehicle} + n % {VEHICLES}",
+            "consultant_id": f"({consultant_ids})[1 + n % {CONSULTANTS}]",
+            "customer_id": customer,
+            "start_at": "b.start",
+            "end_at": "b.start + interval '45 minutes'",
+            "busy_until": "b.start + interval '1 hour'",
+            "status": "CASE WHEN n % 10 < 7 THEN 'completed' WHEN n % 10 = 7 THEN 'no_show' "
+            "ELSE 'cancelled' END",
+            "channel": "'website'",
+            "created_at": "b.start - interval '2 days'",
+            "updated_at": "b.start",
+        },
+        f"(SELECT n, date_trunc('day', now() - interval '365 days') "
+        f"+ interval '1 day' * ((n / {CONSULTANTS}) / 8) "
+        f"+ interval '1 hour' * (9 + mod(n / {CONSULTANTS}, 8)) AS start "
+        f"FROM generate_series(0, {DRIVES - 1}) AS n) AS b",
+    )
+    survey = Survey.objects.filter(touchpoint="purchase", is_active=True).first()
+    if survey is None:
+        survey = survey_create_standard(name="Bench purchase", touchpoint="purchase")
+    _insert(
+        Invitation,
+        {
+            "survey_id": str(survey.pk),
+            "touchpoint": "'purchase'",
+            "source_id": "n::text",
+            "customer_id": customer,
+            "location_id": location,
+            "consultant_id": consultant,
+            "occurred_at": "i.sent - interval '1 day'",
+            "dedupe_key": "'bench:' || n",
+            "status": "'completed'",
+            "created_at": "i.sent",
+            "expires_at": "i.sent + interval '14 days'",
+            "submitted_at": "least(i.sent + interval '20 hours', now())",
+            "first_answer_at": "least(i.sent + interval '20 hours', now())",
+            "nps_score": "(n * 7) % 11",
+            "token_hash": "NULL",
+        },
+        "(SELECT n, now() - random() * interval '365 days' AS sent "
+        f"FROM generate_series(1, {ORDERS // 5}) AS n) AS i",
+    )
 
 
 def _logged_in(user) -> Client:
@@ -214,61 +335,136 @@ def _logged_in(user) -> Client:
     return client
 
 
+# The funnel's figures for both periods, written by hand over the summary table: the floor.
 FLOOR_SQL = """
-SELECT count(*),
-       count(*) FILTER (WHERE contacted_at IS NOT NULL OR qualified_at IS NOT NULL
-                        OR appointment_at IS NOT NULL OR negotiation_at IS NOT NULL
-                        OR won_at IS NOT NULL),
-       count(*) FILTER (WHERE qualified_at IS NOT NULL OR appointment_at IS NOT NULL
-                        OR negotiation_at IS NOT NULL OR won_at IS NOT NULL),
-       count(*) FILTER (WHERE appointment_at IS NOT NULL OR negotiation_at IS NOT NULL
-                        OR won_at IS NOT NULL),
-       count(*) FILTER (WHERE won_at IS NOT NULL)
-FROM leads_lead
-WHERE location_id = ANY(%s) AND created_at >= %s AND created_at < %s
+SELECT day >= %(first)s AS current, sum(leads), sum(contacted), sum(test_drives), sum(orders),
+       sum(delivered)
+FROM reports_dailyfigures
+WHERE day BETWEEN %(previous)s AND %(last)s AND location_id = ANY(%(locations)s)
+GROUP BY 1
+"""
+
+# The same figures of one period by hand over the source tables (what a page without the
+# summary would pay at least), for scale.
+SOURCE_SQL = """
+SELECT
+  (SELECT count(*) FROM leads_lead WHERE location_id = ANY(%(locations)s)
+     AND created_at >= %(start)s AND created_at < %(end)s),
+  (SELECT count(*) FROM leads_lead WHERE location_id = ANY(%(locations)s)
+     AND created_at >= %(start)s AND created_at < %(end)s
+     AND (contacted_at IS NOT NULL OR qualified_at IS NOT NULL OR appointment_at IS NOT NULL
+          OR negotiation_at IS NOT NULL OR won_at IS NOT NULL)),
+  (SELECT count(*) FROM testdrives_booking WHERE location_id = ANY(%(locations)s)
+     AND kind = 'drive' AND status = 'completed' AND start_at >= %(start)s AND start_at < %(end)s),
+  (SELECT count(*) FROM orders_order o WHERE location_id = ANY(%(locations)s)
+     AND created_at >= %(start)s AND created_at < %(end)s AND status <> 'draft'
+     AND (status <> 'cancelled' OR EXISTS (SELECT 1 FROM orders_payment p
+                                           WHERE p.order_id = o.id AND p.status = 'succeeded'))),
+  (SELECT count(*) FROM orders_order WHERE location_id = ANY(%(locations)s)
+     AND status = 'delivered' AND delivered_at >= %(start)s AND delivered_at < %(end)s)
 """
 
 
+def _explain(title: str, sql: str, params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY ON) " + sql, params)
+        lines = [line for (line,) in cursor.fetchall()]
+    print(f"\nEXPLAIN {title}:")
+    for line in lines:
+        print("  " + line)
+
+
+class _Capture:
+    """The SQL the report functions send (to EXPLAIN each panel's statements)."""
+
+    def __init__(self):
+        self.queries = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+
 def main():
-    from dealership.reports.selectors import (
-        PANELS,
-        ReportFilters,
-        funnel_counts,
-    )
-    from leads.models import Lead
+    from django.conf import settings
+    from django.template import engines
+
+    from dealership.reports.selectors import PANELS, ReportFilters
+    from dealership.reports.services import rollup_backfill
 
     manager, location_ids = _setup()
     tz = zoneinfo.ZoneInfo("Europe/Berlin")
     today = timezone.localdate(timezone=tz)
     first = today - datetime.timedelta(days=364)
-    filters = ReportFilters(first=first, last=today)
-    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(
-        today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    previous = first - datetime.timedelta(days=365)
+
+    started = time.perf_counter()
+    rows = rollup_backfill(first=previous - datetime.timedelta(days=1), last=today)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE reports_dailyfigures")
+        cursor.execute("VACUUM ANALYZE reports_responseminutes")
+    print(
+        f"rollup backfill of {(today - previous).days + 2} days: {rows:,} summary rows "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
     )
+    started = time.perf_counter()
+    rollup_backfill(first=today - datetime.timedelta(days=36), last=today)
+    print(
+        f"the periodic job's window (37 days) recomputed in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    with connection.cursor() as cursor:
+        for table in ("reports_dailyfigures", "reports_responseminutes"):
+            cursor.execute(
+                f"SELECT count(*), pg_size_pretty(pg_total_relation_size('{table}')) FROM {table}"
+            )
+            count, size = cursor.fetchone()
+            print(f"{table}: {count:,} rows, {size}")
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('leads_lead'))")
+        print(f"leads_lead: {cursor.fetchone()[0]}")
+
+    # Measure as production serves (see bench_showroom): no query logger, no template debug.
+    settings.DEBUG = False
+    engines["django"].engine.debug = False
+
+    filters = ReportFilters(first=first, last=today)
+    floor_params = {
+        "first": first,
+        "previous": previous,
+        "last": today,
+        "locations": location_ids,
+    }
+    source_params = {
+        "locations": location_ids,
+        "start": datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
+        "end": datetime.datetime.combine(
+            today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        ),
+    }
 
     def floor():
         with connection.cursor() as cursor:
-            cursor.execute(FLOOR_SQL, [location_ids, start, end])
+            cursor.execute(FLOOR_SQL, floor_params)
+            return cursor.fetchall()
+
+    def source_floor():
+        with connection.cursor() as cursor:
+            cursor.execute(SOURCE_SQL, source_params)
             return cursor.fetchone()
 
-    def orm_funnel():
-        qs = Lead.objects.filter(
-            location__in=location_ids, created_at__gte=start, created_at__lt=end
-        ).order_by()
-        return funnel_counts(qs)
-
-    assert tuple(orm_funnel().values()) == floor(), "the ORM and the floor disagree"
-    floor_timing = measure("funnel: hand-written SQL (floor)", floor, repeat=REPEAT)
+    print(f"\nload average before measuring: {os.getloadavg()}", flush=True)
+    floor_timing = measure("funnel: hand-written SQL on the summary (floor)", floor, repeat=REPEAT)
     report(floor_timing)
     report(
-        measure("funnel: funnel_counts (ORM, one period)", orm_funnel, repeat=REPEAT), floor_timing
+        measure("funnel: hand-written SQL on the sources", source_floor, repeat=REPEAT),
+        floor_timing,
     )
 
     for name, (_title, build) in PANELS.items():
         report(
             measure(
-                f"{name}: report queries",
+                f"{name}: report queries (1 year)",
                 lambda build=build: build(user=manager, filters=filters),
                 repeat=REPEAT,
             ),
@@ -299,10 +495,13 @@ def main():
                 repeat=REPEAT,
             )
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + FLOOR_SQL, [location_ids, start, end]
-        )
-        print("\nEXPLAIN of the funnel floor:")
-        for (line,) in cursor.fetchall():
-            print("  " + line)
+    print(f"load average after measuring: {os.getloadavg()}", flush=True)
+
+    _explain("of the funnel floor", FLOOR_SQL, floor_params)
+    for name in ("funnel", "response", "leaderboard"):
+        capture = _Capture()
+        with connection.execute_wrapper(capture):
+            PANELS[name][1](user=manager, filters=filters)
+        for n, (sql, sql_params) in enumerate(capture.queries, start=1):
+            if "reports_" in sql or "leads_lead" in sql:
+                _explain(f"{name} query {n}", sql, sql_params)
