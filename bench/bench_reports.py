@@ -51,12 +51,14 @@ def _defaults_for(model, explicit: dict[str, str]) -> tuple[list[str], list[str]
     return columns, expressions, params
 
 
-def _insert(model, explicit: dict[str, str], series: str) -> None:
+def _insert(model, explicit: dict[str, str], series: str, order: str = "") -> None:
+    """INSERT … SELECT over `series`; `order`: rows arrive in time order, as they do live
+    (the table is then physically ordered by time, as a real one is)."""
     columns, expressions, params = _defaults_for(model, explicit)
     # Table, columns and expressions are this module's constants; values go as parameters.
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # nosec B608
-        f"SELECT {', '.join(expressions)} FROM {series}"
+        f"SELECT {', '.join(expressions)} FROM {series}" + (f" ORDER BY {order}" if order else "")
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -166,7 +168,7 @@ def _setup():
         "random() * interval '90 minutes' AS wait "
         f"FROM generate_series(1, {LEADS}) AS n) AS g"
     )
-    _insert(Lead, explicit, series)
+    _insert(Lead, explicit, series, order="g.created")
     _insert(
         Vehicle,
         {
@@ -248,6 +250,7 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
         },
         "(SELECT n, now() - random() * interval '365 days' AS created "
         f"FROM generate_series(1, {ORDERS}) AS n) AS o",
+        order="o.created",
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id) FROM orders_order")
@@ -313,6 +316,7 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
         },
         "(SELECT n, now() - random() * interval '365 days' AS sent "
         f"FROM generate_series(1, {ORDERS // 5}) AS n) AS i",
+        order="i.sent",
     )
 
 

@@ -6,6 +6,7 @@ leaderboard (leads) and inventory (vehicles, price changes, leads per VIN).
 """
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -106,9 +107,9 @@ def rollup_cutoff() -> datetime.date:
     every 10 minutes, see services.rollup_refresh); this day and later straight from the
     source tables, so a lead that arrived a minute ago is counted. It is yesterday in UTC:
     for every location (time zones within ±14 h) its today and at least part of its
-    yesterday are live, and the days before are closed. With REPORTS_USE_ROLLUPS off every
-    day is read live (exact, slow)."""
-    if not settings.REPORTS_USE_ROLLUPS:
+    yesterday are live, and the days before are closed. With REPORTS_USE_ROLLUPS off (or
+    without PostgreSQL) every day is read live: exact, slow over a year."""
+    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql":
         return datetime.date.min
     return timezone.now().astimezone(datetime.UTC).date() - datetime.timedelta(days=1)
 
@@ -144,8 +145,6 @@ def _rows_sql(
         params.update(rollup.day_range_params(max(first, cut), last))
         live = rollup.minutes_sql if minutes else rollup.figures_sql
         parts.append(live(scoped=True))
-    if not parts:  # pragma: no cover - first <= last always
-        parts.append(f"SELECT {columns} FROM {model._meta.db_table} WHERE false")
     return " UNION ALL ".join(f"({p})" for p in parts), params
 
 
@@ -156,8 +155,111 @@ def _fetch(sql: str, params: dict) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _sums(figures: tuple[str, ...] = rollup.FIGURES) -> str:
-    return ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
+def _python_rows(location_ids, filters, first, last) -> tuple[list[dict], list[dict]]:
+    return rollup.python_rows(
+        first,
+        last,
+        locations=location_ids,
+        source=filters.source,
+        consultant=filters.consultant_id,
+    )
+
+
+def _figure_sums(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    by: str = "",
+    split: datetime.date | None = None,
+    figures: tuple[str, ...] = rollup.FIGURES,
+) -> dict:
+    """{group: {figure: sum}} over the days first..last. Groups: by="" one (None),
+    by="consultant_id" each consultant (nobody left out), by="current" whether the day is
+    on or after `split`. One query."""
+    if connection.vendor != "postgresql":
+        totals: dict = {}
+        for row in _python_rows(location_ids, filters, first, last)[0]:
+            group = (row["day"] >= split) if by == "current" else (row[by] if by else None)
+            if by == "consultant_id" and group is None:
+                continue
+            sums = totals.setdefault(group, dict.fromkeys(figures, 0))
+            for f in figures:
+                sums[f] += row[f]
+        return totals
+    rows_sql, params = _rows_sql(location_ids, filters, first, last)
+    sums = ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
+    if by == "current":
+        params["split"] = split
+        group, where = "day >= %(split)s", ""
+    elif by:
+        group, where = by, f"WHERE {by} IS NOT NULL"
+    else:
+        group, where = "NULL::int", ""
+    rows = _fetch(f"SELECT {group} AS grp, {sums} FROM ({rows_sql}) r {where} GROUP BY 1", params)
+    return {row.pop("grp"): row for row in rows}
+
+
+def _histograms(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    by: str = "",
+) -> dict:
+    """{group: [(business minutes, leads)]}: the first-response histogram of the days'
+    leads, whole (group None) or per consultant (by="consultant_id"). One query."""
+    histograms: dict = {}
+    if connection.vendor != "postgresql":
+        counts: dict = {}
+        for row in _python_rows(location_ids, filters, first, last)[1]:
+            group = row[by] if by else None
+            if by and group is None:
+                continue
+            key = (group, row["minutes"])
+            counts[key] = counts.get(key, 0) + row["leads"]
+        for (group, minutes), n in counts.items():
+            histograms.setdefault(group, []).append((minutes, n))
+        return histograms
+    minutes_sql, params = _rows_sql(location_ids, filters, first, last, minutes=True)
+    group, where = (by, f"WHERE {by} IS NOT NULL") if by else ("NULL::int", "")
+    for row in _fetch(
+        f"SELECT {group} AS grp, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
+        f"{where} GROUP BY 1, 2",
+        params,
+    ):
+        histograms.setdefault(row["grp"], []).append((row["minutes"], row["n"]))
+    return histograms
+
+
+def _unanswered(
+    location_ids: list[int], filters: ReportFilters, period: Period, now: datetime.datetime
+) -> dict:
+    """Leads without a first response: new ones now, new ones overdue now, and those of the
+    period's days overdue now (breaches). Few rows (a partial index): always read live."""
+    if connection.vendor == "postgresql":
+        params = {
+            **rollup.day_range_params(period.first, period.last),
+            "now": now,
+            "locations": location_ids,
+            "source": filters.source,
+            "consultant": filters.consultant_id,
+        }
+        return _fetch(rollup.unanswered_sql(), params)[0]
+    result = {"now": 0, "overdue": 0, "breached": 0}
+    rows = _leads(location_ids, filters).filter(first_response_at__isnull=True)
+    for status, due, created, tz in rows.values_list(
+        "status", "response_due_at", "created_at", "location__time_zone"
+    ):
+        overdue = due is not None and due < now
+        is_new = status == Lead.Status.NEW
+        result["now"] += is_new
+        result["overdue"] += is_new and overdue
+        day = created.astimezone(zoneinfo.ZoneInfo(tz)).date()
+        result["breached"] += overdue and period.first <= day <= period.last
+    return result
 
 
 def _nps(row: dict) -> Decimal | None:
@@ -188,15 +290,16 @@ def funnel_counts(
     location_ids: list[int], filters: ReportFilters, period: Period, previous: Period
 ) -> tuple[dict[str, int], dict[str, int]]:
     """One query: each stage's count in the period and in the previous one."""
-    keys = [key for key, _label in FUNNEL_STAGES]
-    rows_sql, params = _rows_sql(location_ids, filters, previous.first, period.last)
-    params["current"] = period.first
-    rows = _fetch(
-        f"SELECT day >= %(current)s AS current, {_sums(tuple(keys))} "
-        f"FROM ({rows_sql}) r GROUP BY 1",
-        params,
+    keys = tuple(key for key, _label in FUNNEL_STAGES)
+    by = _figure_sums(
+        location_ids,
+        filters,
+        previous.first,
+        period.last,
+        by="current",
+        split=period.first,
+        figures=keys,
     )
-    by = {row.pop("current"): row for row in rows}
     empty = dict.fromkeys(keys, 0)
     return by.get(True, empty), by.get(False, empty)
 
@@ -258,29 +361,14 @@ def response_report(
     now = now or timezone.now()
     period = _period(user, filters)
     location_ids = _location_ids(user, filters)
-    rows_sql, params = _rows_sql(location_ids, filters, period.first, period.last)
-    counts = _fetch(
-        f"SELECT {_sums(('leads', 'answered', 'with_target', 'answered_late'))} "
-        f"FROM ({rows_sql}) r",
-        params,
-    )[0]
-    minutes_sql, params = _rows_sql(location_ids, filters, period.first, period.last, minutes=True)
-    histogram = _fetch(
-        f"SELECT minutes, sum(leads)::int AS n FROM ({minutes_sql}) r GROUP BY minutes",
-        params,
-    )
-    pairs = [(row["minutes"], row["n"]) for row in histogram]
+    response_figures = ("leads", "answered", "with_target", "answered_late")
+    counts = _figure_sums(
+        location_ids, filters, period.first, period.last, figures=response_figures
+    ).get(None, dict.fromkeys(response_figures, 0))
+    pairs = _histograms(location_ids, filters, period.first, period.last).get(None, [])
     median = percentile_of_counts(pairs, 0.5)
     p90 = percentile_of_counts(pairs, 0.9)
-    # Unanswered leads are few (the partial index lead_unanswered_due): read live.
-    params = {
-        **rollup.day_range_params(period.first, period.last),
-        "now": now,
-        "locations": location_ids,
-        "source": filters.source,
-        "consultant": filters.consultant_id,
-    }
-    live = _fetch(rollup.unanswered_sql(), params)[0]
+    live = _unanswered(location_ids, filters, period, now)
     breached = counts["answered_late"] + live["breached"]
     figures = {
         "leads": counts["leads"],
@@ -320,20 +408,9 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
     whatever the number of consultants."""
     period = _period(user, filters)
     location_ids = _location_ids(user, filters)
-    rows_sql, params = _rows_sql(location_ids, filters, period.first, period.last)
-    rows = _fetch(
-        f"SELECT consultant_id, {_sums()} FROM ({rows_sql}) r "
-        "WHERE consultant_id IS NOT NULL GROUP BY consultant_id",
-        params,
-    )
-    minutes_sql, params = _rows_sql(location_ids, filters, period.first, period.last, minutes=True)
-    histograms: dict[int, list[tuple[int, int]]] = {}
-    for row in _fetch(
-        f"SELECT consultant_id, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
-        "WHERE consultant_id IS NOT NULL GROUP BY consultant_id, minutes",
-        params,
-    ):
-        histograms.setdefault(row["consultant_id"], []).append((row["minutes"], row["n"]))
+    sums = _figure_sums(location_ids, filters, period.first, period.last, by="consultant_id")
+    rows = [{"consultant_id": pk, **figures} for pk, figures in sums.items()]
+    histograms = _histograms(location_ids, filters, period.first, period.last, by="consultant_id")
     people = (
         User.objects.in_bulk([r["consultant_id"] for r in rows], field_name="pk") if rows else {}
     )

@@ -149,14 +149,13 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
     from . import rollup
     from .models import DailyFigures, ResponseMinutes
 
-    if last < first:
-        return 0
+    if last < first or connection.vendor != "postgresql":
+        return 0  # without PostgreSQL the panels read the source tables (selectors)
     params = rollup.day_range_params(first, last)
     columns = ", ".join((*rollup.KEY, *rollup.FIGURES))
     figures, minutes = DailyFigures._meta.db_table, ResponseMinutes._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         DailyFigures.objects.filter(day__range=(first, last)).delete()
         ResponseMinutes.objects.filter(day__range=(first, last)).delete()
         cursor.execute(
@@ -214,6 +213,8 @@ def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     and every older day whose rows changed since the last successful run started. The state
     row moves only after the recompute committed: a crashed run is redone next time, and a
     run twice recomputes the same days to the same rows. Returns the rows written."""
+    from django.db import connection
+
     from .models import RollupState
 
     now = now or timezone.now()
@@ -221,7 +222,7 @@ def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     first = today - datetime.timedelta(days=settings.REPORTS_ROLLUP_WINDOW_DAYS + 1)
     state = RollupState.objects.filter(pk=1).first()
     older = set()
-    if state is not None:
+    if state is not None and connection.vendor == "postgresql":
         older = {d for d in _touched_days(state.started_at) if d < first}
     written = rollup_recompute(first=first, last=today)
     for a, b in _day_runs(older):

@@ -156,6 +156,7 @@ def test_csv_neutralises_formulas(manager_client, shop):
     assert "'=HYPERLINK(1) Adler" in response.content.decode()
 
 
+@pytest.mark.postgres  # without PostgreSQL the figures are computed in Python (more queries)
 @pytest.mark.parametrize(
     ("name", "queries"), [("funnel", 13), ("response", 15), ("leaderboard", 15), ("inventory", 18)]
 )
