@@ -96,3 +96,30 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"rollup {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ResponseMinutesMonthly(models.Model):
+    """ResponseMinutes summed over calendar months (`month`: its first day), derived from the
+    daily rows whenever they change: a year's median reads twelve months of these and the
+    odd days at the ends from the daily table, a fraction of the rows."""
+
+    month = models.DateField(_("month"))
+    location_id = models.BigIntegerField(_("location"))
+    consultant_id = models.BigIntegerField(_("consultant"), null=True)
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    minutes = models.PositiveIntegerField(_("business minutes"))
+    leads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("first-response histogram bucket (month)")
+        verbose_name_plural = _("first-response histogram (months)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "location_id", "consultant_id", "source", "minutes"],
+                nulls_distinct=False,
+                name="response_minutes_monthly_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.location_id}/{self.consultant_id}: {self.minutes}"

@@ -26,7 +26,7 @@ from surveys.scoring import nps
 
 from . import rollup
 from .aggregates import percentile_of_counts
-from .models import DailyFigures, ResponseMinutes
+from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly
 from .periods import Period
 from .tables import BarChart, Table, chart_from
 
@@ -133,19 +133,53 @@ def _rows_sql(
         "consultant": filters.consultant_id,
     }
     parts = []
+    scope = (
+        "AND location_id = ANY(%(locations)s) AND (%(source)s = '' OR source = %(source)s) "
+        "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
+    )
     if first < cut:
-        params.update(r_first=first, r_last=min(last, cut - datetime.timedelta(days=1)))
-        parts.append(
-            f"SELECT {columns} FROM {model._meta.db_table} "
-            "WHERE day BETWEEN %(r_first)s AND %(r_last)s AND location_id = ANY(%(locations)s) "
-            "AND (%(source)s = '' OR source = %(source)s) "
-            "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
-        )
+        r_last = min(last, cut - datetime.timedelta(days=1))
+        params.update(r_first=first, r_last=r_last)
+        months = _whole_months(first, r_last) if minutes else None
+        if months:
+            # Whole months from the monthly histogram, the days around them from the daily.
+            params.update(m_first=months[0], m_last=months[1], m_end=_month_end(months[1]))
+            parts.append(
+                f"SELECT month AS {columns} FROM {ResponseMinutesMonthly._meta.db_table} "
+                f"WHERE month BETWEEN %(m_first)s AND %(m_last)s {scope}"
+            )
+            parts.append(
+                f"SELECT {columns} FROM {model._meta.db_table} "
+                "WHERE day BETWEEN %(r_first)s AND %(r_last)s "
+                f"AND (day < %(m_first)s OR day > %(m_end)s) {scope}"
+            )
+        else:
+            parts.append(
+                f"SELECT {columns} FROM {model._meta.db_table} "
+                f"WHERE day BETWEEN %(r_first)s AND %(r_last)s {scope}"
+            )
     if last >= cut:
         params.update(rollup.day_range_params(max(first, cut), last))
         live = rollup.minutes_sql if minutes else rollup.figures_sql
         parts.append(live(scoped=True))
     return " UNION ALL ".join(f"({p})" for p in parts), params
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    """The last day of the month that starts on `month`."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def _whole_months(
+    first: datetime.date, last: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
+    """The first days of the first and last calendar months lying wholly in first..last."""
+    start = first if first.day == 1 else _month_end(first.replace(day=1)) + datetime.timedelta(1)
+    end_month = last.replace(day=1)
+    if _month_end(end_month) != last:
+        end_month = (end_month - datetime.timedelta(days=1)).replace(day=1)
+    return (start, end_month) if start <= end_month else None
 
 
 def _fetch(sql: str, params: dict) -> list[dict]:

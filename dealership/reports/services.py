@@ -147,13 +147,14 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
     from django.db import connection, transaction
 
     from . import rollup
-    from .models import DailyFigures, ResponseMinutes
+    from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly
 
     if last < first or connection.vendor != "postgresql":
         return 0  # without PostgreSQL the panels read the source tables (selectors)
     params = rollup.day_range_params(first, last)
     columns = ", ".join((*rollup.KEY, *rollup.FIGURES))
     figures, minutes = DailyFigures._meta.db_table, ResponseMinutes._meta.db_table
+    monthly = ResponseMinutesMonthly._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
         DailyFigures.objects.filter(day__range=(first, last)).delete()
@@ -168,7 +169,19 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
             f"{rollup.minutes_sql()}",
             params,
         )
-        return written + cursor.rowcount
+        written += cursor.rowcount
+        # The months these days belong to, summed again from their daily rows.
+        months = (first.replace(day=1), last.replace(day=1))
+        ResponseMinutesMonthly.objects.filter(month__range=months).delete()
+        cursor.execute(
+            f"INSERT INTO {monthly} (month, location_id, consultant_id, source, minutes, leads) "
+            "SELECT date_trunc('month', day)::date, location_id, consultant_id, source, "
+            f"minutes, sum(leads) FROM {minutes} "
+            "WHERE day >= %s AND day < (%s::date + interval '1 month') "
+            "GROUP BY 1, 2, 3, 4, 5",
+            list(months),
+        )
+        return written
 
 
 def _touched_days(since: datetime.datetime) -> set[datetime.date]:

@@ -8,7 +8,12 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from dealership.reports import services, tasks
-from dealership.reports.models import DailyFigures, ResponseMinutes, RollupState
+from dealership.reports.models import (
+    DailyFigures,
+    ResponseMinutes,
+    ResponseMinutesMonthly,
+    RollupState,
+)
 from dealership.reports.selectors import ReportFilters, funnel_report, response_report
 from dealership.reports.services import rollup_recompute, rollup_refresh
 from leads.models import Lead
@@ -33,13 +38,23 @@ def test_recompute_twice_gives_the_same_rows(shop):
     # Given the fixture's rollup: 10 lead keys, 4 more with test drives, 2 more with orders
     # (O2 shares P1's key, O6 TD6's), 1 with a delivery, 4 with NPS answers; 9 answered
     # leads with different minutes
-    before = (snapshot(DailyFigures), snapshot(ResponseMinutes))
+    before = (
+        snapshot(DailyFigures),
+        snapshot(ResponseMinutes),
+        snapshot(ResponseMinutesMonthly),
+    )
     assert len(before[0]) == 21
     assert len(before[1]) == 9
+    # (the same 9 summed by month: January 1, February 2, March 6; no two share a key)
+    assert len(before[2]) == 9
     # When the same days are recomputed again
     rollup_recompute(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
     # Then the rows are the same
-    assert (snapshot(DailyFigures), snapshot(ResponseMinutes)) == before
+    assert (
+        snapshot(DailyFigures),
+        snapshot(ResponseMinutes),
+        snapshot(ResponseMinutesMonthly),
+    ) == before
 
 
 def test_recompute_drops_keys_that_vanished(shop):
@@ -190,3 +205,37 @@ def test_backfill_command_refuses_a_reversed_range(shop):
     with pytest.raises(CommandError, match=r"--first must not be after --last\."):
         call_command("reports_backfill", "--first", "2026-03-17", "--last", "2026-03-01")
     assert not DailyFigures.objects.exists()
+
+
+def test_monthly_histogram_sums_the_days_of_each_month(shop):
+    # Given two more leads of 20 March answered after 10 minutes (A, on 3 March, also 10)
+    for _ in range(2):
+        make_lead(shop["leipzig"], created=at(20), minutes=10, assigned_to=shop["c1"])
+    # When the days of March are recomputed
+    rollup_recompute(first=datetime.date(2026, 3, 20), last=datetime.date(2026, 3, 20))
+    # Then March's bucket for Jonas at 10 minutes holds all three
+    bucket = ResponseMinutesMonthly.objects.get(
+        month=datetime.date(2026, 3, 1), consultant_id=shop["c1"].pk, minutes=10
+    )
+    assert bucket.leads == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "months"),
+    [
+        ("2026-03-01", "2026-03-31", ("2026-03-01", "2026-03-01")),
+        ("2026-03-02", "2026-03-31", None),
+        ("2026-02-15", "2026-05-10", ("2026-03-01", "2026-04-01")),
+        ("2026-01-31", "2026-02-28", ("2026-02-01", "2026-02-01")),
+        ("2024-02-01", "2024-02-28", None),  # a leap year's February ends on the 29th
+        ("2026-03-02", "2026-03-15", None),
+    ],
+)
+def test_whole_months_of_a_period(first, last, months):
+    from dealership.reports.selectors import _whole_months
+
+    expected = tuple(datetime.date.fromisoformat(m) for m in months) if months else None
+    assert (
+        _whole_months(datetime.date.fromisoformat(first), datetime.date.fromisoformat(last))
+        == expected
+    )
