@@ -245,10 +245,11 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
             "status_changed_at": "o.created",
             "payment_type": "'cash'",
             "delivered_at": f"CASE WHEN n % 10 = 0 OR (n % 10 IN (1, 2) AND n <= {VEHICLES}) "
-            "THEN NULL ELSE least(o.created + interval '10 days', now()) END",
+            "THEN NULL ELSE o.created + interval '10 days' END",
             "created_at": "o.created",
         },
-        "(SELECT n, now() - random() * interval '365 days' AS created "
+        # A car is handed over 10 days after the order: orders up to 10 days ago.
+        "(SELECT n, now() - interval '10 days' - random() * interval '355 days' AS created "
         f"FROM generate_series(1, {ORDERS}) AS n) AS o",
         order="o.created",
     )

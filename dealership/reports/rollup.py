@@ -67,7 +67,17 @@ def zero(*names: str) -> str:
     return ", ".join(f"0 AS {n}" for n in names)
 
 
-def figures_sql(*, scoped: bool = False) -> str:
+# Which source gives which figures (figures_sql reads only the sources a report needs).
+PARTS = {
+    "leads": ("leads", "contacted", "answered", "with_target", "answered_late"),
+    "drives": ("test_drives",),
+    "placed": ("orders",),
+    "delivered": ("delivered",),
+    "answers": ("nps_responses", "nps_promoters", "nps_detractors"),
+}
+
+
+def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> str:
     """SELECT day, location_id, consultant_id, source, <FIGURES…> computed from the sources
     for local days %(first)s..%(last)s (%(lo)s/%(hi)s: a UTC range around them that lets
     the created_at-style indexes narrow the scan). With `scoped`, also only
@@ -143,7 +153,16 @@ def figures_sql(*, scoped: bool = False) -> str:
         + _filters("i", "i.consultant_id", "c.source", scoped),
     )
     sums = ", ".join(f"sum({f})::int AS {f}" for f in FIGURES)
-    union = " UNION ALL ".join(f"({p})" for p in (leads, drives, placed, delivered, answers))
+    chosen = {
+        "leads": leads,
+        "drives": drives,
+        "placed": placed,
+        "delivered": delivered,
+        "answers": answers,
+    }
+    union = " UNION ALL ".join(
+        f"({sql})" for name, sql in chosen.items() if set(PARTS[name]) & set(figures)
+    )
     return (
         f"SELECT day, location_id, consultant_id, source, {sums} "
         f"FROM ({union}) parts GROUP BY day, location_id, consultant_id, source"

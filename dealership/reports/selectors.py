@@ -121,9 +121,11 @@ def _rows_sql(
     last: datetime.date,
     *,
     minutes: bool = False,
+    figures: tuple[str, ...] = rollup.FIGURES,
 ) -> tuple[str, dict]:
     """SQL for the figure rows (or histogram rows) of local days first..last of the filter's
-    locations, source and consultant: summary rows before the cutoff, computed rows after."""
+    locations, source and consultant: summary rows before the cutoff, computed rows after
+    (from the source tables that give `figures` only)."""
     cut = rollup_cutoff()
     model = ResponseMinutes if minutes else DailyFigures
     columns = ", ".join((*rollup.KEY, *(("minutes", "leads") if minutes else rollup.FIGURES)))
@@ -141,27 +143,29 @@ def _rows_sql(
         r_last = min(last, cut - datetime.timedelta(days=1))
         params.update(r_first=first, r_last=r_last)
         months = _whole_months(first, r_last) if minutes else None
+        daily = f"SELECT {columns} FROM {model._meta.db_table} WHERE day BETWEEN "
         if months:
-            # Whole months from the monthly histogram, the days around them from the daily.
-            params.update(m_first=months[0], m_last=months[1], m_end=_month_end(months[1]))
+            # Whole months from the monthly histogram, the days around them from the daily
+            # one (two plain day ranges: its key index serves each).
+            params.update(m_first=months[0], m_last=months[1])
             parts.append(
                 f"SELECT month AS {columns} FROM {ResponseMinutesMonthly._meta.db_table} "
                 f"WHERE month BETWEEN %(m_first)s AND %(m_last)s {scope}"
             )
-            parts.append(
-                f"SELECT {columns} FROM {model._meta.db_table} "
-                "WHERE day BETWEEN %(r_first)s AND %(r_last)s "
-                f"AND (day < %(m_first)s OR day > %(m_end)s) {scope}"
-            )
+            if first < months[0]:
+                params["head_last"] = months[0] - datetime.timedelta(days=1)
+                parts.append(f"{daily} %(r_first)s AND %(head_last)s {scope}")
+            if _month_end(months[1]) < r_last:
+                params["tail_first"] = _month_end(months[1]) + datetime.timedelta(days=1)
+                parts.append(f"{daily} %(tail_first)s AND %(r_last)s {scope}")
         else:
-            parts.append(
-                f"SELECT {columns} FROM {model._meta.db_table} "
-                f"WHERE day BETWEEN %(r_first)s AND %(r_last)s {scope}"
-            )
+            parts.append(f"{daily} %(r_first)s AND %(r_last)s {scope}")
     if last >= cut:
         params.update(rollup.day_range_params(max(first, cut), last))
-        live = rollup.minutes_sql if minutes else rollup.figures_sql
-        parts.append(live(scoped=True))
+        if minutes:
+            parts.append(rollup.minutes_sql(scoped=True))
+        else:
+            parts.append(rollup.figures_sql(scoped=True, figures=figures))
     return " UNION ALL ".join(f"({p})" for p in parts), params
 
 
@@ -222,7 +226,7 @@ def _figure_sums(
             for f in figures:
                 sums[f] += row[f]
         return totals
-    rows_sql, params = _rows_sql(location_ids, filters, first, last)
+    rows_sql, params = _rows_sql(location_ids, filters, first, last, figures=figures)
     sums = ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
     if by == "current":
         params["split"] = split

@@ -7,6 +7,8 @@ from django.utils import timezone
 from dealership.accounts.models import User
 from dealership.reports.selectors import ReportFilters, funnel_report
 from leads.models import Lead
+from orders.models import Order
+from testdrives.models import Booking
 
 
 def test_demo_history_fills_the_dashboards_once(db):
@@ -34,3 +36,14 @@ def test_demo_history_fills_the_dashboards_once(db):
     assert others >= 4
     assert result["counts"]["leads"] == 3 * 40 + others
     assert result["counts"]["contacted"] > 0
+    # and the history's test drives, orders and deliveries, once
+    history = Lead.objects.filter(external_source="demo-history")
+    drives = Booking.objects.filter(lead__in=history, status=Booking.Status.COMPLETED)
+    now = timezone.now()
+    assert drives.count() == history.filter(appointment_at__lte=now).count() > 0
+    assert Order.objects.filter(reference__startswith="H").count() == (
+        history.filter(won_at__lte=now).count()
+    )
+    assert result["counts"]["test_drives"] >= drives.count()
+    assert result["counts"]["orders"] > 0
+    assert result["counts"]["delivered"] > 0
