@@ -17,7 +17,7 @@ from inventory.models import Vehicle
 from leads.business_hours import business_minutes_between
 from leads.models import Customer, Lead
 
-from .services import rollup_backfill
+from .services import rollup_backfill, rollup_refresh
 
 SOURCE = "demo-history"
 PER_LOCATION = 40
@@ -118,6 +118,7 @@ def seed(*, locations: list[Location]) -> int:
     # (and whatever the other apps' demo data added), as the rollup job would.
     today = timezone.now().date()
     rollup_backfill(first=today - datetime.timedelta(days=DAYS + 2), last=today)
+    rollup_refresh()
     return len(new_leads)
 
 

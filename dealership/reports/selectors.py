@@ -1,8 +1,11 @@
-"""The managers' figures. Reads only: every aggregate is one SQL query over the other apps'
-tables (COUNT … FILTER, percentile_cont), scoped to the locations the user may see.
+"""The managers' figures. Reads only, scoped to the locations the user may see.
 
-Panels wired to data on main: the sales funnel (leads), lead response (leads), the consultant
-leaderboard (leads) and inventory (vehicles, price changes, leads per VIN).
+The funnel, lead response and leaderboard add up per-day figures: for the days before the
+last rollup run (rollup_cutoff) from the summary tables (models.py, filled by
+services.rollup_refresh), for the rest computed from the source tables by the same SQL
+(rollup.py), in one statement per figure set. Medians and percentiles come from a lossless
+histogram of whole business minutes. Each location's figures follow its own calendar days.
+Inventory reads the vehicles directly (a few thousand rows).
 """
 
 import datetime
@@ -26,7 +29,7 @@ from surveys.scoring import nps
 
 from . import rollup
 from .aggregates import percentile_of_counts
-from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly
+from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly, RollupState
 from .periods import Period
 from .tables import BarChart, Table, chart_from
 
@@ -102,16 +105,25 @@ def _minutes(value: float | None) -> Decimal | None:
 # --- Rolled-up figures: summary tables for closed days, source tables for the rest ---------
 
 
-def rollup_cutoff() -> datetime.date:
-    """Days before this are read from the summary tables (filled by the "reports-rollup" job
-    every 10 minutes, see services.rollup_refresh); this day and later straight from the
-    source tables, so a lead that arrived a minute ago is counted. It is yesterday in UTC:
-    for every location (time zones within ±14 h) its today and at least part of its
-    yesterday are live, and the days before are closed. With REPORTS_USE_ROLLUPS off (or
-    without PostgreSQL) every day is read live: exact, slow over a year."""
-    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql":
+def rollup_cutoff(location_ids: list[int]) -> datetime.date:
+    """Days before this are read from the summary tables, this day and later straight from
+    the source tables (so a lead that arrived a minute ago is counted). It is the day the
+    last rollup run started (services.rollup_refresh, every 10 minutes), in the zone of
+    whichever of the locations is furthest behind: every earlier day had ended, at every
+    location, when that run recomputed it. A lead's later progress (contacted, say) reaches
+    the summary with the next run. No run yet, REPORTS_USE_ROLLUPS off, or no PostgreSQL:
+    every day is read live (exact, slow over a year). One query."""
+    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql" or not location_ids:
         return datetime.date.min
-    return timezone.now().astimezone(datetime.UTC).date() - datetime.timedelta(days=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min((s.started_at AT TIME ZONE loc.time_zone)::date) "
+            f"FROM {RollupState._meta.db_table} s, {Location._meta.db_table} loc "
+            "WHERE s.id = 1 AND loc.id = ANY(%s)",
+            [location_ids],
+        )
+        day = cursor.fetchone()[0]
+    return day or datetime.date.min
 
 
 def _rows_sql(
@@ -120,13 +132,13 @@ def _rows_sql(
     first: datetime.date,
     last: datetime.date,
     *,
+    cut: datetime.date,
     minutes: bool = False,
     figures: tuple[str, ...] = rollup.FIGURES,
 ) -> tuple[str, dict]:
     """SQL for the figure rows (or histogram rows) of local days first..last of the filter's
     locations, source and consultant: summary rows before the cutoff, computed rows after
     (from the source tables that give `figures` only)."""
-    cut = rollup_cutoff()
     model = ResponseMinutes if minutes else DailyFigures
     columns = ", ".join((*rollup.KEY, *(("minutes", "leads") if minutes else rollup.FIGURES)))
     params = {
@@ -209,6 +221,7 @@ def _figure_sums(
     first: datetime.date,
     last: datetime.date,
     *,
+    cut: datetime.date,
     by: str = "",
     split: datetime.date | None = None,
     figures: tuple[str, ...] = rollup.FIGURES,
@@ -226,7 +239,7 @@ def _figure_sums(
             for f in figures:
                 sums[f] += row[f]
         return totals
-    rows_sql, params = _rows_sql(location_ids, filters, first, last, figures=figures)
+    rows_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, figures=figures)
     sums = ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
     if by == "current":
         params["split"] = split
@@ -245,6 +258,7 @@ def _histograms(
     first: datetime.date,
     last: datetime.date,
     *,
+    cut: datetime.date,
     by: str = "",
 ) -> dict:
     """{group: [(business minutes, leads)]}: the first-response histogram of the days'
@@ -261,7 +275,7 @@ def _histograms(
         for (group, minutes), n in counts.items():
             histograms.setdefault(group, []).append((minutes, n))
         return histograms
-    minutes_sql, params = _rows_sql(location_ids, filters, first, last, minutes=True)
+    minutes_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, minutes=True)
     group, where = (by, f"WHERE {by} IS NOT NULL") if by else ("NULL::int", "")
     for row in _fetch(
         f"SELECT {group} AS grp, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
@@ -334,6 +348,7 @@ def funnel_counts(
         filters,
         previous.first,
         period.last,
+        cut=rollup_cutoff(location_ids),
         by="current",
         split=period.first,
         figures=keys,
@@ -400,10 +415,11 @@ def response_report(
     period = _period(user, filters)
     location_ids = _location_ids(user, filters)
     response_figures = ("leads", "answered", "with_target", "answered_late")
+    cut = rollup_cutoff(location_ids)
     counts = _figure_sums(
-        location_ids, filters, period.first, period.last, figures=response_figures
+        location_ids, filters, period.first, period.last, cut=cut, figures=response_figures
     ).get(None, dict.fromkeys(response_figures, 0))
-    pairs = _histograms(location_ids, filters, period.first, period.last).get(None, [])
+    pairs = _histograms(location_ids, filters, period.first, period.last, cut=cut).get(None, [])
     median = percentile_of_counts(pairs, 0.5)
     p90 = percentile_of_counts(pairs, 0.9)
     live = _unanswered(location_ids, filters, period, now)
@@ -446,9 +462,14 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
     whatever the number of consultants."""
     period = _period(user, filters)
     location_ids = _location_ids(user, filters)
-    sums = _figure_sums(location_ids, filters, period.first, period.last, by="consultant_id")
+    cut = rollup_cutoff(location_ids)
+    sums = _figure_sums(
+        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
+    )
     rows = [{"consultant_id": pk, **figures} for pk, figures in sums.items()]
-    histograms = _histograms(location_ids, filters, period.first, period.last, by="consultant_id")
+    histograms = _histograms(
+        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
+    )
     people = (
         User.objects.in_bulk([r["consultant_id"] for r in rows], field_name="pk") if rows else {}
     )

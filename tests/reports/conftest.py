@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from dealership.accounts.roles import Role
-from dealership.reports.services import rollup_backfill
+from dealership.reports.services import rollup_backfill, rollup_refresh
 from inventory.models import PriceChange, Vehicle
 from leads.models import Lead
 from orders.models import Order, Payment
@@ -302,8 +302,10 @@ def shop(db, frozen):
         "N4": make_answer(leipzig, c1, score=3, submitted=at(25, month=2)),
         "N5": make_answer(leipzig, c2, score=None, submitted=None),
     }
-    # The rollup job has run (it recomputes what changes; the tests read closed days from it).
+    # The summary was backfilled and the rollup job has just run: the tests read the days
+    # before today from it.
     rollup_backfill(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
+    rollup_refresh()
     return {
         "drives": drives,
         "orders": orders,

@@ -164,9 +164,10 @@ def test_refresh_twice_writes_the_same_rows(shop):
 
 
 def test_celery_task_runs_the_job_eagerly(shop):
-    # Given empty summary tables
+    # Given empty summary tables and no run yet
     DailyFigures.objects.all().delete()
     ResponseMinutes.objects.all().delete()
+    RollupState.objects.all().delete()
     # When the task runs (eagerly)
     written = tasks.rollup_refresh.delay().get()
     # Then it filled the window (9 February to 17 March: P1 on 20 February is its first

@@ -19,7 +19,7 @@ from dealership.reports.selectors import (
     leaderboard_report,
     response_report,
 )
-from dealership.reports.services import rollup_backfill
+from dealership.reports.services import rollup_backfill, rollup_refresh
 from inventory.models import Vehicle
 from leads.models import Lead
 from orders.models import Order, Payment
@@ -137,6 +137,7 @@ def world(db):
                 submitted_at=submitted,
             )
         rollup_backfill(first=datetime.date(2026, 3, 1), last=datetime.date(2026, 6, 12))
+        rollup_refresh()
     with time_machine.travel(NOW + datetime.timedelta(minutes=5), tick=False):
         yield {"locations": locations, "team": team, "admin": admin, "manager": manager}
 
