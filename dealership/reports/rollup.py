@@ -200,140 +200,23 @@ def day_range_params(first: datetime.date, last: datetime.date) -> dict:
 def unanswered_sql() -> str:
     """Leads without a first response (parameters as figures_sql(scoped=True) and %(now)s):
     new ones now, new ones past their target now, and those of days %(first)s..%(last)s past
-    their target now (they count as breaches). Reads the partial index of unanswered leads."""
+    their target now (they count as breaches). Reads the covering partial index
+    reports_lead_unanswered alone (an index-only scan): the rows come in its order, which
+    makes that index the planner's choice over the narrower lead_unanswered_due."""
     lead, location = _table("leads.Lead"), _table("accounts.Location")
     in_days = (
-        "l.created_at >= %(lo)s AND l.created_at < %(hi)s "
-        "AND (l.created_at AT TIME ZONE loc.time_zone)::date BETWEEN %(first)s AND %(last)s"
+        "u.created_at >= %(lo)s AND u.created_at < %(hi)s "
+        "AND (u.created_at AT TIME ZONE loc.time_zone)::date BETWEEN %(first)s AND %(last)s"
+    )
+    rows = (
+        "SELECT l.location_id, l.created_at, l.status, l.response_due_at "
+        f"FROM {lead} l WHERE l.first_response_at IS NULL "
+        + _filters("l", "l.assigned_to_id", "l.source", True)
+        + " ORDER BY l.location_id, l.created_at"
     )
     return (
-        "SELECT count(*) FILTER (WHERE l.status = 'new') AS now, "
-        "count(*) FILTER (WHERE l.status = 'new' AND l.response_due_at < %(now)s) AS overdue, "
-        f"count(*) FILTER (WHERE l.response_due_at < %(now)s AND {in_days}) AS breached "
-        f"FROM {lead} l JOIN {location} loc ON loc.id = l.location_id "
-        "WHERE l.first_response_at IS NULL " + _filters("l", "l.assigned_to_id", "l.source", True)
+        "SELECT count(*) FILTER (WHERE u.status = 'new') AS now, "
+        "count(*) FILTER (WHERE u.status = 'new' AND u.response_due_at < %(now)s) AS overdue, "
+        f"count(*) FILTER (WHERE u.response_due_at < %(now)s AND {in_days}) AS breached "
+        f"FROM ({rows}) u JOIN {location} loc ON loc.id = u.location_id"
     )
-
-
-# --- Without PostgreSQL (SQLite for `make run`): the same rows computed in Python -----------
-
-
-def _local_day(moment: datetime.datetime, zones: dict, location_id: int) -> datetime.date:
-    return moment.astimezone(zones[location_id]).date()
-
-
-def python_rows(
-    first: datetime.date,
-    last: datetime.date,
-    *,
-    locations: list[int],
-    source: str = "",
-    consultant: int | None = None,
-) -> tuple[list[dict], list[dict]]:
-    """figures_sql(scoped=True) and minutes_sql(scoped=True) as Python loops over the rows of
-    days first..last: for databases without AT TIME ZONE (a developer's SQLite). Slow on a
-    year of a big group's data; PostgreSQL never takes this path."""
-    import zoneinfo
-    from collections import Counter, defaultdict
-
-    from django.db.models import Exists, OuterRef, Q
-
-    location_model = apps.get_model("accounts.Location")
-    lead_model = apps.get_model("leads.Lead")
-    booking_model = apps.get_model("testdrives.Booking")
-    order_model = apps.get_model("orders.Order")
-    payment_model = apps.get_model("orders.Payment")
-    invitation_model = apps.get_model("surveys.Invitation")
-    zones = {
-        pk: zoneinfo.ZoneInfo(tz)
-        for pk, tz in location_model.objects.filter(pk__in=locations).values_list("pk", "time_zone")
-    }
-    bounds = day_range_params(first, last)
-    figures: dict[tuple, Counter] = defaultdict(Counter)
-    minutes: Counter = Counter()
-
-    def add(stamp, location_id, who, src, **counts):
-        if stamp is None or location_id not in zones:
-            return None
-        day = _local_day(stamp, zones, location_id)
-        if not first <= day <= last or (source and src != source):
-            return None
-        if consultant is not None and who != consultant:
-            return None
-        key = (day, location_id, who, src)
-        figures[key].update(counts)
-        return key
-
-    def window(field: str) -> Q:
-        return Q(**{f"{field}__gte": bounds["lo"], f"{field}__lt": bounds["hi"]})
-
-    leads = lead_model.objects.filter(window("created_at"), location__in=locations)
-    for lead in leads.iterator():
-        reached = any(
-            getattr(lead, f"{s}_at")
-            for s in ("contacted", "qualified", "appointment", "negotiation", "won")
-        )
-        late = (
-            lead.first_response_at is not None
-            and lead.response_due_at is not None
-            and lead.first_response_at > lead.response_due_at
-        )
-        key = add(
-            lead.created_at,
-            lead.location_id,
-            lead.assigned_to_id,
-            lead.source,
-            leads=1,
-            contacted=int(reached),
-            answered=int(lead.first_response_at is not None),
-            with_target=int(lead.response_due_at is not None),
-            answered_late=int(late),
-        )
-        if key is not None and lead.first_response_minutes is not None:
-            minutes[(*key, lead.first_response_minutes)] += 1
-    drives = booking_model.objects.filter(
-        window("start_at"), location__in=locations, kind="drive", status="completed"
-    ).values_list("start_at", "location_id", "consultant_id", "customer__source")
-    for start, location_id, who, src in drives:
-        add(start, location_id, who, src, test_drives=1)
-    paid = Exists(payment_model.objects.filter(order=OuterRef("pk"), status="succeeded"))
-    placed = (
-        order_model.objects.filter(window("created_at"), location__in=locations)
-        .exclude(status="draft")
-        .filter(~Q(status="cancelled") | Q(paid))
-        .values_list("created_at", "location_id", "consultant_id", "customer__source")
-    )
-    for created, location_id, who, src in placed:
-        add(created, location_id, who, src, orders=1)
-    handed_over = order_model.objects.filter(
-        window("delivered_at"), location__in=locations, status="delivered"
-    ).values_list("delivered_at", "location_id", "consultant_id", "customer__source")
-    for delivered, location_id, who, src in handed_over:
-        add(delivered, location_id, who, src, delivered=1)
-    answers = (
-        invitation_model.objects.filter(
-            window("submitted_at"), location__in=locations, nps_score__isnull=False
-        )
-        .exclude(touchpoint="staff_pulse")
-        .values_list(
-            "submitted_at", "location_id", "consultant_id", "customer__source", "nps_score"
-        )
-    )
-    for submitted, location_id, who, src, score in answers:
-        add(
-            submitted,
-            location_id,
-            who,
-            src,
-            nps_responses=1,
-            nps_promoters=int(score >= 9),
-            nps_detractors=int(score <= 6),
-        )
-    figure_rows = [
-        {**dict(zip(KEY, key, strict=True)), **{f: counts[f] for f in FIGURES}}
-        for key, counts in figures.items()
-    ]
-    minute_rows = [
-        {**dict(zip((*KEY, "minutes"), key, strict=True)), "leads": n} for key, n in minutes.items()
-    ]
-    return figure_rows, minute_rows
