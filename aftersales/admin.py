@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import (
     Complaint,
     ComplaintNote,
@@ -50,7 +52,8 @@ class ServiceRecordInline(admin.TabularInline):
 
 
 @admin.register(OwnedVehicle)
-class OwnedVehicleAdmin(admin.ModelAdmin):
+class OwnedVehicleAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["vin", "make", "model", "customer", "location", "status", "next_due_on"]
     list_filter = ["status", "location", "origin"]
     search_fields = ["vin", "customer__email", "customer__last_name"]
@@ -70,12 +73,14 @@ class OwnedVehicleAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkshopCapacity)
-class WorkshopCapacityAdmin(admin.ModelAdmin):
+class WorkshopCapacityAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["location", "appointments_per_day", "courtesy_cars", "slot_minutes"]
 
 
 @admin.register(ServiceAppointment)
-class ServiceAppointmentAdmin(admin.ModelAdmin):
+class ServiceAppointmentAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["owned_vehicle", "location", "drop_off_at", "status", "booked_via"]
     list_filter = ["status", "location", "booked_via"]
     date_hierarchy = "day"
@@ -83,7 +88,8 @@ class ServiceAppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceReminder)
-class ServiceReminderAdmin(admin.ModelAdmin):
+class ServiceReminderAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "owned_vehicle__location"
     list_display = ["owned_vehicle", "item", "due_on", "number", "created_at", "queued_at"]
     list_filter = ["number"]
     raw_id_fields = ["owned_vehicle"]
@@ -108,7 +114,8 @@ class ComplaintNoteInline(admin.TabularInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["pk", "subject", "location", "severity", "status", "handler", "target_at"]
     list_select_related = ["location", "handler"]
     list_filter = ["status", "severity", "category", "location"]

@@ -1,14 +1,22 @@
 """The managers' dashboards over a year of data: REPORTS_BENCH_LEADS leads (default 1,000,000)
 and REPORTS_BENCH_ORDERS orders (default 100,000) at 5 locations with 50 consultants, plus
-REPORTS_BENCH_DRIVES test-drive bookings (default 120,000), survey answers (one per five
-orders) and REPORTS_BENCH_VEHICLES vehicles (default 20,000). Generated with set-based SQL
+REPORTS_BENCH_DRIVES test-drive bookings (default 120,000), REPORTS_BENCH_VEHICLES vehicles
+(default 20,000), and through bench/reports_panel_data.py the orders' versions and finance
+applications, two survey invitations per order (two in five answered), and the after-sales
+data (REPORTS_BENCH_OWNED_VEHICLES owned vehicles, default 50,000). Generated with set-based SQL
 (INSERT … SELECT generate_series), then the summary tables are backfilled (timed).
 
 Prints p50/p95 of each dashboard page (the whole request: access check, filter form, every
 query, template) and of each report's queries alone, with DEBUG off as production runs; the
 funnel's ratio to the floor: the same figures by one hand-written SQL statement over the
-summary table (and, for scale, the same by hand-written SQL over the source tables); the
-EXPLAIN of each panel's main statements; and the load average of the shared machine.
+summary table (and, for scale, the same by hand-written SQL over the source tables); each
+orders, after-sales and NPS panel's ratio to its own hand-written floor; the EXPLAIN of each
+panel's main statements; and the load average of the shared machine.
+
+One set of orders serves every panel: _sales makes them (statuses, payment types, delivery
+dates, deposits); bench/reports_panel_data.py adds their accepted versions, finance
+applications and survey invitations, and the after-sales data.
+REPORTS_BENCH_PANELS=orders,nps times only those panels (the funnel floor always runs).
 """
 
 import datetime
@@ -203,12 +211,11 @@ def _setup():
             "orders_order",
             "orders_payment",
             "testdrives_booking",
-            "surveys_invitation",
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")
     print(
         f"generated {LEADS:,} leads, {customers:,} customers, {VEHICLES:,} vehicles, "
-        f"{ORDERS:,} orders, {DRIVES:,} test drives, {ORDERS // 5:,} survey answers "
+        f"{ORDERS:,} orders, {DRIVES:,} test drives "
         f"in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
@@ -216,10 +223,11 @@ def _setup():
 
 
 def _sales(first_customer: int, customers: int, location_ids: str, consultant_ids: str) -> None:
-    """Orders, deposits, test drives and survey answers over the same year."""
+    """Orders, deposits and test drives over the same year: the one set of orders every
+    panel reads (bench/reports_panel_data.py adds their versions, finance applications and
+    survey invitations; it makes no orders of its own)."""
+    from bench.reports_panel_data import ACTIVE
     from orders.models import Order, Payment
-    from surveys.models import Invitation, Survey
-    from surveys.services import survey_create_standard
     from testdrives.models import Booking
 
     with connection.cursor() as cursor:
@@ -229,8 +237,12 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
     location = f"({location_ids})[1 + n % {LOCATIONS}]"
     # A consultant works at one location: the i-th consultant at location i % LOCATIONS.
     consultant = f"({consultant_ids})[1 + (n % {LOCATIONS}) + {LOCATIONS} * ((n / 7) % 10)]"
-    # 10 % cancelled (half of them after the deposit was paid), 10 % reserved or paid (one
-    # live order per car: only the first VEHICLES orders may be), the rest delivered.
+    # 10 % cancelled (half of them after the deposit was paid), 10 % still under way in one
+    # of the live statuses (one live order per car: only the first VEHICLES orders may be),
+    # the rest delivered. 60 % financed or leased; (n / 10) spreads the payment types and
+    # cancel reasons independently of the status (n % 10) and the location (n % 5).
+    active = "ARRAY[" + ",".join(f"'{s}'" for s in ACTIVE) + "]"
+    live = f"n % 10 IN (1, 2) AND n <= {VEHICLES}"
     _insert(
         Order,
         {
@@ -240,11 +252,15 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
             "location_id": location,
             "consultant_id": consultant,
             "status": f"CASE WHEN n % 10 = 0 THEN 'cancelled' "
-            f"WHEN n % 10 = 1 AND n <= {VEHICLES} THEN 'deposit_paid' "
-            f"WHEN n % 10 = 2 AND n <= {VEHICLES} THEN 'submitted' ELSE 'delivered' END",
-            "status_changed_at": "o.created",
-            "payment_type": "'cash'",
-            "delivered_at": f"CASE WHEN n % 10 = 0 OR (n % 10 IN (1, 2) AND n <= {VEHICLES}) "
+            f"WHEN {live} THEN ({active})[1 + (n / 10) % {len(ACTIVE)}] ELSE 'delivered' END",
+            "status_changed_at": "CASE WHEN n % 10 = 0 THEN o.created + interval '3 days' "
+            "ELSE o.created END",
+            "payment_type": "(ARRAY['cash','cash','finance','finance','lease'])[1 + (n / 10) % 5]",
+            "term_months": "CASE WHEN (n / 10) % 5 < 2 THEN 0 ELSE 48 END",
+            "cancel_reason": "CASE WHEN n % 10 = 0 THEN (ARRAY['Found a cheaper car', "
+            "'Financing declined', 'Changed my mind', 'Deposit not paid'])[1 + (n / 10) % 4] "
+            "ELSE '' END",
+            "delivered_at": f"CASE WHEN n % 10 = 0 OR ({live}) "
             "THEN NULL ELSE o.created + interval '10 days' END",
             "created_at": "o.created",
         },
@@ -253,22 +269,22 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
         f"FROM generate_series(1, {ORDERS}) AS n) AS o",
         order="o.created",
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id) FROM orders_order")
-        first_order = cursor.fetchone()[0]
+    # A paid deposit on every 20th order (all of them cancelled: n % 10 = 0), found by its
+    # reference: the orders went in by time, so ids do not follow n.
     _insert(
         Payment,
         {
-            "order_id": f"{first_order} + n - 1",
+            "order_id": "p.id",
             "kind": "'deposit'",
             "provider": "'bench'",
             "amount": "500",
             "currency": "'EUR'",
             "status": "'succeeded'",
-            "idempotency_key": "'bench-' || n",
-            "created_at": "now()",
+            "idempotency_key": "'bench-' || p.n",
+            "created_at": "p.created_at + interval '1 day'",
         },
-        f"generate_series(20, {ORDERS}, 20) AS n",
+        "(SELECT id, created_at, substr(reference, 2)::int AS n FROM orders_order "
+        "WHERE left(reference, 1) = 'B' AND mod(substr(reference, 2)::int, 20) = 0) AS p",
     )
     # Each consultant's drives an hour apart (the exclusion constraints), 8 a day.
     _insert(
@@ -292,32 +308,6 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
         f"+ interval '1 day' * ((n / {CONSULTANTS}) / 8) "
         f"+ interval '1 hour' * (9 + mod(n / {CONSULTANTS}, 8)) AS start "
         f"FROM generate_series(0, {DRIVES - 1}) AS n) AS b",
-    )
-    survey = Survey.objects.filter(touchpoint="purchase", is_active=True).first()
-    if survey is None:
-        survey = survey_create_standard(name="Bench purchase", touchpoint="purchase")
-    _insert(
-        Invitation,
-        {
-            "survey_id": str(survey.pk),
-            "touchpoint": "'purchase'",
-            "source_id": "n::text",
-            "customer_id": customer,
-            "location_id": location,
-            "consultant_id": consultant,
-            "occurred_at": "i.sent - interval '1 day'",
-            "dedupe_key": "'bench:' || n",
-            "status": "'completed'",
-            "created_at": "i.sent",
-            "expires_at": "i.sent + interval '14 days'",
-            "submitted_at": "least(i.sent + interval '20 hours', now())",
-            "first_answer_at": "least(i.sent + interval '20 hours', now())",
-            "nps_score": "(n * 7) % 11",
-            "token_hash": "NULL",
-        },
-        "(SELECT n, now() - random() * interval '365 days' AS sent "
-        f"FROM generate_series(1, {ORDERS // 5}) AS n) AS i",
-        order="i.sent",
     )
 
 
@@ -394,10 +384,13 @@ def main():
     from django.conf import settings
     from django.template import engines
 
-    from dealership.reports.selectors import PANELS, ReportFilters
+    from bench.reports_panel_data import explain_panels, generate, measure_floors
+    from dealership.reports.panels import PANELS as ALL_PANELS
+    from dealership.reports.selectors import ReportFilters
     from dealership.reports.services import rollup_backfill, rollup_refresh
 
     manager, location_ids = _setup()
+    generate(location_ids=location_ids)
     tz = zoneinfo.ZoneInfo("Europe/Berlin")
     today = timezone.localdate(timezone=tz)
     first = today - datetime.timedelta(days=364)
@@ -458,7 +451,14 @@ def main():
             cursor.execute(SOURCE_SQL, source_params)
             return cursor.fetchone()
 
+    # REPORTS_BENCH_PANELS=orders,nps times only those panels (the funnel floor always runs).
+    wanted = [n for n in os.environ.get("REPORTS_BENCH_PANELS", "").split(",") if n]
+    PANELS = {n: p for n, p in ALL_PANELS.items() if not wanted or n in wanted}
+
     print(f"\nload average before measuring: {os.getloadavg()}", flush=True)
+    panel_floors = measure_floors(
+        PANELS, location_ids, source_params["start"], source_params["end"], repeat=REPEAT
+    )
     floor_timing = measure("funnel: hand-written SQL on the summary (floor)", floor, repeat=REPEAT)
     report(floor_timing)
     report(
@@ -473,7 +473,7 @@ def main():
                 lambda build=build: build(user=manager, filters=filters),
                 repeat=REPEAT,
             ),
-            floor_timing if name == "funnel" else None,
+            floor_timing if name == "funnel" else panel_floors.get(name),
         )
 
     client = _logged_in(manager)
@@ -488,7 +488,7 @@ def main():
                 lambda url=url: client.get(url, params),
                 repeat=REPEAT,
             ),
-            floor_timing if name == "funnel" else None,
+            floor_timing if name == "funnel" else panel_floors.get(name),
         )
     month = {"first": (today - datetime.timedelta(days=29)).isoformat(), "last": today.isoformat()}
     for name in PANELS:
@@ -504,9 +504,12 @@ def main():
 
     _explain("of the funnel floor", FLOOR_SQL, floor_params)
     for name in ("funnel", "response", "leaderboard"):
+        if name not in PANELS:
+            continue
         capture = _Capture()
         with connection.execute_wrapper(capture):
             PANELS[name][1](user=manager, filters=filters)
         for n, (sql, sql_params) in enumerate(capture.queries, start=1):
             if "reports_" in sql or "leads_lead" in sql:
                 _explain(f"{name} query {n}", sql, sql_params)
+    explain_panels(PANELS, list(panel_floors), user=manager, filters=filters)

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
 from dealership.accounts.selectors import location_list_for_user
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
@@ -324,7 +325,8 @@ class VehicleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceChange)
-class PriceChangeAdmin(admin.ModelAdmin):
+class PriceChangeAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "vehicle__location"
     list_display = ["vehicle", "old_price", "new_price", "changed_at"]
     list_select_related = ["vehicle"]
     list_filter = ["vehicle__location"]

@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import (
     Activity,
     AdfDocument,
@@ -21,7 +23,8 @@ from .models import (
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["__str__", "email", "mobile_phone", "location", "owner", "source", "created_at"]
     list_filter = ["location", "source", "do_not_contact"]
     search_fields = ["search_name", "search_name_reversed", "email", "mobile_phone", "other_phone"]
@@ -45,7 +48,8 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = [
         "__str__",
         "status",
@@ -73,7 +77,8 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["priority", "location", "source", "type", "assign_to", "is_active"]
     list_editable = ["is_active"]
     list_filter = ["location", "source", "type", "is_active"]
@@ -82,7 +87,8 @@ class AssignmentRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResponseTarget)
-class ResponseTargetAdmin(admin.ModelAdmin):
+class ResponseTargetAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["location", "first_response_minutes", "reassign_after_minutes"]
     search_fields = ["location__name"]
     list_select_related = ["location"]
@@ -105,7 +111,8 @@ class ConsultantAvailabilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "customer__location"
     list_display = ["kind", "direction", "outcome", "customer", "user", "occurred_at"]
     list_filter = ["kind", "direction", "outcome", "customer__location"]
     search_fields = ["customer__search_name", "customer__email", "body"]
@@ -115,7 +122,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = ("customer__location", "lead__location")
     list_display = ["title", "kind", "owner", "due_at", "completed_at"]
     list_filter = ["kind", ("completed_at", admin.EmptyFieldListFilter), "owner__locations"]
     search_fields = ["title", "owner__username", "owner__last_name"]
@@ -126,7 +134,8 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(CustomerMerge)
-class CustomerMergeAdmin(admin.ModelAdmin):
+class CustomerMergeAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "kept__location"
     list_display = ["kept", "merged", "merged_by", "merged_at"]
     search_fields = ["kept__search_name", "kept__email", "merged__email"]
     list_select_related = ["kept", "merged", "merged_by"]
@@ -138,7 +147,8 @@ class CustomerMergeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderApiKey)
-class ProviderApiKeyAdmin(admin.ModelAdmin):
+class ProviderApiKeyAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["name", "prefix", "location", "source", "is_active", "last_used_at"]
     list_filter = ["is_active", "source", "location"]
     search_fields = ["name", "prefix"]
@@ -163,7 +173,8 @@ class ProviderApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdfDocument)
-class AdfDocumentAdmin(admin.ModelAdmin):
+class AdfDocumentAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "provider__location"
     list_display = ["received_at", "channel", "provider", "status"]
     list_filter = ["status", "channel"]
     search_fields = ["sha256", "provider__name"]
@@ -194,7 +205,8 @@ class HistoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadStatusChange)
-class LeadStatusChangeAdmin(HistoryAdmin):
+class LeadStatusChangeAdmin(LocationScopedAdmin, HistoryAdmin):
+    location_path = "lead__location"
     list_display = ["lead", "from_status", "to_status", "changed_by", "changed_at"]
     list_filter = ["to_status", "from_status", "lead__location"]
     search_fields = ["=lead__id", "lead__customer__email", "changed_by__username"]
@@ -203,7 +215,8 @@ class LeadStatusChangeAdmin(HistoryAdmin):
 
 
 @admin.register(LeadAssignment)
-class LeadAssignmentAdmin(HistoryAdmin):
+class LeadAssignmentAdmin(LocationScopedAdmin, HistoryAdmin):
+    location_path = "lead__location"
     list_display = ["lead", "from_user", "to_user", "reason", "assigned_by", "assigned_at"]
     list_filter = ["reason", "lead__location"]
     search_fields = ["=lead__id", "to_user__username", "from_user__username"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import AddOn, DeliverySlot, Order, OrderTransition, OrderVersion, Payment, PaymentEvent
 
 
@@ -11,7 +13,8 @@ class AddOnAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliverySlot)
-class DeliverySlotAdmin(admin.ModelAdmin):
+class DeliverySlotAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["location", "starts_at", "ends_at", "capacity"]
     list_filter = ["location"]
     date_hierarchy = "starts_at"
@@ -33,9 +36,10 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LocationScopedAdmin, admin.ModelAdmin):
     """Read-only: orders change through the desk, whose services keep the rules."""
 
+    location_path = "location"
     list_display = ["reference", "customer", "vehicle", "location", "status", "created_at"]
     list_filter = ["status", "location", "payment_type"]
     search_fields = ["reference", "customer__email", "vehicle__stock_number"]
@@ -50,7 +54,8 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "order__location"
     list_display = ["order", "kind", "provider", "amount", "status", "created_at"]
     list_filter = ["kind", "status", "provider"]
 

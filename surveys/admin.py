@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import Answer, Invitation, Question, Survey
 
 
@@ -67,7 +69,8 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = [
         "created_at",
         "survey",

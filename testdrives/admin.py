@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import Booking, BookingStatusChange, TestDriveSettings
 
 
 @admin.register(TestDriveSettings)
-class TestDriveSettingsAdmin(admin.ModelAdmin):
+class TestDriveSettingsAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["location", "slot_minutes", "buffer_minutes", "min_notice_minutes"]
 
 
@@ -16,9 +19,10 @@ class HistoryInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(LocationScopedAdmin, admin.ModelAdmin):
     """Read-mostly: changes go through the staff calendar so messages and history follow."""
 
+    location_path = "location"
     list_display = ["start_at", "kind", "vehicle", "consultant", "customer", "status", "location"]
     list_select_related = ["vehicle", "consultant", "customer", "location"]
     list_filter = ["status", "kind", "location"]

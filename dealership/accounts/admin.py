@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .admin_scoping import LocationScopedAdmin
 from .models import AuditEvent, Location, OpeningHours, User
 from .services import two_factor_reset
 
@@ -23,7 +24,8 @@ class OpeningHoursInline(admin.TabularInline):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "pk"
     list_display = [
         "name",
         "city",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import Consent, InboundSms, MessageTemplate, OutboxMessage, QuietHours, Suppression
 from .rendering import TemplateSource, render_source
 
@@ -37,7 +39,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["created_at", "channel", "purpose", "to", "template_key", "status", "attempts"]
     list_filter = ["status", "channel", "purpose"]
     search_fields = ["to", "dedupe_key", "template_key"]
@@ -52,7 +55,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["recorded_at", "channel", "address", "granted", "source"]
     list_filter = ["channel", "granted"]
     search_fields = ["address"]
@@ -79,6 +83,7 @@ class InboundSmsAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuietHours)
-class QuietHoursAdmin(admin.ModelAdmin):
+class QuietHoursAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "location"
     list_display = ["location", "start", "end"]
     list_select_related = ["location"]

@@ -1,12 +1,15 @@
 from django.contrib import admin
 
+from dealership.accounts.admin_scoping import LocationScopedAdmin
+
 from .models import Erasure
 
 
 @admin.register(Erasure)
-class ErasureAdmin(admin.ModelAdmin):
+class ErasureAdmin(LocationScopedAdmin, admin.ModelAdmin):
     """The erasure log, read-only: erasures happen from the customer's page."""
 
+    location_path = "customer__location"
     list_display = ["customer", "trigger", "erased_by", "erased_at"]
     list_filter = ["trigger"]
     list_select_related = ["customer", "erased_by"]

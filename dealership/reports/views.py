@@ -9,7 +9,7 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
 
 from .forms import ReportFilterForm
-from .selectors import PANELS
+from .panels import PANELS
 
 
 @staff_required(roles=MANAGER_ROLES)

@@ -117,8 +117,7 @@ def make_answer(location, consultant, *, score, submitted):
     )
 
 
-@pytest.fixture
-def shop(db, frozen):
+def _shop(*, sales: bool) -> dict:
     leipzig = LocationFactory(name="Leipzig", slug="leipzig")
     elsewhere = LocationFactory(name="Dresden", slug="dresden")
     manager = UserFactory(
@@ -261,47 +260,51 @@ def shop(db, frozen):
         new_price=Decimal("18990.00"),
         changed_at=at(1),
     )
-    completed, booked = Booking.Status.COMPLETED, Booking.Status.CONFIRMED
-    drives = {
-        # This period: TD1 (Jonas) and TD2 (Eva) completed; TD3 a no-show, TD4 only booked.
-        "TD1": make_drive(leipzig, elsewhere, c1, start=at(5), status=completed),
-        "TD2": make_drive(leipzig, elsewhere, c2, start=at(7), status=completed),
-        "TD3": make_drive(leipzig, elsewhere, c1, start=at(8), status=Booking.Status.NO_SHOW),
-        "TD4": make_drive(leipzig, elsewhere, c1, start=at(12), status=booked),
-        # The previous period, and another location.
-        "TD5": make_drive(leipzig, elsewhere, c2, start=at(25, month=2), status=completed),
-        "TD6": make_drive(elsewhere, elsewhere, None, start=at(6), status=completed),
-    }
-    S = Order.Status
-    orders = {
-        # This period: O1 (Jonas) placed and paid; O4 (Eva) cancelled after the deposit was
-        # paid (still an order); O3 cancelled before any payment and O5 a draft (neither).
-        "O1": make_order(leipzig, elsewhere, c1, created=at(6), status=S.DEPOSIT_PAID, paid=True),
-        "O3": make_order(leipzig, elsewhere, c2, created=at(9), status=S.CANCELLED),
-        "O4": make_order(leipzig, elsewhere, c2, created=at(10), status=S.CANCELLED, paid=True),
-        "O5": make_order(leipzig, elsewhere, c1, created=at(7), status=S.DRAFT),
-        # Placed in the previous period, delivered in this one (Jonas).
-        "O2": make_order(
-            leipzig,
-            elsewhere,
-            c1,
-            created=at(20, month=2),
-            status=S.DELIVERED,
-            paid=True,
-            delivered=at(11),
-        ),
-        "O6": make_order(elsewhere, elsewhere, None, created=at(6), status=S.SUBMITTED),
-    }
-    standard_survey()
-    answers = {
-        # Jonas: a promoter and a detractor (NPS 0); Eva: a promoter (NPS 100); N4 was
-        # answered in the previous period; N5 has no score yet.
-        "N1": make_answer(leipzig, c1, score=10, submitted=at(9)),
-        "N2": make_answer(leipzig, c1, score=6, submitted=at(10)),
-        "N3": make_answer(leipzig, c2, score=9, submitted=at(11)),
-        "N4": make_answer(leipzig, c1, score=3, submitted=at(25, month=2)),
-        "N5": make_answer(leipzig, c2, score=None, submitted=None),
-    }
+    drives, orders, answers = {}, {}, {}
+    if sales:
+        completed, booked = Booking.Status.COMPLETED, Booking.Status.CONFIRMED
+        drives = {
+            # This period: TD1 (Jonas) and TD2 (Eva) completed; TD3 a no-show, TD4 only booked.
+            "TD1": make_drive(leipzig, elsewhere, c1, start=at(5), status=completed),
+            "TD2": make_drive(leipzig, elsewhere, c2, start=at(7), status=completed),
+            "TD3": make_drive(leipzig, elsewhere, c1, start=at(8), status=Booking.Status.NO_SHOW),
+            "TD4": make_drive(leipzig, elsewhere, c1, start=at(12), status=booked),
+            # The previous period, and another location.
+            "TD5": make_drive(leipzig, elsewhere, c2, start=at(25, month=2), status=completed),
+            "TD6": make_drive(elsewhere, elsewhere, None, start=at(6), status=completed),
+        }
+        S = Order.Status
+        orders = {
+            # This period: O1 (Jonas) placed and paid; O4 (Eva) cancelled after the deposit was
+            # paid (still an order); O3 cancelled before any payment and O5 a draft (neither).
+            "O1": make_order(
+                leipzig, elsewhere, c1, created=at(6), status=S.DEPOSIT_PAID, paid=True
+            ),
+            "O3": make_order(leipzig, elsewhere, c2, created=at(9), status=S.CANCELLED),
+            "O4": make_order(leipzig, elsewhere, c2, created=at(10), status=S.CANCELLED, paid=True),
+            "O5": make_order(leipzig, elsewhere, c1, created=at(7), status=S.DRAFT),
+            # Placed in the previous period, delivered in this one (Jonas).
+            "O2": make_order(
+                leipzig,
+                elsewhere,
+                c1,
+                created=at(20, month=2),
+                status=S.DELIVERED,
+                paid=True,
+                delivered=at(11),
+            ),
+            "O6": make_order(elsewhere, elsewhere, None, created=at(6), status=S.SUBMITTED),
+        }
+        standard_survey()
+        answers = {
+            # Jonas: a promoter and a detractor (NPS 0); Eva: a promoter (NPS 100); N4 was
+            # answered in the previous period; N5 has no score yet.
+            "N1": make_answer(leipzig, c1, score=10, submitted=at(9)),
+            "N2": make_answer(leipzig, c1, score=6, submitted=at(10)),
+            "N3": make_answer(leipzig, c2, score=9, submitted=at(11)),
+            "N4": make_answer(leipzig, c1, score=3, submitted=at(25, month=2)),
+            "N5": make_answer(leipzig, c2, score=None, submitted=None),
+        }
     # The summary was backfilled and the rollup job has just run: the tests read the days
     # before today from it.
     rollup_backfill(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
@@ -318,6 +321,19 @@ def shop(db, frozen):
         "leads": leads,
         "vehicles": vehicles,
     }
+
+
+@pytest.fixture
+def shop(db, frozen):
+    return _shop(sales=True)
+
+
+@pytest.fixture
+def shop_without_sales(db, frozen):
+    """The shop without its test drives, orders and survey answers: the ground the orders
+    and NPS panels' own hand-computed worlds (panel_data.py) are built on, so that each of
+    their figures is counted once."""
+    return _shop(sales=False)
 
 
 @pytest.fixture(params=["rollup", "live"])
