@@ -1,8 +1,12 @@
-"""Data for the orders and finance, after-sales and NPS dashboards in bench_reports: a year of
-orders (REPORTS_BENCH_ORDERS, default 100,000) with versions and finance applications, owned
-vehicles, service reminders and appointments, recalls, complaints and survey invitations, all
-by set-based SQL over the customers, vehicles, locations and consultants bench_reports made.
-(Not a benchmark itself: bench/run.py runs bench_*.py only.)"""
+"""Data for the orders and finance, after-sales and NPS dashboards in bench_reports, by
+set-based SQL over what bench_reports made. It makes no orders of its own: bench_reports'
+_sales made the year of orders (REPORTS_BENCH_ORDERS, default 100,000; statuses, payment types,
+delivery dates, deposits) that every panel reads, and this adds to each of them an accepted
+version with the deal's total and, when financed or leased, a finance application, plus two
+survey invitations per order (the order's customer, location and consultant; four
+touchpoints, two in five answered with a score). Then owned vehicles
+(REPORTS_BENCH_OWNED_VEHICLES, default 50,000), service reminders and appointments, recalls
+and complaints. (Not a benchmark itself: bench/run.py runs bench_*.py only.)"""
 
 import os
 import time
@@ -11,12 +15,11 @@ from django.db import connection
 
 from bench.bench_reports import _insert
 
-ORDERS = int(os.environ.get("REPORTS_BENCH_ORDERS", "100000"))
 OWNED = int(os.environ.get("REPORTS_BENCH_OWNED_VEHICLES", "50000"))
 REMINDERS = 4 * OWNED
 APPOINTMENTS = 2 * OWNED
 COMPLAINTS = OWNED // 2
-INVITATIONS = 2 * ORDERS
+INVITATIONS_PER_ORDER = 2
 CAMPAIGNS = 20
 
 ACTIVE = (
@@ -41,39 +44,11 @@ def _array(values) -> str:
     return "ARRAY[" + ",".join(str(v) for v in values) + "]"
 
 
-def _orders(locations: str, consultants: str, n_consultants: int) -> None:
-    from orders.models import FinanceApplication, Order, OrderVersion
+def _order_details() -> None:
+    """An accepted version (the deal's total) for every order bench_reports made, and a
+    finance application for each financed or leased one."""
+    from orders.models import FinanceApplication, OrderVersion
 
-    first_customer, customers = _ids("leads_customer")
-    first_vehicle, vehicles = _ids("inventory_vehicle")
-    active = "ARRAY[" + ",".join(f"'{s}'" for s in ACTIVE) + "]"
-    # r decides the order's fate: 30 % of the first `vehicles` orders are still under way
-    # (one live order per car, as the constraint wants), 15 % are cancelled, the rest
-    # delivered; 60 % are financed or leased.
-    _insert(
-        Order,
-        {
-            "reference": "'SO-B' || g.n",
-            "customer_id": f"{first_customer} + g.n % {customers}",
-            "vehicle_id": f"{first_vehicle} + g.n % {vehicles}",
-            "location_id": f"({locations})[1 + g.n % 5]",
-            "consultant_id": f"({consultants})[1 + (g.n * 3) % {n_consultants}]",
-            "status": f"CASE WHEN g.n <= {vehicles} AND g.r < 0.30 "
-            f"THEN ({active})[1 + g.n % {len(ACTIVE)}] "
-            "WHEN g.r > 0.85 THEN 'cancelled' ELSE 'delivered' END",
-            "status_changed_at": "g.created + interval '3 days'",
-            "payment_type": "(ARRAY['cash','cash','finance','finance','lease'])[1 + g.n % 5]",
-            "term_months": "CASE WHEN g.n % 5 < 2 THEN 0 ELSE 48 END",
-            "cancel_reason": "CASE WHEN g.r > 0.85 THEN (ARRAY['Found a cheaper car', "
-            "'Financing declined', 'Changed my mind', 'Deposit not paid'])[1 + g.n % 4] "
-            "ELSE '' END",
-            "delivered_at": f"CASE WHEN g.r <= 0.85 AND NOT (g.n <= {vehicles} AND g.r < 0.30) "
-            "THEN g.created + interval '14 days' END",
-            "created_at": "g.created",
-        },
-        "(SELECT n, random() AS r, now() - random() * interval '365 days' AS created "
-        f"FROM generate_series(1, {ORDERS}) AS n) AS g",
-    )
     _insert(
         OrderVersion,
         {
@@ -207,55 +182,57 @@ def _aftersales(locations: str) -> None:
     )
 
 
-def _invitations(locations: str, consultants: str, n_consultants: int) -> None:
+def _invitations() -> None:
+    """Two invitations per order, sent after it for its customer, location and consultant (so
+    the NPS panel and the leaderboard's NPS agree with the orders), over four touchpoints;
+    two in five answered with a score."""
     from surveys.models import Invitation, Survey
     from surveys.services import survey_create_standard
 
     touchpoints = ("purchase", "test_drive", "delivery", "service")
     surveys = []
     for touchpoint in touchpoints:
-        survey = Survey.objects.filter(name=f"Bench {touchpoint}").first()
+        survey = Survey.objects.filter(touchpoint=touchpoint, is_active=True).first()
         surveys.append(
             survey or survey_create_standard(name=f"Bench {touchpoint}", touchpoint=touchpoint)
         )
-    first_customer, customers = _ids("leads_customer")
+    sent = "least(g.created_at + interval '1 day' * (1 + 6 * g.k), now())"
+    answered = f"least({sent} + interval '20 hours', now())"
     _insert(
         Invitation,
         {
-            "survey_id": f"({_array(s.pk for s in surveys)})[1 + g.n % 4]",
-            "touchpoint": "(ARRAY['purchase','test_drive','delivery','service'])[1 + g.n % 4]",
-            "source_id": "g.n::text",
-            "customer_id": f"{first_customer} + g.n % {customers}",
-            "location_id": f"({locations})[1 + g.n % 5]",
-            "consultant_id": f"({consultants})[1 + (g.n * 7) % {n_consultants}]",
-            "occurred_at": "g.created",
-            "dedupe_key": "'bench:' || g.n",
+            "survey_id": f"({_array(s.pk for s in surveys)})[1 + g.t]",
+            "touchpoint": f"({_array(repr(t) for t in touchpoints)})[1 + g.t]",
+            "source_id": "g.id::text",
+            "customer_id": "g.customer_id",
+            "location_id": "g.location_id",
+            "consultant_id": "g.consultant_id",
+            "occurred_at": sent,
+            "dedupe_key": "'bench:' || g.id || ':' || g.k",
             "status": "CASE WHEN g.r < 0.4 THEN 'completed' ELSE 'sent' END",
-            "created_at": "g.created",
-            "expires_at": "g.created + interval '14 days'",
-            "submitted_at": "CASE WHEN g.r < 0.4 THEN g.created + interval '1 day' END",
+            "created_at": sent,
+            "expires_at": f"{sent} + interval '14 days'",
+            "submitted_at": f"CASE WHEN g.r < 0.4 THEN {answered} END",
+            "first_answer_at": f"CASE WHEN g.r < 0.4 THEN {answered} END",
             "nps_score": "CASE WHEN g.r < 0.4 THEN floor(g.r * 27.5)::int END",
+            "token_hash": "NULL",
         },
-        "(SELECT n, random() AS r, now() - random() * interval '365 days' AS created "
-        f"FROM generate_series(1, {INVITATIONS}) AS n) AS g",
+        "(SELECT o.id, o.customer_id, o.location_id, o.consultant_id, o.created_at, k, "
+        f"mod(o.id * {INVITATIONS_PER_ORDER} + k, {len(touchpoints)}) AS t, random() AS r "
+        f"FROM orders_order o CROSS JOIN generate_series(0, {INVITATIONS_PER_ORDER - 1}) AS k) "
+        "AS g",
+        order=sent,
     )
 
 
 def generate(*, location_ids: list[int]) -> None:
-    from dealership.accounts.models import User
-
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE aftersales_recallcampaign, surveys_invitation CASCADE")
-    consultant_ids = list(
-        User.objects.filter(username__startswith="bench-consultant-")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    locations, consultants = _array(location_ids), _array(consultant_ids)
-    _orders(locations, consultants, len(consultant_ids))
+    locations = _array(location_ids)
+    _order_details()
     _aftersales(locations)
-    _invitations(locations, consultants, len(consultant_ids))
+    _invitations()
     with connection.cursor() as cursor:
         for table in (
             "orders_order",
@@ -269,10 +246,19 @@ def generate(*, location_ids: list[int]) -> None:
             "surveys_invitation",
         ):
             cursor.execute(f"ANALYZE {table}")  # nosec B608
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in ("orders_orderversion", "orders_financeapplication", "surveys_invitation"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # nosec B608
+            counts[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(nps_score) FROM surveys_invitation")
+        answers = cursor.fetchone()[0]
     print(
-        f"generated {ORDERS:,} orders, {OWNED:,} owned vehicles, {REMINDERS:,} reminders, "
+        f"added {counts['orders_orderversion']:,} order versions, "
+        f"{counts['orders_financeapplication']:,} finance applications to the orders; "
+        f"{OWNED:,} owned vehicles, {REMINDERS:,} reminders, "
         f"{APPOINTMENTS:,} service appointments, {COMPLAINTS:,} complaints, "
-        f"{INVITATIONS:,} survey invitations in {time.perf_counter() - started:.1f} s",
+        f"{counts['surveys_invitation']:,} survey invitations ({answers:,} answered) in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
 

@@ -323,12 +323,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.weekly_summaries",
         "schedule": crontab(minute=5),
     },
+    "reports-rollup": {"task": "reports.rollup_refresh", "schedule": 600.0},
 }
 
 # --- Reports ------------------------------------------------------------------------------
 
 # Sort memory for the dashboards' percentile queries (PostgreSQL, per query, per request).
 REPORTS_WORK_MEM = env("REPORTS_WORK_MEM", default="64MB")
+# Dashboards read the summary tables for days before yesterday (UTC) and the source tables
+# for the rest; false: the source tables for every day (slow over a year, always exact).
+REPORTS_USE_ROLLUPS = env.bool("REPORTS_USE_ROLLUPS", default=True)
+# The rollup job recomputes this many recent days on every run (stages change for weeks).
+REPORTS_ROLLUP_WINDOW_DAYS = env.int("REPORTS_ROLLUP_WINDOW_DAYS", default=35)
 
 # --- Privacy ------------------------------------------------------------------------------
 

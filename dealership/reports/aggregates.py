@@ -66,3 +66,25 @@ def percentiles_by(
     if group is None and None not in result:
         result[None] = [None] * len(fractions)
     return result
+
+
+def percentile_of_counts(counts: Iterable[tuple[float, int]], fraction: float) -> float | None:
+    """percentile_cont over a histogram: `counts` are (value, how many times it occurs).
+    The same linear interpolation between the closest ranks, without listing every value."""
+    ordered = sorted((v, n) for v, n in counts if n)
+    total = sum(n for _v, n in ordered)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    low, high = math.floor(position), math.ceil(position)
+
+    def at(rank: int) -> float:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if rank < seen:
+                return float(value)
+        raise AssertionError("rank beyond the histogram")  # pragma: no cover
+
+    low_value = at(low)
+    return low_value + (at(high) - low_value) * (position - low)

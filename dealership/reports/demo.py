@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
+from inventory.models import Vehicle
 from leads.business_hours import business_minutes_between
 from leads.models import Customer, Lead
+
+from .services import rollup_backfill, rollup_refresh
 
 SOURCE = "demo-history"
 PER_LOCATION = 40
@@ -110,4 +113,74 @@ def seed(*, locations: list[Location]) -> int:
     for lead, email in new_leads:
         lead.customer_id = by_email[email]
     Lead.objects.bulk_create([lead for lead, _email in new_leads])
+    _sales_history(now)
+    # The dashboards read closed days from the summary tables: fill them for the history
+    # (and whatever the other apps' demo data added), as the rollup job would.
+    today = timezone.now().date()
+    rollup_backfill(first=today - datetime.timedelta(days=DAYS + 2), last=today)
+    rollup_refresh()
     return len(new_leads)
+
+
+def _sales_history(now: datetime.datetime) -> None:
+    """For the history leads that got that far: a completed test drive on the appointment
+    day and a delivered order on the day it was won (on a sold car of the location), so
+    the funnel and the leaderboard have every stage. Idempotent: a lead with a booking has
+    its history; orders are found by their reference ("H" and the lead's id)."""
+    from orders.models import Order
+    from testdrives.models import Booking
+
+    leads = list(
+        Lead.objects.filter(external_source=SOURCE, appointment_at__lte=now)
+        .exclude(testdrive_bookings__isnull=False)
+        .order_by("pk")
+    )
+    if not leads:
+        return
+    cars: dict[int, list[int]] = {}
+    for pk, location_id in Vehicle.objects.filter(status=Vehicle.Status.SOLD).values_list(
+        "pk", "location_id"
+    ):
+        cars.setdefault(location_id, []).append(pk)
+    busy: set[tuple] = set()
+    for n, lead in enumerate(leads):
+        fleet = cars.get(lead.location_id)
+        if not fleet:
+            continue
+        vehicle_id = fleet[n % len(fleet)]
+        start = lead.appointment_at.replace(minute=0, second=0, microsecond=0)
+        while {("car", vehicle_id, start), ("who", lead.assigned_to_id, start)} & busy:
+            start += datetime.timedelta(hours=1)
+        busy |= {("car", vehicle_id, start), ("who", lead.assigned_to_id, start)}
+        Booking.objects.create(
+            kind=Booking.Kind.DRIVE,
+            location_id=lead.location_id,
+            vehicle_id=vehicle_id,
+            consultant_id=lead.assigned_to_id,
+            customer_id=lead.customer_id,
+            lead=lead,
+            start_at=start,
+            end_at=start + datetime.timedelta(minutes=45),
+            busy_until=start + datetime.timedelta(hours=1),
+            status=Booking.Status.COMPLETED,
+            channel=Booking.Channel.STAFF,
+            outcome=Booking.Outcome.WANTS_OFFER if lead.won_at else Booking.Outcome.INTERESTED,
+        )
+        if lead.won_at is None or lead.won_at > now:
+            continue
+        delivered = min(lead.won_at + datetime.timedelta(days=3), now)
+        order, created = Order.objects.get_or_create(
+            reference=f"H{lead.pk}",
+            defaults={
+                "customer_id": lead.customer_id,
+                "vehicle_id": vehicle_id,
+                "location_id": lead.location_id,
+                "consultant_id": lead.assigned_to_id,
+                "status": Order.Status.DELIVERED,
+                "status_changed_at": delivered,
+                "payment_type": Order.PaymentType.CASH,
+                "delivered_at": delivered,
+            },
+        )
+        if created:
+            Order.objects.filter(pk=order.pk).update(created_at=lead.won_at)

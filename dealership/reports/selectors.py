@@ -1,15 +1,21 @@
-"""The managers' figures. Reads only: every aggregate is one SQL query over the other apps'
-tables (COUNT … FILTER, percentile_cont), scoped to the locations the user may see.
+"""The managers' figures. Reads only, scoped to the locations the user may see.
 
-Panels wired to data on main: the sales funnel (leads), lead response (leads), the consultant
-leaderboard (leads) and inventory (vehicles, price changes, leads per VIN).
+The funnel, lead response and leaderboard add up per-day figures: for the days before the
+last rollup run (rollup_cutoff) from the summary tables (models.py, filled by
+services.rollup_refresh), for the rest computed from the source tables by the same SQL
+(rollup.py), in one statement per figure set. Medians and percentiles come from a lossless
+histogram of whole business minutes. Each location's figures follow its own calendar days.
+Inventory reads the vehicles directly (a few thousand rows).
 """
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,8 +25,11 @@ from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import PriceChange, Vehicle
 from leads.models import Lead
+from surveys.scoring import nps
 
-from .aggregates import percentiles_by
+from . import rollup
+from .aggregates import percentile_of_counts
+from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly, RollupState
 from .periods import Period
 from .tables import BarChart, Table, chart_from
 
@@ -80,10 +89,6 @@ def _leads(location_ids: list[int], filters: ReportFilters) -> QuerySet[Lead]:
     return qs.order_by()
 
 
-def _created_in(qs: QuerySet[Lead], period: Period) -> QuerySet[Lead]:
-    return qs.filter(created_at__gte=period.start, created_at__lt=period.end)
-
-
 def _ratio(part, whole, places: str = "0.1") -> Decimal | None:
     """part / whole as a percentage, rounded once (None when there is no whole)."""
     if not whole:
@@ -97,57 +102,274 @@ def _minutes(value: float | None) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-# --- Sales funnel ---------------------------------------------------------------------------
-
-# Each stage counts the period's leads that reached it or any later stage.
-FUNNEL_STAGES = (
-    ("leads", gettext_lazy("Leads"), Q()),
-    (
-        "contacted",
-        gettext_lazy("Contacted"),
-        Q(contacted_at__isnull=False)
-        | Q(qualified_at__isnull=False)
-        | Q(appointment_at__isnull=False)
-        | Q(negotiation_at__isnull=False)
-        | Q(won_at__isnull=False),
-    ),
-    (
-        "qualified",
-        gettext_lazy("Qualified"),
-        Q(qualified_at__isnull=False)
-        | Q(appointment_at__isnull=False)
-        | Q(negotiation_at__isnull=False)
-        | Q(won_at__isnull=False),
-    ),
-    (
-        "appointment",
-        gettext_lazy("Appointment / test drive"),
-        Q(appointment_at__isnull=False) | Q(negotiation_at__isnull=False) | Q(won_at__isnull=False),
-    ),
-    ("won", gettext_lazy("Won (order)"), Q(won_at__isnull=False)),
-)
+# --- Rolled-up figures: summary tables for closed days, source tables for the rest ---------
 
 
-def funnel_counts(qs: QuerySet[Lead]) -> dict[str, int]:
-    """One query: how many of the leads reached each stage."""
-    return qs.aggregate(
-        **{key: Count("pk", filter=q) if q else Count("pk") for key, _label, q in FUNNEL_STAGES}
+def rollup_cutoff(location_ids: list[int]) -> datetime.date:
+    """Days before this are read from the summary tables, this day and later straight from
+    the source tables (so a lead that arrived a minute ago is counted). It is the day the
+    last rollup run started (services.rollup_refresh, every 10 minutes), in the zone of
+    whichever of the locations is furthest behind: every earlier day had ended, at every
+    location, when that run recomputed it. A lead's later progress (contacted, say) reaches
+    the summary with the next run. No run yet, REPORTS_USE_ROLLUPS off, or no PostgreSQL:
+    every day is read live (exact, slow over a year). One query."""
+    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql" or not location_ids:
+        return datetime.date.min
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min((s.started_at AT TIME ZONE loc.time_zone)::date) "
+            f"FROM {RollupState._meta.db_table} s, {Location._meta.db_table} loc "
+            "WHERE s.id = 1 AND loc.id = ANY(%s)",
+            [location_ids],
+        )
+        day = cursor.fetchone()[0]
+    return day or datetime.date.min
+
+
+def _rows_sql(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    cut: datetime.date,
+    minutes: bool = False,
+    figures: tuple[str, ...] = rollup.FIGURES,
+) -> tuple[str, dict]:
+    """SQL for the figure rows (or histogram rows) of local days first..last of the filter's
+    locations, source and consultant: summary rows before the cutoff, computed rows after
+    (from the source tables that give `figures` only)."""
+    model = ResponseMinutes if minutes else DailyFigures
+    columns = ", ".join((*rollup.KEY, *(("minutes", "leads") if minutes else rollup.FIGURES)))
+    params = {
+        "locations": location_ids,
+        "source": filters.source,
+        "consultant": filters.consultant_id,
+    }
+    parts = []
+    scope = (
+        "AND location_id = ANY(%(locations)s) AND (%(source)s = '' OR source = %(source)s) "
+        "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
+    )
+    if first < cut:
+        r_last = min(last, cut - datetime.timedelta(days=1))
+        params.update(r_first=first, r_last=r_last)
+        months = _whole_months(first, r_last) if minutes else None
+        daily = f"SELECT {columns} FROM {model._meta.db_table} WHERE day BETWEEN "
+        if months:
+            # Whole months from the monthly histogram, the days around them from the daily
+            # one (two plain day ranges: its key index serves each).
+            params.update(m_first=months[0], m_last=months[1])
+            parts.append(
+                f"SELECT month AS {columns} FROM {ResponseMinutesMonthly._meta.db_table} "
+                f"WHERE month BETWEEN %(m_first)s AND %(m_last)s {scope}"
+            )
+            if first < months[0]:
+                params["head_last"] = months[0] - datetime.timedelta(days=1)
+                parts.append(f"{daily} %(r_first)s AND %(head_last)s {scope}")
+            if _month_end(months[1]) < r_last:
+                params["tail_first"] = _month_end(months[1]) + datetime.timedelta(days=1)
+                parts.append(f"{daily} %(tail_first)s AND %(r_last)s {scope}")
+        else:
+            parts.append(f"{daily} %(r_first)s AND %(r_last)s {scope}")
+    if last >= cut:
+        params.update(rollup.day_range_params(max(first, cut), last))
+        if minutes:
+            parts.append(rollup.minutes_sql(scoped=True))
+        else:
+            parts.append(rollup.figures_sql(scoped=True, figures=figures))
+    return " UNION ALL ".join(f"({p})" for p in parts), params
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    """The last day of the month that starts on `month`."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def _whole_months(
+    first: datetime.date, last: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
+    """The first days of the first and last calendar months lying wholly in first..last."""
+    start = first if first.day == 1 else _month_end(first.replace(day=1)) + datetime.timedelta(1)
+    end_month = last.replace(day=1)
+    if _month_end(end_month) != last:
+        end_month = (end_month - datetime.timedelta(days=1)).replace(day=1)
+    return (start, end_month) if start <= end_month else None
+
+
+def _fetch(sql: str, params: dict) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _python_rows(location_ids, filters, first, last) -> tuple[list[dict], list[dict]]:
+    return rollup.python_rows(
+        first,
+        last,
+        locations=location_ids,
+        source=filters.source,
+        consultant=filters.consultant_id,
     )
 
 
+def _figure_sums(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    cut: datetime.date,
+    by: str = "",
+    split: datetime.date | None = None,
+    figures: tuple[str, ...] = rollup.FIGURES,
+) -> dict:
+    """{group: {figure: sum}} over the days first..last. Groups: by="" one (None),
+    by="consultant_id" each consultant (nobody left out), by="current" whether the day is
+    on or after `split`. One query."""
+    if connection.vendor != "postgresql":
+        totals: dict = {}
+        for row in _python_rows(location_ids, filters, first, last)[0]:
+            group = (row["day"] >= split) if by == "current" else (row[by] if by else None)
+            if by == "consultant_id" and group is None:
+                continue
+            sums = totals.setdefault(group, dict.fromkeys(figures, 0))
+            for f in figures:
+                sums[f] += row[f]
+        return totals
+    rows_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, figures=figures)
+    sums = ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
+    if by == "current":
+        params["split"] = split
+        group, where = "day >= %(split)s", ""
+    elif by:
+        group, where = by, f"WHERE {by} IS NOT NULL"
+    else:
+        group, where = "NULL::int", ""
+    rows = _fetch(f"SELECT {group} AS grp, {sums} FROM ({rows_sql}) r {where} GROUP BY 1", params)
+    return {row.pop("grp"): row for row in rows}
+
+
+def _histograms(
+    location_ids: list[int],
+    filters: ReportFilters,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    cut: datetime.date,
+    by: str = "",
+) -> dict:
+    """{group: [(business minutes, leads)]}: the first-response histogram of the days'
+    leads, whole (group None) or per consultant (by="consultant_id"). One query."""
+    histograms: dict = {}
+    if connection.vendor != "postgresql":
+        counts: dict = {}
+        for row in _python_rows(location_ids, filters, first, last)[1]:
+            group = row[by] if by else None
+            if by and group is None:
+                continue
+            key = (group, row["minutes"])
+            counts[key] = counts.get(key, 0) + row["leads"]
+        for (group, minutes), n in counts.items():
+            histograms.setdefault(group, []).append((minutes, n))
+        return histograms
+    minutes_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, minutes=True)
+    group, where = (by, f"WHERE {by} IS NOT NULL") if by else ("NULL::int", "")
+    for row in _fetch(
+        f"SELECT {group} AS grp, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
+        f"{where} GROUP BY 1, 2",
+        params,
+    ):
+        histograms.setdefault(row["grp"], []).append((row["minutes"], row["n"]))
+    return histograms
+
+
+def _unanswered(
+    location_ids: list[int], filters: ReportFilters, period: Period, now: datetime.datetime
+) -> dict:
+    """Leads without a first response: new ones now, new ones overdue now, and those of the
+    period's days overdue now (breaches). Few rows (a partial index): always read live."""
+    if connection.vendor == "postgresql":
+        params = {
+            **rollup.day_range_params(period.first, period.last),
+            "now": now,
+            "locations": location_ids,
+            "source": filters.source,
+            "consultant": filters.consultant_id,
+        }
+        return _fetch(rollup.unanswered_sql(), params)[0]
+    result = {"now": 0, "overdue": 0, "breached": 0}
+    rows = _leads(location_ids, filters).filter(first_response_at__isnull=True)
+    for status, due, created, tz in rows.values_list(
+        "status", "response_due_at", "created_at", "location__time_zone"
+    ):
+        overdue = due is not None and due < now
+        is_new = status == Lead.Status.NEW
+        result["now"] += is_new
+        result["overdue"] += is_new and overdue
+        day = created.astimezone(zoneinfo.ZoneInfo(tz)).date()
+        result["breached"] += overdue and period.first <= day <= period.last
+    return result
+
+
+def _nps(row: dict) -> Decimal | None:
+    promoters, detractors = row["nps_promoters"], row["nps_detractors"]
+    return nps(
+        promoters=promoters,
+        passives=row["nps_responses"] - promoters - detractors,
+        detractors=detractors,
+    )
+
+
+# --- Sales funnel ---------------------------------------------------------------------------
+
+# leads and contacted follow the period's leads (a cohort: contacted = those of them that
+# reached contacted or a later stage); test drives, orders and deliveries are what happened
+# in the period (completed drives, placed orders, handovers; see rollup.py), since a drive or
+# an order is not tied to one lead. So a stage may exceed the one before it (above 100 %).
+FUNNEL_STAGES = (
+    ("leads", gettext_lazy("Leads")),
+    ("contacted", gettext_lazy("Contacted")),
+    ("test_drives", gettext_lazy("Test drives (completed)")),
+    ("orders", gettext_lazy("Orders (placed)")),
+    ("delivered", gettext_lazy("Delivered")),
+)
+
+
+def funnel_counts(
+    location_ids: list[int], filters: ReportFilters, period: Period, previous: Period
+) -> tuple[dict[str, int], dict[str, int]]:
+    """One query: each stage's count in the period and in the previous one."""
+    keys = tuple(key for key, _label in FUNNEL_STAGES)
+    by = _figure_sums(
+        location_ids,
+        filters,
+        previous.first,
+        period.last,
+        cut=rollup_cutoff(location_ids),
+        by="current",
+        split=period.first,
+        figures=keys,
+    )
+    empty = dict.fromkeys(keys, 0)
+    return by.get(True, empty), by.get(False, empty)
+
+
 def funnel_report(*, user: User, filters: ReportFilters) -> dict:
-    """Leads of the period through the stages, conversion from the stage before and from the
-    first stage, and the same counts for the previous period of equal length."""
+    """The period through the stages, conversion from the stage before and from the first
+    stage, and the same counts for the previous period of equal length."""
     period = _period(user, filters)
-    base = _leads(_location_ids(user, filters), filters)
-    now_counts = funnel_counts(_created_in(base, period))
-    before = funnel_counts(_created_in(base, period.previous()))
+    now_counts, before = funnel_counts(
+        _location_ids(user, filters), filters, period, period.previous()
+    )
     table = Table(
         "funnel",
         _("Sales funnel"),
         [
             _("Stage"),
-            _("Leads"),
+            _("Count"),
             _("Conversion from previous stage (%)"),
             _("Conversion from leads (%)"),
             _("Previous period"),
@@ -155,7 +377,7 @@ def funnel_report(*, user: User, filters: ReportFilters) -> dict:
         ],
     )
     previous_key = None
-    for key, label, _q in FUNNEL_STAGES:
+    for key, label in FUNNEL_STAGES:
         n = now_counts[key]
         table.rows.append(
             [
@@ -185,36 +407,32 @@ def response_report(
     *, user: User, filters: ReportFilters, now: datetime.datetime | None = None
 ) -> dict:
     """First response in business minutes (median, 90th percentile), the share of the
-    period's leads that missed their response target, and leads unanswered right now."""
+    period's leads that missed their response target (answered late, or unanswered past
+    it now), and leads unanswered right now. Three queries: the counts and the minutes
+    histogram (summary tables + today's leads), and the unanswered leads (live, on the
+    partial index of unanswered leads)."""
     now = now or timezone.now()
     period = _period(user, filters)
-    base = _leads(_location_ids(user, filters), filters)
-    in_period = _created_in(base, period)
-    late = Q(response_due_at__isnull=False) & (
-        Q(first_response_at__gt=F("response_due_at"))
-        | Q(first_response_at__isnull=True, response_due_at__lt=now)
-    )
-    counts = in_period.aggregate(
-        leads=Count("pk"),
-        answered=Count("pk", filter=Q(first_response_at__isnull=False)),
-        with_target=Count("pk", filter=Q(response_due_at__isnull=False)),
-        breached=Count("pk", filter=late),
-    )
-    median, p90 = percentiles_by(in_period, field="first_response_minutes", fractions=(0.5, 0.9))[
-        None
-    ]
-    unanswered = base.filter(status=Lead.Status.NEW, first_response_at__isnull=True).aggregate(
-        now=Count("pk"), overdue=Count("pk", filter=Q(response_due_at__lt=now))
-    )
+    location_ids = _location_ids(user, filters)
+    response_figures = ("leads", "answered", "with_target", "answered_late")
+    cut = rollup_cutoff(location_ids)
+    counts = _figure_sums(
+        location_ids, filters, period.first, period.last, cut=cut, figures=response_figures
+    ).get(None, dict.fromkeys(response_figures, 0))
+    pairs = _histograms(location_ids, filters, period.first, period.last, cut=cut).get(None, [])
+    median = percentile_of_counts(pairs, 0.5)
+    p90 = percentile_of_counts(pairs, 0.9)
+    live = _unanswered(location_ids, filters, period, now)
+    breached = counts["answered_late"] + live["breached"]
     figures = {
         "leads": counts["leads"],
         "answered": counts["answered"],
         "median_minutes": _minutes(median),
         "p90_minutes": _minutes(p90),
-        "breached": counts["breached"],
-        "breach_rate": _ratio(counts["breached"], counts["with_target"]),
-        "unanswered_now": unanswered["now"],
-        "unanswered_overdue": unanswered["overdue"],
+        "breached": breached,
+        "breach_rate": _ratio(breached, counts["with_target"]),
+        "unanswered_now": live["now"],
+        "unanswered_overdue": live["overdue"],
     }
     table = Table(
         "response",
@@ -238,35 +456,35 @@ def response_report(
 
 
 def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
-    """Per assigned consultant: leads, median first response, appointments and won leads of
-    the period, best first. Two queries whatever the number of consultants."""
+    """Per consultant: leads assigned (arrived in the period), answered, median first
+    response, completed test drives, placed orders, delivered units and NPS (answers to
+    surveys whose invitation names the consultant), most orders first. Three queries
+    whatever the number of consultants."""
     period = _period(user, filters)
-    in_period = _created_in(_leads(_location_ids(user, filters), filters), period).filter(
-        assigned_to__isnull=False
+    location_ids = _location_ids(user, filters)
+    cut = rollup_cutoff(location_ids)
+    sums = _figure_sums(
+        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
     )
-    rows = list(
-        in_period.values(
-            "assigned_to",
-            "assigned_to__first_name",
-            "assigned_to__last_name",
-            "assigned_to__username",
-        ).annotate(
-            leads=Count("pk"),
-            answered=Count("pk", filter=Q(first_response_at__isnull=False)),
-            appointments=Count("pk", filter=FUNNEL_STAGES[3][2]),
-            won=Count("pk", filter=Q(won_at__isnull=False)),
-        )
+    rows = [{"consultant_id": pk, **figures} for pk, figures in sums.items()]
+    histograms = _histograms(
+        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
     )
-    medians = percentiles_by(
-        in_period, field="first_response_minutes", fractions=(0.5,), group="assigned_to"
+    people = (
+        User.objects.in_bulk([r["consultant_id"] for r in rows], field_name="pk") if rows else {}
     )
+    for r in rows:
+        person = people.get(r["consultant_id"])
+        r["name"] = (person.get_full_name().strip() or person.username) if person else "?"
+        r["last_name"] = person.last_name if person else ""
     rows.sort(
         key=lambda r: (
-            -r["won"],
-            -r["appointments"],
+            -r["orders"],
+            -r["delivered"],
+            -r["test_drives"],
             -r["leads"],
-            r["assigned_to__last_name"],
-            r["assigned_to"],
+            r["last_name"],
+            r["consultant_id"],
         )
     )
     table = Table(
@@ -277,28 +495,31 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
             _("Leads handled"),
             _("Answered"),
             _("Median first response (business minutes)"),
-            _("Appointments / test drives"),
-            _("Won (orders)"),
-            _("Win rate (%)"),
+            _("Test drives"),
+            _("Orders"),
+            _("Delivered"),
+            _("NPS"),
+            _("NPS answers"),
         ],
     )
     for r in rows:
-        name = f"{r['assigned_to__first_name']} {r['assigned_to__last_name']}".strip()
         table.rows.append(
             [
-                name or r["assigned_to__username"],
+                r["name"],
                 r["leads"],
                 r["answered"],
-                _minutes(medians.get(r["assigned_to"], [None])[0]),
-                r["appointments"],
-                r["won"],
-                _ratio(r["won"], r["leads"]),
+                _minutes(percentile_of_counts(histograms.get(r["consultant_id"], []), 0.5)),
+                r["test_drives"],
+                r["orders"],
+                r["delivered"],
+                _nps(r),
+                r["nps_responses"],
             ]
         )
     return {
         "period": period,
         "tables": [table],
-        "charts": [chart_from(table, label_col=0, value_col=5, title=_("Won leads by consultant"))],
+        "charts": [chart_from(table, label_col=0, value_col=5, title=_("Orders by consultant"))],
     }
 
 

@@ -90,9 +90,10 @@ def weekly_summary_context(*, manager: User, location: Location, now: datetime.d
         "leads": counts["leads"],
         "leads_before": before["leads"],
         "contacted": counts["contacted"],
-        "appointments": counts["appointment"],
-        "won": counts["won"],
-        "won_before": before["won"],
+        "test_drives": counts["test_drives"],
+        "orders": counts["orders"],
+        "orders_before": before["orders"],
+        "delivered": counts["delivered"],
         "median_minutes": text(response["median_minutes"]),
         "p90_minutes": text(response["p90_minutes"]),
         "breach_rate": text(response["breach_rate"]),
@@ -101,7 +102,7 @@ def weekly_summary_context(*, manager: User, location: Location, now: datetime.d
         "aged_over_90": stock["figures"]["age_b91"],
         "price_drop_candidates": len(candidates),
         "top_consultant": leaders[0][0] if leaders and leaders[0][5] else "",
-        "top_consultant_won": leaders[0][5] if leaders else 0,
+        "top_consultant_orders": leaders[0][5] if leaders else 0,
         "url": settings.SITE_URL.rstrip("/") + reverse("reports:index"),
     }
 
@@ -129,3 +130,127 @@ def weekly_summaries_send_due(*, now: datetime.datetime | None = None) -> int:
     for manager, location in due:
         weekly_summary_send(manager=manager, location=location, now=now)
     return len(due)
+
+
+# --- Summary tables (rollups) ---------------------------------------------------------------
+
+ROLLUP_LOCK = 0x5EB0_4071  # pg_advisory_xact_lock key: one rollup writer at a time
+
+
+def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
+    """Recompute the summary rows of local days first..last from the source tables.
+
+    One transaction: under an advisory lock (runs never interleave), the days' rows are
+    deleted and inserted afresh, so a rerun gives the same rows (keys that vanished, say a
+    lead reassigned, go too), and a crash leaves the previous rows. Returns the rows written.
+    """
+    from django.db import connection, transaction
+
+    from . import rollup
+    from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly
+
+    if last < first or connection.vendor != "postgresql":
+        return 0  # without PostgreSQL the panels read the source tables (selectors)
+    params = rollup.day_range_params(first, last)
+    columns = ", ".join((*rollup.KEY, *rollup.FIGURES))
+    figures, minutes = DailyFigures._meta.db_table, ResponseMinutes._meta.db_table
+    monthly = ResponseMinutesMonthly._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+        DailyFigures.objects.filter(day__range=(first, last)).delete()
+        ResponseMinutes.objects.filter(day__range=(first, last)).delete()
+        cursor.execute(
+            f"INSERT INTO {figures} ({columns}) {rollup.figures_sql()}",
+            params,
+        )
+        written = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {minutes} (day, location_id, consultant_id, source, minutes, leads) "
+            f"{rollup.minutes_sql()}",
+            params,
+        )
+        written += cursor.rowcount
+        # The months these days belong to, summed again from their daily rows.
+        months = (first.replace(day=1), last.replace(day=1))
+        ResponseMinutesMonthly.objects.filter(month__range=months).delete()
+        cursor.execute(
+            f"INSERT INTO {monthly} (month, location_id, consultant_id, source, minutes, leads) "
+            "SELECT date_trunc('month', day)::date, location_id, consultant_id, source, "
+            f"minutes, sum(leads) FROM {minutes} "
+            "WHERE day >= %s AND day < (%s::date + interval '1 month') "
+            "GROUP BY 1, 2, 3, 4, 5",
+            list(months),
+        )
+        return written
+
+
+def _touched_days(since: datetime.datetime) -> set[datetime.date]:
+    """Local days whose figures may have changed since `since`: of leads updated, bookings
+    updated, orders whose status changed (their creation and delivery days)."""
+    from django.db import connection
+
+    from . import rollup
+
+    location = rollup._table("accounts.Location")
+    sources = [
+        (rollup._table("leads.Lead"), "created_at", "updated_at"),
+        (rollup._table("testdrives.Booking"), "start_at", "updated_at"),
+        (rollup._table("orders.Order"), "created_at", "status_changed_at"),
+        (rollup._table("orders.Order"), "delivered_at", "status_changed_at"),
+    ]
+    parts = [
+        f"SELECT DISTINCT (t.{stamp} AT TIME ZONE loc.time_zone)::date FROM {table} t "
+        f"JOIN {location} loc ON loc.id = t.location_id "
+        f"WHERE t.{changed} >= %s AND t.{stamp} IS NOT NULL"
+        for table, stamp, changed in sources
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), [since] * len(parts))
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _day_runs(days: set[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
+    """Consecutive days as (first, last) ranges."""
+    runs: list[list[datetime.date]] = []
+    for day in sorted(days):
+        if runs and day - runs[-1][1] == datetime.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(a, b) for a, b in runs]
+
+
+def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
+    """The periodic job ("reports-rollup", every ROLLUP_EVERY minutes): recompute the last
+    REPORTS_ROLLUP_WINDOW_DAYS days (leads move through stages for weeks after they arrive)
+    and every older day whose rows changed since the last successful run started. The state
+    row moves only after the recompute committed: a crashed run is redone next time, and a
+    run twice recomputes the same days to the same rows. Returns the rows written."""
+    from django.db import connection
+
+    from .models import RollupState
+
+    now = now or timezone.now()
+    today = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=1)
+    first = today - datetime.timedelta(days=settings.REPORTS_ROLLUP_WINDOW_DAYS + 1)
+    state = RollupState.objects.filter(pk=1).first()
+    older = set()
+    if state is not None and connection.vendor == "postgresql":
+        older = {d for d in _touched_days(state.started_at) if d < first}
+    written = rollup_recompute(first=first, last=today)
+    for a, b in _day_runs(older):
+        written += rollup_recompute(first=a, last=b)
+    RollupState.objects.update_or_create(
+        pk=1, defaults={"started_at": now, "finished_at": timezone.now()}
+    )
+    return written
+
+
+def rollup_backfill(*, first: datetime.date, last: datetime.date, chunk_days: int = 31) -> int:
+    """Recompute first..last a month at a time (each chunk its own transaction)."""
+    written, day = 0, first
+    while day <= last:
+        end = min(day + datetime.timedelta(days=chunk_days - 1), last)
+        written += rollup_recompute(first=day, last=end)
+        day = end + datetime.timedelta(days=1)
+    return written

@@ -6,7 +6,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from testdrives.models import Booking
+from tests.inventory.factories import VehicleFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
+from tests.testdrives.factories import BookingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +28,15 @@ def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
             contacted_at=created + datetime.timedelta(hours=1),
             won_at=created + datetime.timedelta(days=1) if won else None,
         )
+    # and a test drive Anna completed two days ago
+    start = now - datetime.timedelta(days=2)
+    BookingFactory(
+        location=location,
+        vehicle=VehicleFactory(location=location),
+        consultant=consultant,
+        start_at=start,
+        status=Booking.Status.COMPLETED,
+    )
 
     staff_log_in(page, manager, next="/staff/reports/")
     expect(page).to_have_url(re.compile(r"/staff/reports/$"))
@@ -42,12 +54,12 @@ def test_a_manager_reads_the_funnel_filters_it_and_downloads_the_leaderboard(
     page.get_by_role("link", name="Consultants").click()
     expect(page.get_by_role("heading", name="Reports: Consultants")).to_be_visible()
     expect(page.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
-        ["Anna Schmidt", "3", "0", "–", "2", "2", "66.7"]
+        ["Anna Schmidt", "3", "0", "–", "1", "0", "0", "–", "0"]
     )
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download “Consultant leaderboard” as CSV").click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8")
-    assert content.splitlines()[1] == "Anna Schmidt,3,0,,2,2,66.7"
+    assert content.splitlines()[1] == "Anna Schmidt,3,0,,1,0,0,,0"
 
 
 def test_a_consultant_is_refused_the_reports(page, consultant, staff_log_in):

@@ -11,11 +11,17 @@ import pytest
 import time_machine
 
 from dealership.accounts.roles import Role
+from dealership.reports.services import rollup_backfill, rollup_refresh
 from inventory.models import PriceChange, Vehicle
 from leads.models import Lead
+from orders.models import Order, Payment
+from surveys.models import Invitation
+from testdrives.models import Booking
 from tests.accounts.factories import LocationFactory, UserFactory
 from tests.inventory.factories import VehicleFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
+from tests.surveys.factories import InvitationFactory, standard_survey
+from tests.testdrives.factories import BookingFactory
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 3, 16, 11, 0, tzinfo=UTC)
@@ -54,8 +60,64 @@ def make_lead(location, *, created, minutes=None, late=False, stages=(), **field
     )
 
 
-@pytest.fixture
-def shop(db, frozen):
+def make_drive(location, vehicle_location, consultant, *, start, status):
+    """A test drive at `location` (its car comes from `vehicle_location`'s stock, so the
+    inventory figures of the fixture stay as they are)."""
+    return BookingFactory(
+        location=location,
+        vehicle=VehicleFactory(location=vehicle_location, status=Vehicle.Status.AVAILABLE),
+        customer=CustomerFactory(location=location),
+        consultant=consultant,
+        start_at=start,
+        status=status,
+    )
+
+
+def make_order(
+    location, vehicle_location, consultant, *, created, status, paid=False, delivered=None
+):
+    """An order as the deal builder leaves it, created at `created`; `paid`: its deposit
+    payment succeeded."""
+    order = Order.objects.create(
+        customer=CustomerFactory(location=location),
+        vehicle=VehicleFactory(location=vehicle_location, status=Vehicle.Status.SOLD),
+        location=location,
+        consultant=consultant,
+        status=status,
+        status_changed_at=delivered or created,
+        payment_type=Order.PaymentType.CASH,
+        delivered_at=delivered,
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=created)
+    if paid:
+        Payment.objects.create(
+            order=order,
+            kind=Payment.Kind.DEPOSIT,
+            provider="test",
+            amount=Decimal("500.00"),
+            currency="EUR",
+            status=Payment.Status.SUCCEEDED,
+            idempotency_key=f"deposit-{order.pk}",
+            settled_at=created,
+        )
+    return order
+
+
+def make_answer(location, consultant, *, score, submitted):
+    """A customer's purchase survey invitation for `consultant`, answered at `submitted`."""
+    return InvitationFactory(
+        customer=CustomerFactory(location=location),
+        location=location,
+        consultant=consultant,
+        status=Invitation.Status.COMPLETED if submitted else Invitation.Status.SENT,
+        nps_score=score,
+        submitted_at=submitted,
+        occurred_at=(submitted or NOW) - datetime.timedelta(days=8),
+        created_at=(submitted or NOW) - datetime.timedelta(days=7),
+    )
+
+
+def _shop(*, sales: bool) -> dict:
     leipzig = LocationFactory(name="Leipzig", slug="leipzig")
     elsewhere = LocationFactory(name="Dresden", slug="dresden")
     manager = UserFactory(
@@ -198,7 +260,59 @@ def shop(db, frozen):
         new_price=Decimal("18990.00"),
         changed_at=at(1),
     )
+    drives, orders, answers = {}, {}, {}
+    if sales:
+        completed, booked = Booking.Status.COMPLETED, Booking.Status.CONFIRMED
+        drives = {
+            # This period: TD1 (Jonas) and TD2 (Eva) completed; TD3 a no-show, TD4 only booked.
+            "TD1": make_drive(leipzig, elsewhere, c1, start=at(5), status=completed),
+            "TD2": make_drive(leipzig, elsewhere, c2, start=at(7), status=completed),
+            "TD3": make_drive(leipzig, elsewhere, c1, start=at(8), status=Booking.Status.NO_SHOW),
+            "TD4": make_drive(leipzig, elsewhere, c1, start=at(12), status=booked),
+            # The previous period, and another location.
+            "TD5": make_drive(leipzig, elsewhere, c2, start=at(25, month=2), status=completed),
+            "TD6": make_drive(elsewhere, elsewhere, None, start=at(6), status=completed),
+        }
+        S = Order.Status
+        orders = {
+            # This period: O1 (Jonas) placed and paid; O4 (Eva) cancelled after the deposit was
+            # paid (still an order); O3 cancelled before any payment and O5 a draft (neither).
+            "O1": make_order(
+                leipzig, elsewhere, c1, created=at(6), status=S.DEPOSIT_PAID, paid=True
+            ),
+            "O3": make_order(leipzig, elsewhere, c2, created=at(9), status=S.CANCELLED),
+            "O4": make_order(leipzig, elsewhere, c2, created=at(10), status=S.CANCELLED, paid=True),
+            "O5": make_order(leipzig, elsewhere, c1, created=at(7), status=S.DRAFT),
+            # Placed in the previous period, delivered in this one (Jonas).
+            "O2": make_order(
+                leipzig,
+                elsewhere,
+                c1,
+                created=at(20, month=2),
+                status=S.DELIVERED,
+                paid=True,
+                delivered=at(11),
+            ),
+            "O6": make_order(elsewhere, elsewhere, None, created=at(6), status=S.SUBMITTED),
+        }
+        standard_survey()
+        answers = {
+            # Jonas: a promoter and a detractor (NPS 0); Eva: a promoter (NPS 100); N4 was
+            # answered in the previous period; N5 has no score yet.
+            "N1": make_answer(leipzig, c1, score=10, submitted=at(9)),
+            "N2": make_answer(leipzig, c1, score=6, submitted=at(10)),
+            "N3": make_answer(leipzig, c2, score=9, submitted=at(11)),
+            "N4": make_answer(leipzig, c1, score=3, submitted=at(25, month=2)),
+            "N5": make_answer(leipzig, c2, score=None, submitted=None),
+        }
+    # The summary was backfilled and the rollup job has just run: the tests read the days
+    # before today from it.
+    rollup_backfill(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
+    rollup_refresh()
     return {
+        "drives": drives,
+        "orders": orders,
+        "answers": answers,
         "leipzig": leipzig,
         "elsewhere": elsewhere,
         "manager": manager,
@@ -207,6 +321,27 @@ def shop(db, frozen):
         "leads": leads,
         "vehicles": vehicles,
     }
+
+
+@pytest.fixture
+def shop(db, frozen):
+    return _shop(sales=True)
+
+
+@pytest.fixture
+def shop_without_sales(db, frozen):
+    """The shop without its test drives, orders and survey answers: the ground the orders
+    and NPS panels' own hand-computed worlds (panel_data.py) are built on, so that each of
+    their figures is counted once."""
+    return _shop(sales=False)
+
+
+@pytest.fixture(params=["rollup", "live"])
+def mode(request, settings):
+    """Figures read from the summary tables (closed days) or every day from the source
+    tables: both must give the hand-computed numbers."""
+    settings.REPORTS_USE_ROLLUPS = request.param == "rollup"
+    return request.param
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -6,6 +7,8 @@ from django.utils import timezone
 from dealership.accounts.models import User
 from dealership.reports.selectors import ReportFilters, funnel_report
 from leads.models import Lead
+from orders.models import Order
+from testdrives.models import Booking
 
 
 def test_demo_history_fills_the_dashboards_once(db):
@@ -22,11 +25,25 @@ def test_demo_history_fills_the_dashboards_once(db):
         filters=ReportFilters(first=today - datetime.timedelta(days=91), last=today),
     )
     # (other apps' demo data adds its own enquiries: count those of the period separately)
-    others = (
-        Lead.objects.exclude(external_source="demo-history")
-        .filter(created_at__gte=result["period"].start, created_at__lt=result["period"].end)
-        .count()
+    # (each location's leads by its own calendar days)
+    period = result["period"]
+    others = sum(
+        period.first <= created.astimezone(zoneinfo.ZoneInfo(tz)).date() <= period.last
+        for created, tz in Lead.objects.exclude(external_source="demo-history").values_list(
+            "created_at", "location__time_zone"
+        )
     )
     assert others >= 4
     assert result["counts"]["leads"] == 3 * 40 + others
-    assert result["counts"]["won"] > 0
+    assert result["counts"]["contacted"] > 0
+    # and the history's test drives, orders and deliveries, once
+    history = Lead.objects.filter(external_source="demo-history")
+    drives = Booking.objects.filter(lead__in=history, status=Booking.Status.COMPLETED)
+    now = timezone.now()
+    assert drives.count() == history.filter(appointment_at__lte=now).count() > 0
+    assert Order.objects.filter(reference__startswith="H").count() == (
+        history.filter(won_at__lte=now).count()
+    )
+    assert result["counts"]["test_drives"] >= drives.count()
+    assert result["counts"]["orders"] > 0
+    assert result["counts"]["delivered"] > 0

@@ -22,50 +22,53 @@ def filters(**kwargs) -> ReportFilters:
     return ReportFilters(first=FIRST, last=LAST, **kwargs)
 
 
-def test_funnel_counts_conversions_and_previous_period(shop):
-    # Given leads A–E this period (A won; B reached appointment; C, E contacted; D new)
-    # and P1 (contacted) and P2 (won) in the previous period
+def test_funnel_counts_conversions_and_previous_period(shop, mode):
+    # Given leads A–E this period (A, B, C, E contacted; D new), test drives TD1 and TD2
+    # completed (TD3 a no-show, TD4 only booked), orders O1 and O4 placed (O4 cancelled after
+    # its deposit was paid; O3 cancelled unpaid and draft O5 are not orders), O2 delivered;
+    # and in the previous period P1, P2 (both contacted), TD5 and O2 placed
     result = funnel_report(user=shop["manager"], filters=filters())
 
     # Then: stage, count, from previous stage %, from leads %, previous period, change
     assert result["tables"][0].rows == [
         ["Leads", 5, None, D("100.0"), 2, 3],
         ["Contacted", 4, D("80.0"), D("80.0"), 2, 2],
-        ["Qualified", 2, D("50.0"), D("40.0"), 1, 1],
-        ["Appointment / test drive", 2, D("100.0"), D("40.0"), 1, 1],
-        ["Won (order)", 1, D("50.0"), D("20.0"), 1, 0],
+        ["Test drives (completed)", 2, D("50.0"), D("40.0"), 1, 1],
+        ["Orders (placed)", 2, D("100.0"), D("40.0"), 1, 1],
+        ["Delivered", 1, D("50.0"), D("20.0"), 0, 1],
     ]
     assert str(result["previous"].first) == "2026-02-16"
     assert str(result["previous"].last) == "2026-03-01"
 
 
-def test_funnel_filters_by_source_and_consultant(shop):
+def test_funnel_filters_by_source_and_consultant(shop, mode):
+    # The phone lead E; the drives' and orders' customers came through the website
     by_phone = funnel_report(user=shop["manager"], filters=filters(source=Lead.Source.PHONE))
     assert by_phone["counts"] == {
         "leads": 1,
         "contacted": 1,
-        "qualified": 0,
-        "appointment": 0,
-        "won": 0,
+        "test_drives": 0,
+        "orders": 0,
+        "delivered": 0,
     }
     jonas = funnel_report(user=shop["manager"], filters=filters(consultant_id=shop["c1"].pk))
     assert jonas["counts"] == {
         "leads": 2,
         "contacted": 2,
-        "qualified": 2,
-        "appointment": 2,
-        "won": 1,
+        "test_drives": 1,
+        "orders": 1,
+        "delivered": 1,
     }
     assert jonas["previous_counts"] == {
         "leads": 1,
         "contacted": 1,
-        "qualified": 0,
-        "appointment": 0,
-        "won": 0,
+        "test_drives": 0,
+        "orders": 1,
+        "delivered": 0,
     }
 
 
-def test_response_median_p90_breach_rate_and_unanswered(shop):
+def test_response_median_p90_breach_rate_and_unanswered(shop, mode):
     # Answered in 10, 30, 20 and 5 business minutes: median 15, p90 20 + 0.7 × 10 = 27.
     # B, C answered late and D is unanswered past its due time: 3 of 5 breached.
     result = response_report(user=shop["manager"], filters=filters())
@@ -82,17 +85,45 @@ def test_response_median_p90_breach_rate_and_unanswered(shop):
     }
 
 
-def test_leaderboard_rows_best_first(shop):
+def test_response_filters_by_consultant(shop, mode):
+    # Eva: C answered late after 20 minutes, D unanswered and overdue
+    result = response_report(user=shop["manager"], filters=filters(consultant_id=shop["c2"].pk))
+    assert result["figures"] == {
+        "leads": 2,
+        "answered": 1,
+        "median_minutes": D("20.0"),
+        "p90_minutes": D("20.0"),
+        "breached": 2,
+        "breach_rate": D("100.0"),
+        "unanswered_now": 1,
+        "unanswered_overdue": 1,
+    }
+
+
+def test_leaderboard_rows_best_first(shop, mode):
     result = leaderboard_report(user=shop["manager"], filters=filters())
 
-    # Jonas: A (10 min, won), B (30 min, appointment). Eva: C (20 min), D (unanswered).
+    # Jonas: leads A (10 min), B (30 min); TD1; O1; O2 delivered; N1 (10) and N2 (6): NPS 0.
+    # Eva: C (20 min), D (unanswered); TD2; O4; N3 (9): NPS 100. Both one order: Jonas
+    # delivered one, so he comes first.
+    assert result["tables"][0].columns == [
+        "Consultant",
+        "Leads handled",
+        "Answered",
+        "Median first response (business minutes)",
+        "Test drives",
+        "Orders",
+        "Delivered",
+        "NPS",
+        "NPS answers",
+    ]
     assert result["tables"][0].rows == [
-        ["Jonas Adler", 2, 2, D("20.0"), 2, 1, D("50.0")],
-        ["Eva Zeller", 2, 1, D("20.0"), 0, 0, D("0.0")],
+        ["Jonas Adler", 2, 2, D("20.0"), 1, 1, 1, D("0.0"), 2],
+        ["Eva Zeller", 2, 1, D("20.0"), 1, 1, 0, D("100.0"), 1],
     ]
     assert [(b.label, b.value) for b in result["charts"][0].bars] == [
         ("Jonas Adler", 1.0),
-        ("Eva Zeller", 0.0),
+        ("Eva Zeller", 1.0),
     ]
 
 
@@ -128,15 +159,21 @@ def test_inventory_stock_ages_turnover_oldest_and_candidates(shop):
     assert [(r[0], r[2]) for r in tables["price_drop_candidates"]] == [("V1", 135)]
 
 
-def test_manager_figures_leave_out_other_locations(shop):
+def test_manager_figures_leave_out_other_locations(shop, mode):
     # Given the manager asks for a location that is not theirs
     result = funnel_report(user=shop["manager"], filters=filters(location_id=shop["elsewhere"].pk))
     # Then nothing of it is counted (X and the VIN leads are in Dresden)
-    assert result["counts"]["leads"] == 0
+    assert result["counts"] == {
+        "leads": 0,
+        "contacted": 0,
+        "test_drives": 0,
+        "orders": 0,
+        "delivered": 0,
+    }
 
 
 @pytest.mark.parametrize(("location", "leads"), [(None, 5 + 2), ("leipzig", 5), ("elsewhere", 2)])
-def test_administrator_sees_every_location(shop, location, leads):
+def test_administrator_sees_every_location(shop, mode, location, leads):
     from dealership.accounts.roles import Role
     from tests.accounts.factories import UserFactory
 

@@ -21,6 +21,13 @@ D = Decimal
 EMPTY = ReportFilters(first=datetime.date(2025, 6, 1), last=datetime.date(2025, 6, 30))
 
 
+@pytest.fixture
+def shop(shop_without_sales):
+    """These figures are counted by hand over panel_data.py's orders and invitations alone:
+    the shop without the funnel's own test drives, orders and answers (conftest.py)."""
+    return shop_without_sales
+
+
 def filters(**kwargs) -> ReportFilters:
     return ReportFilters(first=FIRST, last=LAST, **kwargs)
 

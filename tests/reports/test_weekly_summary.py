@@ -45,7 +45,7 @@ def test_summary_goes_to_the_manager_whose_clock_shows_monday_8(shop):
     assert message.dedupe_key == f"reports:weekly:{shop['manager'].pk}:2026-W12"
     assert message.to == "maria@showroom.example"
     assert message.template_key == "reports.weekly_summary"
-    assert message.subject == "Your week 2026-03-09 to 2026-03-15: 1 leads, 0 won"
+    assert message.subject == "Your week 2026-03-09 to 2026-03-15: 1 leads, 1 orders"
 
     # And Sam gets his when New York reaches 08:05 (daylight saving time there already)
     with time_machine.travel(NEW_YORK_0805, tick=False):
@@ -59,13 +59,23 @@ def test_summary_figures_and_attention_list(shop):
     message = OutboxMessage.objects.get()
 
     # Last week (9–15 March) had lead E only (5 minutes, on time); the week before A–D.
+    # Orders: O4 last week (O3 cancelled unpaid), O1 the week before; O2 delivered last
+    # week; the completed test drives TD1 and TD2 were the week before.
     assert message.context["leads"] == 1
     assert message.context["leads_before"] == 4
-    assert message.context["won_before"] == 1
+    assert message.context["test_drives"] == 0
+    assert message.context["orders"] == 1
+    assert message.context["orders_before"] == 1
+    assert message.context["delivered"] == 1
+    assert message.context["top_consultant"] == "Eva Zeller"
+    assert message.context["top_consultant_orders"] == 1
     assert message.context["median_minutes"] == "5.0"
     assert message.context["breach_rate"] == "0.0"
     assert "Leads: 1 (the week before: 4)\n" in message.body
-    assert "Won: 0 (the week before: 1)\n" in message.body
+    assert "Test drives completed: 0\n" in message.body
+    assert "Orders placed: 1 (the week before: 1)\n" in message.body
+    assert "Delivered: 1\n" in message.body
+    assert "Most orders: Eva Zeller (1)\n" in message.body
     assert "First response: median 5.0 business minutes, 90th percentile 5.0\n" in message.body
     assert "- 1 lead has had no first response yet (1 overdue).\n" in message.body
     assert "- 1 vehicle has been in stock for more than 90 days.\n" in message.body
