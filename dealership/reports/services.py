@@ -174,7 +174,7 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
         months = (first.replace(day=1), last.replace(day=1))
         ResponseMinutesMonthly.objects.filter(month__range=months).delete()
         cursor.execute(
-            f"INSERT INTO {monthly} (month, location_id, consultant_id, source, minutes, leads) "
+            f"INSERT INTO {monthly} (month, location_id, consultant_id, source, minutes, leads) "  # nosec B608
             "SELECT date_trunc('month', day)::date, location_id, consultant_id, source, "
             f"minutes, sum(leads) FROM {minutes} "
             "WHERE day >= %s AND day < (%s::date + interval '1 month') "
@@ -199,7 +199,7 @@ def _touched_days(since: datetime.datetime) -> set[datetime.date]:
         (rollup._table("orders.Order"), "delivered_at", "status_changed_at"),
     ]
     parts = [
-        f"SELECT DISTINCT (t.{stamp} AT TIME ZONE loc.time_zone)::date FROM {table} t "
+        f"SELECT DISTINCT (t.{stamp} AT TIME ZONE loc.time_zone)::date FROM {table} t "  # nosec B608
         f"JOIN {location} loc ON loc.id = t.location_id "
         f"WHERE t.{changed} >= %s AND t.{stamp} IS NOT NULL"
         for table, stamp, changed in sources
