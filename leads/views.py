@@ -1,6 +1,7 @@
 """Thin views: parse input, call one selector or service, render."""
 
 import logging
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -201,32 +202,57 @@ def _choice_labels() -> dict[str, dict[str, str]]:
 _URL_SENTINEL = 2147483647
 
 
-def _inbox_row(lead: Lead, now, labels: dict[str, dict[str, str]], detail_url: str) -> dict:
-    """What one inbox row shows, computed once here: the busiest page renders plain values."""
-    from .templatetags.leads_tags import response_clock_state
+_CLOSED = (Lead.Status.WON, Lead.Status.LOST)
 
-    customer, assignee = lead.customer, lead.assigned_to
-    clock_state, clock_text = response_clock_state(lead, now)
-    name = str(customer)
+
+def _inbox_row(lead: dict, now, labels: dict[str, dict[str, str]], detail_url: str) -> dict:
+    """What one inbox row shows, computed once here from the selector's plain values
+    (selectors.INBOX_ROW_FIELDS): the busiest page renders plain strings."""
+    from .templatetags.leads_tags import response_clock_values
+
+    clock_state, clock_text = response_clock_values(
+        first_response_at=lead["first_response_at"],
+        response_due_at=lead["response_due_at"],
+        is_open=lead["status"] not in _CLOSED,
+        now=now,
+    )
+    # As Customer.__str__ and Lead.vehicle_label.
+    email, mobile = lead["customer__email"], lead["customer__mobile_phone"]
+    name = (
+        f"{lead['customer__first_name']} {lead['customer__last_name']}".strip()
+        or email
+        or mobile
+        or f"#{lead['customer_id']}"
+    )
+    vehicle = " ".join(
+        str(p) for p in (lead["year"] or "", lead["make"], lead["model"], lead["trim"]) if p
+    )
+    if lead["assigned_to_id"]:
+        assigned = (
+            f"{lead['assigned_to__first_name']} {lead['assigned_to__last_name']}".strip()
+            or lead["assigned_to__username"]
+        )
+    else:
+        assigned = labels["unassigned"]
     # Wall-clock time at the lead's location, formatted as the `date:"d.m.Y H:i"` filter did.
-    received = timezone.make_naive(lead.created_at, lead.location.tzinfo)
+    received = timezone.make_naive(
+        lead["created_at"], zoneinfo.ZoneInfo(lead["location__time_zone"])
+    )
     return {
-        "pk": lead.pk,
-        "url": detail_url.replace(str(_URL_SENTINEL), str(lead.pk)),
+        "pk": lead["pk"],
+        "url": detail_url.replace(str(_URL_SENTINEL), str(lead["pk"])),
         "customer": name,
         "select_label": labels["select"] % {"name": name},
-        "contact": customer.email or customer.mobile_phone,
-        "needs_review": lead.needs_review,
-        "type": labels["type"].get(lead.type, lead.type),
-        "vehicle": lead.vehicle_label or "—",
-        "stock_number": lead.stock_number,
-        "source": labels["source"].get(lead.source, lead.source),
-        "status": labels["status"].get(lead.status, lead.status),
-        "assigned": (assignee.get_full_name() or assignee.username)
-        if assignee
-        else labels["unassigned"],
+        "contact": email or mobile,
+        "needs_review": lead["needs_review"],
+        "type": labels["type"].get(lead["type"], lead["type"]),
+        "vehicle": vehicle or "—",
+        "stock_number": lead["stock_number"],
+        "source": labels["source"].get(lead["source"], lead["source"]),
+        "status": labels["status"].get(lead["status"], lead["status"]),
+        "assigned": assigned,
         "received": received.strftime("%d.%m.%Y %H:%M"),
-        "received_iso": lead.created_at.isoformat(),
+        "received_iso": lead["created_at"].isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
     }
