@@ -239,7 +239,8 @@ def _explain(user: User, filters: InboxFilters) -> str:
     lines = [line.strip() for line in plan.splitlines()]
     top = lines[0][:110]
     timing = next((line for line in lines if line.startswith("Execution Time")), "")
-    return f"    plan: {top} … {timing}"
+    nodes = [f"\n      {line[:140]}" for line in lines[1:] if "->" in line][:8]
+    return f"    plan: {top} … {timing}{''.join(nodes)}"
 
 
 def _params(after: str, location_ids: list[int]) -> list:
