@@ -37,6 +37,36 @@ LEADS = int(os.environ.get("LEADS_BENCH_LEADS", "1000000"))
 CUSTOMERS = int(os.environ.get("LEADS_BENCH_CUSTOMERS", "500000"))
 CONSULTANTS_PER_LOCATION = 10
 REPEAT = 30
+# A comma-separated list of substrings: only the inbox cases whose name contains one of them
+# (the duplicates and customer 360 cases run when "duplicates" / "360" is listed).
+CASES = [c.strip() for c in os.environ.get("LEADS_BENCH_CASES", "").split(",") if c.strip()]
+# LEADS_BENCH_PROFILE=1: after timing a case, profile 20 requests of it (cProfile) and print
+# the functions that take the time.
+PROFILE = os.environ.get("LEADS_BENCH_PROFILE", "") not in ("", "0")
+
+
+def _selected(name: str) -> bool:
+    return not CASES or any(case in name for case in CASES)
+
+
+def _profile(name: str, fn) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        fn()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    print(f"    profile of 20 requests ({name}), by own time:", flush=True)
+    stats.sort_stats("tottime").print_stats(18)
+    stats.sort_stats("cumulative").print_stats(40)
+    for line in out.getvalue().splitlines():
+        if line.strip() and not line.startswith(("   Ordered by", "   List reduced")):
+            print(f"      {line[:150]}", flush=True)
 
 
 def _insert_select(model: type[Model], count: int, values: dict[str, str], params=()) -> None:
@@ -172,8 +202,27 @@ LIMIT 51
 """
 
 
-def _floor(where: str, params, order: str = "l.created_at DESC, l.id DESC"):
-    sql = INBOX_ROWS_SQL.format(where=where, order=order)
+# The narrow shape, as the page does it: the 51 ids first from the lead table alone (filtered
+# and sorted on its indexes), then their rows joined. Used where the filter is on the lead
+# alone and the planner would otherwise join every matching lead before the top-51 sort
+# (7 days of leads: ~9,600 customer look-ups, slower than the page's own query).
+INBOX_NARROW_SQL = """
+SELECT l.id, l.status, l.type, l.source, l.make, l.model, l.year, l.created_at,
+       l.response_due_at, l.first_response_at, c.first_name, c.last_name, c.email,
+       c.mobile_phone, loc.name, loc.time_zone, u.first_name, u.last_name
+FROM (SELECT id FROM leads_lead l WHERE {where} ORDER BY {order} LIMIT 51) ids
+JOIN leads_lead l ON l.id = ids.id
+JOIN leads_customer c ON c.id = l.customer_id
+JOIN accounts_location loc ON loc.id = l.location_id
+LEFT JOIN accounts_user u ON u.id = l.assigned_to_id
+ORDER BY {order}
+"""
+
+
+def _floor(
+    where: str, params, order: str = "l.created_at DESC, l.id DESC", *, narrow: bool = False
+):
+    sql = (INBOX_NARROW_SQL if narrow else INBOX_ROWS_SQL).format(where=where, order=order)
 
     def run():
         with connection.cursor() as cursor:
@@ -190,7 +239,8 @@ def _explain(user: User, filters: InboxFilters) -> str:
     lines = [line.strip() for line in plan.splitlines()]
     top = lines[0][:110]
     timing = next((line for line in lines if line.startswith("Execution Time")), "")
-    return f"    plan: {top} … {timing}"
+    nodes = [f"\n      {line[:140]}" for line in lines[1:] if "->" in line][:8]
+    return f"    plan: {top} … {timing}{''.join(nodes)}"
 
 
 def _params(after: str, location_ids: list[int]) -> list:
@@ -338,6 +388,7 @@ def main() -> None:
                 "l.location_id = ANY(%s) AND l.created_at >= now() - interval '7 days'",
                 [locs],
                 order="l.response_due_at, l.id",
+                narrow=True,
             ),
         ),
         (
@@ -378,12 +429,16 @@ def main() -> None:
         ),
     ]
     for name, user, client, query, filters, floor_fn in cases:
+        if not _selected(name):
+            continue
         response = client.get(f"/staff/leads/?{query}")
         assert response.status_code == 200, (name, response.status_code)
         floor = measure(f"  floor: hand-written SQL ({name[7:]})", floor_fn, repeat=REPEAT)
         page = measure(name, lambda c=client, q=query: c.get(f"/staff/leads/?{q}"), repeat=REPEAT)
         report(page, floor)
         print(_explain(user, filters), flush=True)
+        if PROFILE:
+            _profile(name, lambda c=client, q=query: c.get(f"/staff/leads/?{q}"))
 
     def customer_floor():
         with connection.cursor() as cursor:
@@ -405,12 +460,14 @@ def main() -> None:
                 cursor.execute(sql, [customer.pk])
                 cursor.fetchall()
 
-    _duplicates(consultant, consultant_client, manager, manager_client, locs, cloc)
+    if _selected("duplicates"):
+        _duplicates(consultant, consultant_client, manager, manager_client, locs, cloc)
 
     url = f"/staff/customers/{customer.pk}/"
-    assert consultant_client.get(url).status_code == 200
-    floor = measure("  floor: hand-written SQL (customer 360)", customer_floor, repeat=REPEAT)
-    page = measure("customer 360", lambda: consultant_client.get(url), repeat=REPEAT)
-    report(page, floor)
+    if _selected("customer 360"):
+        assert consultant_client.get(url).status_code == 200
+        floor = measure("  floor: hand-written SQL (customer 360)", customer_floor, repeat=REPEAT)
+        page = measure("customer 360", lambda: consultant_client.get(url), repeat=REPEAT)
+        report(page, floor)
     print(f"leads in the table: {Lead.objects.count():,}", flush=True)
     print(f"load: {_uptime()}", flush=True)

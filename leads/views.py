@@ -1,6 +1,7 @@
 """Thin views: parse input, call one selector or service, render."""
 
 import logging
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -192,33 +194,79 @@ def _choice_labels() -> dict[str, dict[str, str]]:
         "type": {value: str(label) for value, label in Lead.Type.choices},
         "source": {value: str(label) for value, label in Lead.Source.choices},
         "status": {value: str(label) for value, label in Lead.Status.choices},
+        "unassigned": _("Unassigned"),
+        "select": _("Select lead of %(name)s"),
     }
 
 
-def _inbox_row(lead: Lead, now, labels: dict[str, dict[str, str]]) -> dict:
-    """What one inbox row shows, computed once here: the busiest page renders plain values."""
-    from .templatetags.leads_tags import response_clock_state
+_URL_SENTINEL = 2147483647
 
-    customer, assignee = lead.customer, lead.assigned_to
-    clock_state, clock_text = response_clock_state(lead, now)
+
+_CLOSED = (Lead.Status.WON, Lead.Status.LOST)
+
+
+def _inbox_row(lead: dict, now, labels: dict[str, dict[str, str]], detail_url: str) -> dict:
+    """What one inbox row shows, computed once here from the selector's plain values
+    (selectors.INBOX_ROW_FIELDS): the busiest page renders plain strings."""
+    from .templatetags.leads_tags import response_clock_values
+
+    clock_state, clock_text = response_clock_values(
+        first_response_at=lead["first_response_at"],
+        response_due_at=lead["response_due_at"],
+        is_open=lead["status"] not in _CLOSED,
+        now=now,
+    )
+    # As Customer.__str__ and Lead.vehicle_label.
+    email, mobile = lead["customer__email"], lead["customer__mobile_phone"]
+    name = (
+        f"{lead['customer__first_name']} {lead['customer__last_name']}".strip()
+        or email
+        or mobile
+        or f"#{lead['customer_id']}"
+    )
+    vehicle = " ".join(
+        str(p) for p in (lead["year"] or "", lead["make"], lead["model"], lead["trim"]) if p
+    )
+    if lead["assigned_to_id"]:
+        assigned = (
+            f"{lead['assigned_to__first_name']} {lead['assigned_to__last_name']}".strip()
+            or lead["assigned_to__username"]
+        )
+    else:
+        assigned = labels["unassigned"]
+    # Wall-clock time at the lead's location, formatted as the `date:"d.m.Y H:i"` filter did.
+    received = timezone.make_naive(
+        lead["created_at"], zoneinfo.ZoneInfo(lead["location__time_zone"])
+    )
     return {
-        "pk": lead.pk,
-        "url": reverse("leads:lead_detail", args=[lead.pk]),
-        "customer": str(customer),
-        "contact": customer.email or customer.mobile_phone,
-        "needs_review": lead.needs_review,
-        "type": labels["type"].get(lead.type, lead.type),
-        "vehicle": lead.vehicle_label,
-        "stock_number": lead.stock_number,
-        "source": labels["source"].get(lead.source, lead.source),
-        "status": labels["status"].get(lead.status, lead.status),
-        "assigned": (assignee.get_full_name() or assignee.username) if assignee else "",
-        # Wall-clock time at the lead's location: naive, or `date` would turn it back to UTC.
-        "received": timezone.make_naive(lead.created_at, lead.location.tzinfo),
-        "received_iso": lead.created_at.isoformat(),
+        "pk": lead["pk"],
+        "url": detail_url.replace(str(_URL_SENTINEL), str(lead["pk"])),
+        "customer": name,
+        "select_label": labels["select"] % {"name": name},
+        "contact": email or mobile,
+        "needs_review": lead["needs_review"],
+        "type": labels["type"].get(lead["type"], lead["type"]),
+        "vehicle": vehicle or "—",
+        "stock_number": lead["stock_number"],
+        "source": labels["source"].get(lead["source"], lead["source"]),
+        "status": labels["status"].get(lead["status"], lead["status"]),
+        "assigned": assigned,
+        "received": received.strftime("%d.%m.%Y %H:%M"),
+        "received_iso": lead["created_at"].isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
     }
+
+
+def _consultant_options(consultants) -> str:
+    """The bulk-reassign <option>s from four plain columns, no model instances or per-option
+    template rendering."""
+    rows = consultants.values_list("pk", "first_name", "last_name", "username")
+    return format_html_join(
+        "",
+        '<option value="{}">{}</option>',
+        ((pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows),
+    )
 
 
 @staff_required
@@ -247,19 +295,26 @@ def inbox(request):
     leads = selectors.lead_inbox_page(qs, offset=offset, limit=INBOX_PAGE_SIZE + 1)
     has_next = len(leads) > INBOX_PAGE_SIZE
     labels = _choice_labels()
-    rows = [_inbox_row(lead, now, labels) for lead in leads[:INBOX_PAGE_SIZE]]
+    # One reverse() for the page, not one per row.
+    detail_url = reverse("leads:lead_detail", args=[_URL_SENTINEL])
+    rows = [_inbox_row(lead, now, labels, detail_url) for lead in leads[:INBOX_PAGE_SIZE]]
     is_manager = request.user.has_role(*MANAGER_ROLES)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
         "form": form,
+        "controls": form.controls(),
         "leads": rows,
         "now": now,
         "page_number": page_number,
         "has_next": has_next,
         "query_string": params.urlencode(),
         "is_manager": is_manager,
-        "consultants": selectors.consultants_for_locations(user=request.user) if is_manager else (),
+        "consultant_options": (
+            _consultant_options(selectors.consultants_for_locations(user=request.user))
+            if is_manager and not request.htmx
+            else ""
+        ),
         "available": selectors.user_is_available(user=request.user),
     }
     template = "leads/partials/inbox_rows.html" if request.htmx else "leads/inbox.html"

@@ -17,9 +17,19 @@ def _duration(minutes: int) -> str:
 def response_clock_state(lead, now) -> tuple[str, str]:
     """("left" | "overdue" | "done", text): time left to the first-response target, or how
     long overdue; "done" once answered or closed."""
-    if lead.first_response_at or lead.response_due_at is None or not lead.is_open:
+    return response_clock_values(
+        first_response_at=lead.first_response_at,
+        response_due_at=lead.response_due_at,
+        is_open=lead.is_open,
+        now=now,
+    )
+
+
+def response_clock_values(*, first_response_at, response_due_at, is_open, now) -> tuple[str, str]:
+    """response_clock_state from plain values (the inbox rows are dicts, not leads)."""
+    if first_response_at or response_due_at is None or not is_open:
         return "done", ""
-    seconds = (lead.response_due_at - now).total_seconds()
+    seconds = (response_due_at - now).total_seconds()
     if seconds >= 0:
         return "left", _("%(t)s left") % {"t": _duration(int(seconds // 60))}
     return "overdue", _("overdue by %(t)s") % {"t": _duration(int(-seconds // 60))}
