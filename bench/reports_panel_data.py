@@ -69,6 +69,8 @@ def _orders(locations: str, consultants: str, n_consultants: int) -> None:
             "ELSE '' END",
             "delivered_at": f"CASE WHEN g.r <= 0.85 AND NOT (g.n <= {vehicles} AND g.r < 0.30) "
             "THEN g.created + interval '14 days' END",
+            # Order.deal_total: the accepted version's total (below), as the services keep it.
+            "deal_total": "18000 + g.n % 25000 + 0.50",
             "created_at": "g.created",
         },
         "(SELECT n, random() AS r, now() - random() * interval '365 days' AS created "
@@ -79,7 +81,7 @@ def _orders(locations: str, consultants: str, n_consultants: int) -> None:
         {
             "order_id": "o.id",
             "number": "1",
-            "breakdown": "jsonb_build_object('total', (18000 + o.id % 25000)::text || '.50')",
+            "breakdown": "jsonb_build_object('total', o.deal_total::text)",
             "reason": "''",
             "created_at": "o.created_at",
             "accepted_at": "o.created_at",
