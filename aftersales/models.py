@@ -268,14 +268,8 @@ class ServiceReminder(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(queued_at__isnull=True), name="reminder_unqueued"
             ),
-            # The after-sales panel: reminders by when their messages went out, with the car
-            # (INCLUDE on PostgreSQL only).
-            models.Index(
-                fields=["queued_at"],
-                include=["owned_vehicle"],
-                condition=Q(queued_at__isnull=False),
-                name="reminder_report_queued",
-            ),
+            # The after-sales panel's covering index (reminder_report_queued) is
+            # PostgreSQL-only: migration 0002_report_indexes.
         ]
 
     def __str__(self):
@@ -342,15 +336,9 @@ class ServiceAppointment(models.Model):
         ordering = ["drop_off_at", "id"]
         verbose_name = _("service appointment")
         verbose_name_plural = _("service appointments")
-        indexes = [
-            models.Index(fields=["location", "day"], name="appointment_day_idx"),
-            # The after-sales panel: was this car booked in (not cancelled) after a reminder?
-            models.Index(
-                fields=["owned_vehicle", "created_at"],
-                condition=~Q(status="cancelled"),
-                name="appointment_report_booked",
-            ),
-        ]
+        # The after-sales panel's index of bookings by car (appointment_report_booked) is
+        # PostgreSQL-only: migration 0002_report_indexes.
+        indexes = [models.Index(fields=["location", "day"], name="appointment_day_idx")]
 
     def __str__(self):
         return f"{self.owned_vehicle} · {self.day}"

@@ -280,21 +280,8 @@ class Order(models.Model):
                 condition=Q(status="submitted"),
                 name="order_unpaid_reservation",
             ),
-            # The orders panel: a location's placed orders by when placed, with every column
-            # it groups and sums (INCLUDE on PostgreSQL only; other databases index the keys).
-            models.Index(
-                fields=["location", "created_at"],
-                include=["status", "payment_type", "deal_total", "consultant"],
-                condition=~Q(status="draft"),
-                name="order_report_placed",
-            ),
-            # The orders panel's cancellations: by when cancelled, with the reason.
-            models.Index(
-                fields=["location", "status_changed_at"],
-                include=["cancel_reason", "consultant"],
-                condition=Q(status="cancelled"),
-                name="order_report_cancelled",
-            ),
+            # The orders panel's covering indexes (order_report_placed, order_report_cancelled)
+            # are PostgreSQL-only: migration 0003_report_indexes.
         ]
 
     def __str__(self):

@@ -310,14 +310,8 @@ class Invitation(models.Model):
             models.Index(fields=["touchpoint", "source_id"], name="invitation_source"),
             models.Index(fields=["customer", "-created_at"], name="invitation_customer_recent"),
             models.Index(fields=["location", "created_at"], name="invitation_loc_created"),
-            # The NPS panel: customer invitations by location and day sent, with the columns
-            # it groups and counts (INCLUDE on PostgreSQL only).
-            models.Index(
-                fields=["location", "created_at"],
-                include=["touchpoint", "nps_score", "consultant"],
-                condition=~Q(touchpoint="staff_pulse"),
-                name="invitation_report",
-            ),
+            # The NPS panel's covering index (invitation_report) is PostgreSQL-only:
+            # migration 0002_report_indexes.
             models.Index(
                 fields=["reminder_due_at"],
                 condition=Q(reminder_due_at__isnull=False, reminded_at__isnull=True, status="sent"),
