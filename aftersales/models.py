@@ -267,7 +267,9 @@ class ServiceReminder(models.Model):
         indexes = [
             models.Index(
                 fields=["created_at"], condition=Q(queued_at__isnull=True), name="reminder_unqueued"
-            )
+            ),
+            # The after-sales panel's covering index (reminder_report_queued) is
+            # PostgreSQL-only: migration 0002_report_indexes.
         ]
 
     def __str__(self):
@@ -334,6 +336,8 @@ class ServiceAppointment(models.Model):
         ordering = ["drop_off_at", "id"]
         verbose_name = _("service appointment")
         verbose_name_plural = _("service appointments")
+        # The after-sales panel's index of bookings by car (appointment_report_booked) is
+        # PostgreSQL-only: migration 0002_report_indexes.
         indexes = [models.Index(fields=["location", "day"], name="appointment_day_idx")]
 
     def __str__(self):

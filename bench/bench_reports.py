@@ -262,6 +262,9 @@ def _sales(first_customer: int, customers: int, location_ids: str, consultant_id
             "ELSE '' END",
             "delivered_at": f"CASE WHEN n % 10 = 0 OR ({live}) "
             "THEN NULL ELSE o.created + interval '10 days' END",
+            # Order.deal_total: the accepted version's total (reports_panel_data copies it into
+            # the version's breakdown), as the orders services keep it.
+            "deal_total": "18000 + n % 25000 + 0.50",
             "created_at": "o.created",
         },
         # A car is handed over 10 days after the order: orders up to 10 days ago.

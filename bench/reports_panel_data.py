@@ -54,7 +54,7 @@ def _order_details() -> None:
         {
             "order_id": "o.id",
             "number": "1",
-            "breakdown": "jsonb_build_object('total', (18000 + o.id % 25000)::text || '.50')",
+            "breakdown": "jsonb_build_object('total', o.deal_total::text)",
             "reason": "''",
             "created_at": "o.created_at",
             "accepted_at": "o.created_at",

@@ -233,6 +233,16 @@ class Order(models.Model):
     )
     odometer_km = models.PositiveIntegerField(_("odometer at handover (km)"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # The total of the latest version the customer accepted (the deal agreed), kept by the
+    # services that accept a version, so reports average it without reading the versions.
+    deal_total = models.DecimalField(
+        _("agreed deal total"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -270,6 +280,8 @@ class Order(models.Model):
                 condition=Q(status="submitted"),
                 name="order_unpaid_reservation",
             ),
+            # The orders panel's covering indexes (order_report_placed, order_report_cancelled)
+            # are PostgreSQL-only: migration 0003_report_indexes.
         ]
 
     def __str__(self):

@@ -310,6 +310,8 @@ class Invitation(models.Model):
             models.Index(fields=["touchpoint", "source_id"], name="invitation_source"),
             models.Index(fields=["customer", "-created_at"], name="invitation_customer_recent"),
             models.Index(fields=["location", "created_at"], name="invitation_loc_created"),
+            # The NPS panel's covering index (invitation_report) is PostgreSQL-only:
+            # migration 0002_report_indexes.
             models.Index(
                 fields=["reminder_due_at"],
                 condition=Q(reminder_due_at__isnull=False, reminded_at__isnull=True, status="sent"),

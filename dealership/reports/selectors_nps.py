@@ -21,23 +21,10 @@ from .selectors import ReportFilters, _location_ids, _period
 from .selectors_orders import change
 from .tables import Table, chart_from
 
-ANSWERED = Q(nps_score__isnull=False)
-PROMOTER = Q(nps_score__gte=scoring.PROMOTER_MIN)
-DETRACTOR = Q(nps_score__lte=scoring.DETRACTOR_MAX)
-
 
 def _in(period: Period) -> Q:
     # By when the invitation went out, as the survey results page counts.
     return Q(created_at__gte=period.start, created_at__lt=period.end)
-
-
-def _counts(prefix: str, period: Period | None = None) -> dict:
-    when = _in(period) if period else Q()
-    return {
-        f"{prefix}promoters": Count("pk", filter=when & PROMOTER),
-        f"{prefix}passives": Count("pk", filter=when & ANSWERED & ~PROMOTER & ~DETRACTOR),
-        f"{prefix}detractors": Count("pk", filter=when & DETRACTOR),
-    }
 
 
 COUNTERS = dict.fromkeys(
@@ -89,6 +76,32 @@ def _compared(rows: list[dict], label_key: str, labels=None) -> list[list]:
     return table_rows
 
 
+def _by_category(rows) -> list[dict]:
+    """The rows per score summed into each month, location and touchpoint's promoters,
+    passives and detractors of both periods, and its invitations (answered or not)."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["month"], row["location"], row["touchpoint"])
+        group = groups.setdefault(
+            key,
+            {
+                "month": key[0],
+                "location": key[1],
+                "touchpoint": key[2],
+                **COUNTERS,
+                "invited_now": 0,
+                "invited": 0,
+            },
+        )
+        group["invited_now"] += row["now"]
+        group["invited"] += row["now"] + row["before"]
+        if row["nps_score"] is not None:
+            category = f"{scoring.category(row['nps_score'])}s"
+            group[f"now_{category}"] += row["now"]
+            group[f"before_{category}"] += row["before"]
+    return list(groups.values())
+
+
 def _rolled_up(groups: list[dict], keys: tuple[str, ...], only: str = "invited") -> list[dict]:
     """The groups' counts summed by `keys`, sorted by them; groups without any invitation
     counted in `only` are left out."""
@@ -109,22 +122,18 @@ def nps_report(*, user: User, filters: ReportFilters) -> dict:
     with its number of responses and the previous period's score."""
     period = _period(user, filters)
     previous = period.previous()
-    compared = {
-        **_counts("now_", period),
-        **_counts("before_", previous),
-        "invited_now": Count("pk", filter=_in(period)),
-        "invited": Count("pk"),
-    }
-    # One scan: the counts per month, location and touchpoint of both periods; the three
-    # tables are sums of these few hundred groups at most.
+    # One scan: the invitations per month, location, touchpoint and score in each period
+    # (two counts, not a filtered count per category: fewer aggregates per row); the three
+    # tables are sums of these few thousand groups at most.
     location_ids = _location_ids(user, filters)
-    groups = list(
+    rows = (
         _invitations(location_ids, user, filters)
         .filter(_in(period) | _in(previous))
         .annotate(month=TruncMonth("created_at", tzinfo=period.tz))
-        .values("month", "location", "touchpoint")
-        .annotate(**compared)
+        .values("month", "location", "touchpoint", "nps_score")
+        .annotate(now=Count("pk", filter=_in(period)), before=Count("pk", filter=_in(previous)))
     )
+    groups = _by_category(rows)
     months = _rolled_up(groups, ("month",), only="invited_now")
     # The names by one small query: joining them in makes the big grouping sort wider.
     names = dict(Location.objects.filter(pk__in=location_ids).values_list("pk", "name"))

@@ -1,18 +1,16 @@
 """The orders and finance panel: orders by status, average deal value, finance penetration
 and decisions, cancellations with their reasons, each beside the previous period.
 
-Three queries whatever the number of orders, scoped to the locations the user may report on.
+Two queries whatever the number of orders, scoped to the locations the user may report on.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, OuterRef, Q, QuerySet
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
-from orders.models import FinanceApplication, Order, OrderVersion
+from orders.models import FinanceApplication, Order
 
 from .periods import Period
 from .selectors import ReportFilters, _location_ids, _period, _ratio
@@ -43,14 +41,24 @@ def _in(period: Period, field: str = "created_at") -> Q:
     return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
 
 
-def _order_counts(orders: QuerySet[Order], now: Period, before: Period) -> dict[str, int]:
+def _order_counts(orders: QuerySet[Order], now: Period, before: Period) -> dict:
     """One query: placed orders per period, grouped by status, payment type and finance
-    decision (a few dozen groups at most), summed here into each figure."""
+    decision (a few dozen groups at most), summed here into each figure; with each group's
+    sum and number of agreed deal totals (cancelled orders left out) for the average deal
+    value, divided once here."""
+    agreed = ~Q(status=Order.Status.CANCELLED) & Q(deal_total__isnull=False)
     rows = (
         orders.filter(PLACED)
         .filter(_in(now) | _in(before))
         .values("status", "payment_type", "finance__decision")
-        .annotate(now=Count("pk", filter=_in(now)), before=Count("pk", filter=_in(before)))
+        .annotate(
+            now=Count("pk", filter=_in(now)),
+            before=Count("pk", filter=_in(before)),
+            now_deals=Count("pk", filter=_in(now) & agreed),
+            before_deals=Count("pk", filter=_in(before) & agreed),
+            now_deal_sum=Sum("deal_total", filter=_in(now) & agreed),
+            before_deal_sum=Sum("deal_total", filter=_in(before) & agreed),
+        )
     )
     financed = set(Order.PaymentType.values) - {Order.PaymentType.CASH}
     counts = {
@@ -60,6 +68,8 @@ def _order_counts(orders: QuerySet[Order], now: Period, before: Period) -> dict[
             "placed",
             "financed",
             "applications",
+            "deals",
+            "deal_sum",
             *Order.Status.values,
             *(f"decision_{d}" for d in D.values),
         )
@@ -69,6 +79,8 @@ def _order_counts(orders: QuerySet[Order], now: Period, before: Period) -> dict[
             n = row[key]
             counts[f"{key}_placed"] += n
             counts[f"{key}_{row['status']}"] += n
+            counts[f"{key}_deals"] += row[f"{key}_deals"]
+            counts[f"{key}_deal_sum"] += row[f"{key}_deal_sum"] or 0
             if row["payment_type"] in financed:
                 counts[f"{key}_financed"] += n
             if row["finance__decision"] is not None:
@@ -77,29 +89,12 @@ def _order_counts(orders: QuerySet[Order], now: Period, before: Period) -> dict[
     return counts
 
 
-def _deal_values(orders: QuerySet[Order], now: Period, before: Period) -> dict:
-    """One query: the average total of the deals placed in each period (cancelled ones left
-    out), from each order's latest accepted version: the deal the customer agreed to."""
-    later = OrderVersion.objects.filter(
-        order=OuterRef("order"), accepted_at__isnull=False, number__gt=OuterRef("number")
-    )
-    versions = OrderVersion.objects.filter(
-        order__in=orders.filter(PLACED, _in(now) | _in(before))
-        .exclude(status=Order.Status.CANCELLED)
-        .values("pk"),
-        accepted_at__isnull=False,
-    ).exclude(Exists(later))
-    total = Cast(
-        KeyTextTransform("total", "breakdown"), DecimalField(max_digits=14, decimal_places=2)
-    )
-    result = versions.order_by().aggregate(
-        now=Avg(total, filter=_in(now, "order__created_at")),
-        before=Avg(total, filter=_in(before, "order__created_at")),
-    )
-    return {
-        key: None if value is None else Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-        for key, value in result.items()
-    }
+def _deal_value(counts: dict, key: str) -> Decimal | None:
+    """The average agreed deal total of the period, rounded once to the cent."""
+    deals = counts[f"{key}_deals"]
+    if not deals:
+        return None
+    return (Decimal(counts[f"{key}_deal_sum"]) / deals).quantize(CENT, ROUND_HALF_UP)
 
 
 def _cancellations(orders: QuerySet[Order], now: Period, before: Period) -> list[dict]:
@@ -122,7 +117,7 @@ def orders_report(*, user: User, filters: ReportFilters) -> dict:
     previous = period.previous()
     orders = _orders(user, filters)
     counts = _order_counts(orders, period, previous)
-    deal_value = _deal_values(orders, period, previous)
+    deal_value = {key: _deal_value(counts, key) for key in ("now", "before")}
     cancellations = _cancellations(orders, period, previous)
 
     status_table = Table(

@@ -125,7 +125,15 @@ def version_create(*, order: Order, reason: str, by: User | None, accepted: bool
     )
     version.full_clean()
     version.save()
+    if accepted:
+        _agree(order, version)
     return version
+
+
+def _agree(order: Order, version: OrderVersion) -> None:
+    """The order's deal total becomes the accepted version's (in the caller's transaction)."""
+    order.deal_total = Decimal(version.breakdown["total"])
+    order.save(update_fields=["deal_total"])
 
 
 def _apply_tradein(order: Order, tradein: dict, customer_id: int) -> None:
@@ -283,6 +291,7 @@ def order_accept_version(*, order: Order, number: int) -> OrderVersion:
     if latest.accepted_at is None:
         latest.accepted_at = timezone.now()
         latest.save(update_fields=["accepted_at"])
+        _agree(order, latest)
         audit_record(
             actor=None,
             action=AuditEvent.Action.UPDATE,

@@ -55,6 +55,8 @@ def place_order(
     version = order.versions.get(number=1)
     version.breakdown = {**version.breakdown, "total": total}
     version.save(update_fields=["breakdown"])
+    # Version 1 is accepted (built online): its total is the deal, as order_create keeps it.
+    Order.objects.filter(pk=order.pk).update(deal_total=Decimal(total))
     if decision:
         FinanceApplication.objects.create(
             order=order,
@@ -145,6 +147,8 @@ def order_data(shop):
         breakdown={**v1.breakdown, "total": "30000.00"},
         accepted_at=at(4),
     )
+    # Accepting version 2 made it the deal (order_accept_version keeps the total so).
+    Order.objects.filter(pk=orders["O1"].pk).update(deal_total=Decimal("30000.00"))
     v1 = orders["O2"].versions.get(number=1)
     OrderVersion.objects.create(
         order=orders["O2"], number=2, breakdown={**v1.breakdown, "total": "99999.00"}
