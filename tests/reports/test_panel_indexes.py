@@ -1,7 +1,6 @@
 """The dashboards' PostgreSQL-only indexes (orders 0003, aftersales 0002, surveys 0002) exist
 with their keys, covered columns and conditions, and the NPS scan can use its index."""
 
-
 import pytest
 from django.db import connection
 
