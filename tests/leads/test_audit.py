@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from dealership.accounts.models import AuditEvent
 from dealership.accounts.roles import Role
 from leads.models import Customer, Lead
 from leads.services import (
@@ -14,22 +13,11 @@ from leads.services import (
     lead_transition,
     leads_bulk_assign,
 )
+from tests.accounts.audit import events_after, last_event_id, target
 from tests.accounts.factories import LocationFactory, UserFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def events_after(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
-
-
-def last_event_id() -> int:
-    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def target(event: AuditEvent):
-    return event.target_type.model_class(), event.target_id
 
 
 def test_a_new_customer_from_a_form_is_audited_as_created_by_the_system(location):

@@ -7,7 +7,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from dealership.accounts.models import AuditEvent
 from orders.finance import LenderDecision
 from orders.models import FinanceApplication, Order
 from orders.services import (
@@ -19,22 +18,11 @@ from orders.services import (
     order_schedule_delivery,
     order_transition,
 )
+from tests.accounts.audit import events_after, last_event_id, target
 from tests.orders.factories import FINANCE, DeliverySlotFactory, advance, make_order
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
-
-
-def events_after(mark: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=mark).order_by("pk"))
-
-
-def last_event_id() -> int:
-    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def target(event: AuditEvent):
-    return event.target_type.model_class(), event.target_id
 
 
 def test_a_staff_transition_is_one_audit_event(vehicle, consultant):
