@@ -291,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=3),
         "kwargs": {"name": "nightly"},
     },
+    # A safety net only: every vehicle write goes through inventory/services.py, which bumps
+    # the inventory version and queues this rebuild on commit. The periodic run keeps location
+    # and feature names fresh and catches anything written outside the services (raw SQL).
     "inventory-facet-index": {
         "task": "inventory.facet_index_refresh",
         "schedule": 240.0,

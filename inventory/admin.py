@@ -121,7 +121,14 @@ class VehicleAdmin(admin.ModelAdmin):
         "updated_at",
         "vin_decoded",
     ]
-    actions = ["mark_available", "mark_reserved", "mark_sold", "mark_archived", "export_csv"]
+    actions = [
+        "mark_available",
+        "mark_reserved",
+        "mark_sold",
+        "mark_archived",
+        "mark_draft",
+        "export_csv",
+    ]
     fieldsets = [
         (
             None,
@@ -228,9 +235,8 @@ class VehicleAdmin(admin.ModelAdmin):
         )
 
     def _set_status(self, request, queryset, status, label):
-        changed = vehicles_set_status(
-            vehicle_ids=list(queryset.values_list("pk", flat=True)), status=status
-        )
+        ids = list(queryset.values_list("pk", flat=True))
+        changed = vehicles_set_status(vehicle_ids=ids, status=status, actor=request.user)
         self.message_user(
             request,
             ngettext(
@@ -241,6 +247,23 @@ class VehicleAdmin(admin.ModelAdmin):
             % {"count": changed, "status": label},
             messages.SUCCESS,
         )
+        left = len(ids) - changed
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d vehicle was left as it was: it already was %(status)s, or its "
+                    "status cannot move there (a sold car can only be archived, an archived "
+                    "one goes back to draft first, a reserved one is released or sold).",
+                    "%(count)d vehicles were left as they were: they already were %(status)s, "
+                    "or their status cannot move there (a sold car can only be archived, an "
+                    "archived one goes back to draft first, a reserved one is released or "
+                    "sold).",
+                    left,
+                )
+                % {"count": left, "status": label},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("Mark selected vehicles available"))
     def mark_available(self, request, queryset):
@@ -257,6 +280,10 @@ class VehicleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Archive selected vehicles"))
     def mark_archived(self, request, queryset):
         self._set_status(request, queryset, Vehicle.Status.ARCHIVED, _("archived"))
+
+    @admin.action(description=_("Move selected vehicles back to draft"))
+    def mark_draft(self, request, queryset):
+        self._set_status(request, queryset, Vehicle.Status.DRAFT, _("draft"))
 
     @admin.action(description=_("Export selected vehicles as CSV"))
     def export_csv(self, request, queryset):

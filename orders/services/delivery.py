@@ -9,6 +9,7 @@ from aftersales.services import owned_vehicle_register_from_delivery
 from dealership.accounts.models import AuditEvent, User
 from dealership.accounts.services import audit_diff, audit_record
 from inventory.models import Vehicle
+from inventory.services import vehicle_set_status
 
 from ..models import DeliverySlot, Order
 from .lifecycle import S, _locked, _transition
@@ -94,10 +95,15 @@ def order_hand_over(*, order: Order, by: User, odometer_km: int) -> Order:
                 {"odometer_km": _("The odometer cannot read less than the car's mileage.")}
             )
         now = timezone.now()
-        vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)
-        vehicle.status = Vehicle.Status.SOLD
-        vehicle.mileage = odometer_km
-        vehicle.save(update_fields=["status", "mileage", "updated_at"])
+        # Sold through the inventory (sold_at stamped for the turnover reports, the showroom
+        # told on commit); a car that is no longer reserved or available is refused.
+        vehicle_set_status(
+            vehicle=order.vehicle,
+            status=Vehicle.Status.SOLD,
+            reason=f"order {order.reference} handed over",
+            actor=by,
+            mileage=odometer_km,
+        )
         before = {"logistics_status": order.logistics_status, "odometer_km": order.odometer_km}
         order.logistics_status = Order.Logistics.DELIVERED
         order.odometer_km = odometer_km

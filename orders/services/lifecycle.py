@@ -16,6 +16,7 @@ from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
 from inventory.models import Vehicle
 from inventory.selectors import vehicle_similar
+from inventory.services import VehicleStatusError, vehicle_release, vehicle_set_status
 from leads.models import Activity
 from leads.services import activity_log
 
@@ -240,11 +241,16 @@ def order_reserve(*, order: Order) -> tuple[Order, Payment]:
                 return locked, _deposit_payment(locked)
             if locked.status != S.DRAFT:
                 raise TransitionError(_("This order has already been reserved."))
-            vehicle = Vehicle.objects.select_for_update().get(pk=locked.vehicle_id)
-            if vehicle.status != Vehicle.Status.AVAILABLE:
-                raise VehicleUnavailable(vehicle)
-            vehicle.status = Vehicle.Status.RESERVED
-            vehicle.save(update_fields=["status", "updated_at"])
+            # Through the inventory, which locks the vehicle row and refuses anything but an
+            # available car, so the showroom stops offering it when this commits.
+            try:
+                vehicle_set_status(
+                    vehicle=locked.vehicle,
+                    status=Vehicle.Status.RESERVED,
+                    reason=f"order {locked.reference}: reserved for the deposit",
+                )
+            except VehicleStatusError as exc:
+                raise VehicleUnavailable(exc.vehicle) from exc
             locked.reserved_until = timezone.now() + datetime.timedelta(
                 minutes=settings.ORDERS_RESERVATION_MINUTES
             )
@@ -261,11 +267,12 @@ def order_reserve(*, order: Order) -> tuple[Order, Payment]:
     return locked, payment
 
 
-def _free_vehicle(order: Order) -> None:
-    vehicle = Vehicle.objects.select_for_update().get(pk=order.vehicle_id)
-    if vehicle.status == Vehicle.Status.RESERVED:
-        vehicle.status = Vehicle.Status.AVAILABLE
-        vehicle.save(update_fields=["status", "updated_at"])
+def _free_vehicle(order: Order, *, by: User | None, reason: str) -> None:
+    """Back on sale in the showroom when this commits (a car staff sold or archived meanwhile
+    stays as it is)."""
+    vehicle_release(
+        vehicle=order.vehicle, reason=f"order {order.reference} cancelled: {reason}", actor=by
+    )
 
 
 def refund_due(order: Order) -> Decimal:
@@ -319,7 +326,7 @@ def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: boo
             status=Payment.Status.EXPIRED, failure_reason=reason.strip()[:200]
         )
         if locked.status in HOLDS_VEHICLE:
-            _free_vehicle(locked)
+            _free_vehicle(locked, by=by, reason=reason.strip()[:300])
         locked = _transition(
             order=locked, to_status=S.CANCELLED, by=by, note=reason, audit_changes=changes
         )
