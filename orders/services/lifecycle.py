@@ -267,12 +267,10 @@ def order_reserve(*, order: Order) -> tuple[Order, Payment]:
     return locked, payment
 
 
-def _free_vehicle(order: Order, *, by: User | None, reason: str) -> None:
+def _free_vehicle(order: Order, *, by: User | None) -> None:
     """Back on sale in the showroom when this commits (a car staff sold or archived meanwhile
-    stays as it is)."""
-    vehicle_release(
-        vehicle=order.vehicle, reason=f"order {order.reference} cancelled: {reason}", actor=by
-    )
+    stays as it is). The log gets the reference, not the customer's own words."""
+    vehicle_release(vehicle=order.vehicle, reason=f"order {order.reference} cancelled", actor=by)
 
 
 def refund_due(order: Order) -> Decimal:
@@ -326,7 +324,7 @@ def order_cancel(*, order: Order, by: User | None, reason: str, by_customer: boo
             status=Payment.Status.EXPIRED, failure_reason=reason.strip()[:200]
         )
         if locked.status in HOLDS_VEHICLE:
-            _free_vehicle(locked, by=by, reason=reason.strip()[:300])
+            _free_vehicle(locked, by=by)
         locked = _transition(
             order=locked, to_status=S.CANCELLED, by=by, note=reason, audit_changes=changes
         )
