@@ -126,13 +126,16 @@ def test_the_deal_builder_rejects_bad_input_with_messages_and_saves_nothing(clie
 
 def test_the_deal_builder_is_rate_limited(client, vehicle, settings):
     settings.ORDERS_FORM_RATE_LIMIT = 2
-    for _ in range(2):
-        client.post(reverse("orders:start", args=[vehicle.pk]), {"payment_type": "cash"})
+    # Frozen inside one minute: the limit's window is fixed, and three posts straddling a
+    # minute boundary would land in two windows.
+    with time_machine.travel(timezone.now().replace(second=10), tick=False):
+        for _ in range(2):
+            client.post(reverse("orders:start", args=[vehicle.pk]), {"payment_type": "cash"})
 
-    response = client.post(
-        reverse("orders:start", args=[vehicle.pk]),
-        {**DETAILS, "payment_type": "cash", "fulfilment": "pickup"},
-    )
+        response = client.post(
+            reverse("orders:start", args=[vehicle.pk]),
+            {**DETAILS, "payment_type": "cash", "fulfilment": "pickup"},
+        )
 
     assert response.status_code == 429
     assert not Order.objects.exists()
