@@ -14,7 +14,13 @@ A row's day is its location's calendar day (AT TIME ZONE the location's zone). T
 - delivered: orders delivered (handed over), on the delivery day.
 - nps_*: customer survey answers with a score, on the day submitted, for the invitation's
   consultant (the survey trigger copies it from the lead, booking or order).
-Source: the lead's; for bookings, orders and answers the customer's ("created from").
+- reminders_sent: service reminders whose messages went out (queued_at) that day, at the
+  car's service branch; reminders_booked: of those, the ones followed by a service booking
+  of the car (not cancelled) made within REMINDER_BOOKING_WINDOW (60 days) after. A later
+  booking or cancellation changes an old day's figure: services._touched_days finds those
+  days through the appointments' created_at and status_changed_at.
+Source: the lead's; for bookings, orders and answers the customer's ("created from"); for
+reminders '' and consultant NULL (neither applies).
 """
 
 import datetime
@@ -33,7 +39,13 @@ FIGURES = (
     "nps_responses",
     "nps_promoters",
     "nps_detractors",
+    "reminders_sent",
+    "reminders_booked",
 )
+# The figures of the sales dashboards (funnel, response, leaderboard): all but after-sales'.
+SALES_FIGURES = FIGURES[: FIGURES.index("reminders_sent")]
+# A service booking made this long after a reminder went out counts as the reminder's.
+REMINDER_BOOKING_WINDOW = datetime.timedelta(days=60)
 KEY = ("day", "location_id", "consultant_id", "source")
 
 
@@ -65,10 +77,6 @@ def _filters(alias: str, consultant: str, source: str, scoped: bool) -> str:
     )
 
 
-def zero(*names: str) -> str:
-    return ", ".join(f"0 AS {n}" for n in names)
-
-
 # Which source gives which figures (figures_sql reads only the sources a report needs).
 PARTS = {
     "leads": ("leads", "contacted", "answered", "with_target", "answered_late"),
@@ -76,14 +84,55 @@ PARTS = {
     "placed": ("orders",),
     "delivered": ("delivered",),
     "answers": ("nps_responses", "nps_promoters", "nps_detractors"),
+    "reminders": ("reminders_sent", "reminders_booked"),
 }
+
+
+def _counts(consultant: str, source: str, **counts: str) -> str:
+    """The select list of one source: its key columns, then every figure in FIGURES order
+    (UNION ALL pairs columns by position), 0 for the figures the source does not give."""
+    figures = ", ".join(f"{counts.get(f, '0')} AS {f}" for f in FIGURES)
+    return f"{consultant} AS consultant_id, {source} AS source, {figures}"
+
+
+def _reminders_sql(scoped: bool) -> str:
+    """Reminders whose messages went out (queued_at) on the day, at the car's service branch,
+    and of those the ones followed by a service booking of the car (not cancelled) made
+    within REMINDER_BOOKING_WINDOW after it. Consultant NULL and source '': a reminder has
+    neither (so a consultant or source filter leaves these rows out)."""
+    reminder, owned = _table("aftersales.ServiceReminder"), _table("aftersales.OwnedVehicle")
+    appointment = _table("aftersales.ServiceAppointment")
+    booked = (
+        f"EXISTS (SELECT 1 FROM {appointment} a WHERE a.owned_vehicle_id = r.owned_vehicle_id "  # nosec B608
+        "AND a.created_at >= r.queued_at AND a.created_at < r.queued_at + %(booking_window)s "
+        "AND a.status <> 'cancelled')"
+    )
+    cars = (
+        f"(SELECT r.queued_at, v.location_id, {booked} AS booked "  # nosec B608
+        f"FROM {reminder} r JOIN {owned} v ON v.id = r.owned_vehicle_id "
+        "WHERE r.queued_at >= %(lo)s AND r.queued_at < %(hi)s)"
+    )
+    return _part(
+        _counts(
+            "NULL::bigint",
+            "''",
+            reminders_sent="count(*)",
+            reminders_booked="count(*) FILTER (WHERE s.booked)",
+        ),
+        cars,
+        "s",
+        "",
+        "queued_at",
+        _filters("s", "NULL::bigint", "''", scoped),
+    )
 
 
 def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> str:
     """SELECT day, location_id, consultant_id, source, <FIGURES…> computed from the sources
     for local days %(first)s..%(last)s (%(lo)s/%(hi)s: a UTC range around them that lets
-    the created_at-style indexes narrow the scan). With `scoped`, also only
-    %(locations)s, %(source)s ('' = any) and %(consultant)s (NULL = anyone)."""
+    the created_at-style indexes narrow the scan; %(booking_window)s: the reminders'
+    booking window, see day_range_params). With `scoped`, also only %(locations)s,
+    %(source)s ('' = any) and %(consultant)s (NULL = anyone)."""
     lead, booking, order = (
         _table("leads.Lead"),
         _table("testdrives.Booking"),
@@ -96,23 +145,23 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         " OR l.negotiation_at IS NOT NULL OR l.won_at IS NOT NULL"
     )
     leads = _part(
-        "l.assigned_to_id AS consultant_id, l.source AS source, count(*) AS leads, "
-        f"count(*) FILTER (WHERE {reached}) AS contacted, "
-        "count(l.first_response_at) AS answered, count(l.response_due_at) AS with_target, "
-        "count(*) FILTER (WHERE l.first_response_at > l.response_due_at) AS answered_late, "
-        + zero("test_drives", "orders", "delivered", "nps_responses", "nps_promoters")
-        + ", 0 AS nps_detractors",
+        _counts(
+            "l.assigned_to_id",
+            "l.source",
+            leads="count(*)",
+            contacted=f"count(*) FILTER (WHERE {reached})",
+            answered="count(l.first_response_at)",
+            with_target="count(l.response_due_at)",
+            answered_late="count(*) FILTER (WHERE l.first_response_at > l.response_due_at)",
+        ),
         lead,
         "l",
         "",
         "created_at",
         _filters("l", "l.assigned_to_id", "l.source", scoped),
     )
-    lead_zeros = zero("leads", "contacted", "answered", "with_target", "answered_late")
     drives = _part(
-        f"b.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "count(*) AS test_drives, "
-        + zero("orders", "delivered", "nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("b.consultant_id", "c.source", test_drives="count(*)"),
         booking,
         "b",
         f"JOIN {customer} c ON c.id = b.customer_id",
@@ -121,9 +170,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         + _filters("b", "b.consultant_id", "c.source", scoped),
     )
     placed = _part(
-        f"o.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "0 AS test_drives, count(*) AS orders, "
-        + zero("delivered", "nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("o.consultant_id", "c.source", orders="count(*)"),
         order,
         "o",
         f"JOIN {customer} c ON c.id = o.customer_id",
@@ -133,9 +180,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         + _filters("o", "o.consultant_id", "c.source", scoped),
     )
     delivered = _part(
-        f"o.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "0 AS test_drives, 0 AS orders, count(*) AS delivered, "
-        + zero("nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("o.consultant_id", "c.source", delivered="count(*)"),
         order,
         "o",
         f"JOIN {customer} c ON c.id = o.customer_id",
@@ -143,10 +188,13 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         "AND o.status = 'delivered' " + _filters("o", "o.consultant_id", "c.source", scoped),
     )
     answers = _part(
-        f"i.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        + zero("test_drives", "orders", "delivered")
-        + ", count(*) AS nps_responses, count(*) FILTER (WHERE i.nps_score >= 9) AS nps_promoters,"
-        " count(*) FILTER (WHERE i.nps_score <= 6) AS nps_detractors",
+        _counts(
+            "i.consultant_id",
+            "c.source",
+            nps_responses="count(*)",
+            nps_promoters="count(*) FILTER (WHERE i.nps_score >= 9)",
+            nps_detractors="count(*) FILTER (WHERE i.nps_score <= 6)",
+        ),
         invitation,
         "i",
         f"JOIN {customer} c ON c.id = i.customer_id",
@@ -161,6 +209,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         "placed": placed,
         "delivered": delivered,
         "answers": answers,
+        "reminders": _reminders_sql(scoped),
     }
     union = " UNION ALL ".join(
         f"({sql})" for name, sql in chosen.items() if set(PARTS[name]) & set(figures)
@@ -196,6 +245,7 @@ def day_range_params(first: datetime.date, last: datetime.date) -> dict:
         - datetime.timedelta(hours=14),
         "hi": datetime.datetime.combine(last, datetime.time.min, tzinfo=datetime.UTC)
         + datetime.timedelta(hours=24 + 12),
+        "booking_window": REMINDER_BOOKING_WINDOW,
     }
 
 

@@ -464,7 +464,13 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
     location_ids = _location_ids(user, filters)
     cut = rollup_cutoff(location_ids)
     sums = _figure_sums(
-        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
+        location_ids,
+        filters,
+        period.first,
+        period.last,
+        cut=cut,
+        by="consultant_id",
+        figures=rollup.SALES_FIGURES,
     )
     rows = [{"consultant_id": pk, **figures} for pk, figures in sums.items()]
     histograms = _histograms(

@@ -186,7 +186,9 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
 
 def _touched_days(since: datetime.datetime) -> set[datetime.date]:
     """Local days whose figures may have changed since `since`: of leads updated, bookings
-    updated, orders whose status changed (their creation and delivery days)."""
+    updated, orders whose status changed (their creation and delivery days), and of the
+    reminders a service appointment booked or changed (cancelled) since then may count for
+    (those sent up to REMINDER_BOOKING_WINDOW before it was booked)."""
     from django.db import connection
 
     from . import rollup
@@ -204,8 +206,20 @@ def _touched_days(since: datetime.datetime) -> set[datetime.date]:
         f"WHERE t.{changed} >= %s AND t.{stamp} IS NOT NULL"
         for table, stamp, changed in sources
     ]
+    params: list = [since] * len(parts)
+    parts.append(
+        "SELECT DISTINCT (r.queued_at AT TIME ZONE loc.time_zone)::date "  # nosec B608
+        f"FROM {rollup._table('aftersales.ServiceAppointment')} a "
+        f"JOIN {rollup._table('aftersales.ServiceReminder')} r "
+        "ON r.owned_vehicle_id = a.owned_vehicle_id "
+        "AND r.queued_at <= a.created_at AND r.queued_at > a.created_at - %s "
+        f"JOIN {rollup._table('aftersales.OwnedVehicle')} v ON v.id = r.owned_vehicle_id "
+        f"JOIN {location} loc ON loc.id = v.location_id "
+        "WHERE a.updated_at >= %s"
+    )
+    params += [rollup.REMINDER_BOOKING_WINDOW, since]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), [since] * len(parts))
+        cursor.execute(" UNION ".join(parts), params)
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -223,7 +237,9 @@ def _day_runs(days: set[datetime.date]) -> list[tuple[datetime.date, datetime.da
 def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     """The periodic job ("reports-rollup", every ROLLUP_EVERY minutes): recompute the last
     REPORTS_ROLLUP_WINDOW_DAYS days (leads move through stages for weeks after they arrive)
-    and every older day whose rows changed since the last successful run started. The state
+    and every older day whose rows changed since the last successful run started (a service
+    booking made or cancelled now changes the day of a reminder sent up to 60 days ago: found
+    through the appointment's updated_at, not by a 60-day window recomputed every run). The state
     row moves only after the recompute committed: a crashed run is redone next time, and a
     run twice recomputes the same days to the same rows. Returns the rows written."""
     from django.db import connection
