@@ -139,6 +139,7 @@ def _aftersales(locations: str) -> None:
             "[1 + g.n % 5]",
             "booked_via": "(ARRAY['reminder','website','staff'])[1 + g.n % 3]",
             "created_at": "g.booked",
+            "updated_at": "g.booked",
         },
         "(SELECT n, now() - random() * interval '365 days' AS booked "
         f"FROM generate_series(1, {APPOINTMENTS}) AS n) AS g",

@@ -272,3 +272,143 @@ def unanswered_sql() -> str:
         f"count(*) FILTER (WHERE u.response_due_at < %(now)s AND {in_days}) AS breached "
         f"FROM ({rows}) u JOIN {location} loc ON loc.id = u.location_id"
     )
+
+
+# --- Without PostgreSQL (SQLite for `make run`): the same rows computed in Python -----------
+
+
+def _local_day(moment: datetime.datetime, zones: dict, location_id: int) -> datetime.date:
+    return moment.astimezone(zones[location_id]).date()
+
+
+def python_rows(
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    locations: list[int],
+    source: str = "",
+    consultant: int | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """figures_sql(scoped=True) and minutes_sql(scoped=True) as Python loops over the rows of
+    days first..last: for databases without AT TIME ZONE (a developer's SQLite). Slow on a
+    year of a big group's data; PostgreSQL never takes this path."""
+    import zoneinfo
+    from collections import Counter, defaultdict
+
+    from django.db.models import Exists, OuterRef, Q
+
+    location_model = apps.get_model("accounts.Location")
+    lead_model = apps.get_model("leads.Lead")
+    booking_model = apps.get_model("testdrives.Booking")
+    order_model = apps.get_model("orders.Order")
+    payment_model = apps.get_model("orders.Payment")
+    invitation_model = apps.get_model("surveys.Invitation")
+    zones = {
+        pk: zoneinfo.ZoneInfo(tz)
+        for pk, tz in location_model.objects.filter(pk__in=locations).values_list("pk", "time_zone")
+    }
+    bounds = day_range_params(first, last)
+    figures: dict[tuple, Counter] = defaultdict(Counter)
+    minutes: Counter = Counter()
+
+    def add(stamp, location_id, who, src, **counts):
+        if stamp is None or location_id not in zones:
+            return None
+        day = _local_day(stamp, zones, location_id)
+        if not first <= day <= last or (source and src != source):
+            return None
+        if consultant is not None and who != consultant:
+            return None
+        key = (day, location_id, who, src)
+        figures[key].update(counts)
+        return key
+
+    def window(field: str) -> Q:
+        return Q(**{f"{field}__gte": bounds["lo"], f"{field}__lt": bounds["hi"]})
+
+    leads = lead_model.objects.filter(window("created_at"), location__in=locations)
+    for lead in leads.iterator():
+        reached = any(
+            getattr(lead, f"{s}_at")
+            for s in ("contacted", "qualified", "appointment", "negotiation", "won")
+        )
+        late = (
+            lead.first_response_at is not None
+            and lead.response_due_at is not None
+            and lead.first_response_at > lead.response_due_at
+        )
+        key = add(
+            lead.created_at,
+            lead.location_id,
+            lead.assigned_to_id,
+            lead.source,
+            leads=1,
+            contacted=int(reached),
+            answered=int(lead.first_response_at is not None),
+            with_target=int(lead.response_due_at is not None),
+            answered_late=int(late),
+        )
+        if key is not None and lead.first_response_minutes is not None:
+            minutes[(*key, lead.first_response_minutes)] += 1
+    drives = booking_model.objects.filter(
+        window("start_at"), location__in=locations, kind="drive", status="completed"
+    ).values_list("start_at", "location_id", "consultant_id", "customer__source")
+    for start, location_id, who, src in drives:
+        add(start, location_id, who, src, test_drives=1)
+    paid = Exists(payment_model.objects.filter(order=OuterRef("pk"), status="succeeded"))
+    placed = (
+        order_model.objects.filter(window("created_at"), location__in=locations)
+        .exclude(status="draft")
+        .filter(~Q(status="cancelled") | Q(paid))
+        .values_list("created_at", "location_id", "consultant_id", "customer__source")
+    )
+    for created, location_id, who, src in placed:
+        add(created, location_id, who, src, orders=1)
+    handed_over = order_model.objects.filter(
+        window("delivered_at"), location__in=locations, status="delivered"
+    ).values_list("delivered_at", "location_id", "consultant_id", "customer__source")
+    for delivered, location_id, who, src in handed_over:
+        add(delivered, location_id, who, src, delivered=1)
+    answers = (
+        invitation_model.objects.filter(
+            window("submitted_at"), location__in=locations, nps_score__isnull=False
+        )
+        .exclude(touchpoint="staff_pulse")
+        .values_list(
+            "submitted_at", "location_id", "consultant_id", "customer__source", "nps_score"
+        )
+    )
+    for submitted, location_id, who, src, score in answers:
+        add(
+            submitted,
+            location_id,
+            who,
+            src,
+            nps_responses=1,
+            nps_promoters=int(score >= 9),
+            nps_detractors=int(score <= 6),
+        )
+    reminder_model = apps.get_model("aftersales.ServiceReminder")
+    appointment_model = apps.get_model("aftersales.ServiceAppointment")
+    followed = Exists(
+        appointment_model.objects.filter(
+            owned_vehicle=OuterRef("owned_vehicle"),
+            created_at__gte=OuterRef("queued_at"),
+            created_at__lt=OuterRef("queued_at") + REMINDER_BOOKING_WINDOW,
+        ).exclude(status="cancelled")
+    )
+    sent = (
+        reminder_model.objects.filter(window("queued_at"), owned_vehicle__location__in=locations)
+        .annotate(booked=followed)
+        .values_list("queued_at", "owned_vehicle__location_id", "booked")
+    )
+    for queued, location_id, booked in sent:
+        add(queued, location_id, None, "", reminders_sent=1, reminders_booked=int(booked))
+    figure_rows = [
+        {**dict(zip(KEY, key, strict=True)), **{f: counts[f] for f in FIGURES}}
+        for key, counts in figures.items()
+    ]
+    minute_rows = [
+        {**dict(zip((*KEY, "minutes"), key, strict=True)), "leads": n} for key, n in minutes.items()
+    ]
+    return figure_rows, minute_rows

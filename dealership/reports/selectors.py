@@ -151,6 +151,9 @@ def _rows_sql(
         "AND location_id = ANY(%(locations)s) AND (%(source)s = '' OR source = %(source)s) "
         "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
     )
+    if not minutes and set(figures) <= set(rollup.PARTS["reminders"]):
+        # Only the reminder rows can have them: the partial index daily_figures_reminders.
+        scope += " AND reminders_sent > 0"
     if first < cut:
         r_last = min(last, cut - datetime.timedelta(days=1))
         params.update(r_first=first, r_last=r_last)
