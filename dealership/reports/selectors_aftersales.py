@@ -96,6 +96,15 @@ def _reminders(location_ids: list[int], now: Period, before: Period) -> dict[str
     }
 
 
+def reminder_conversion(*, user: User, filters: ReportFilters) -> dict[str, int]:
+    """Service reminders sent in the filter's period and the previous one of equal length,
+    and of those the ones followed by a booking within 60 days: now_sent, now_booked,
+    before_sent, before_booked (the user's locations; source and consultant filters do not
+    apply). Four queries: the user's roles and locations, the rollup's cutoff day, the sums."""
+    period = _period(user, filters)
+    return _reminders(_location_ids(user, filters), period, period.previous())
+
+
 def _recalls(location_ids: list[int], period: Period) -> list[dict]:
     """One query: per campaign with cars at these locations, the cars affected, still open,
     open and never notified, and remedied in the period; most open first."""

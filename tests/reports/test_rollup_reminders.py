@@ -12,7 +12,7 @@ from aftersales.services import appointment_cancel
 from dealership.reports import services
 from dealership.reports.models import DailyFigures
 from dealership.reports.selectors import ReportFilters, funnel_report
-from dealership.reports.selectors_aftersales import aftersales_report
+from dealership.reports.selectors_aftersales import aftersales_report, reminder_conversion
 from dealership.reports.services import rollup_backfill, rollup_refresh
 from tests.aftersales.factories import MaintenancePlanFactory, ServiceItemFactory, owned_vehicle
 from tests.leads.factories import CustomerFactory
@@ -144,3 +144,25 @@ def test_reminder_rows_stay_out_of_the_sales_figures(shop, car, item):
     assert funnel_report(user=shop["manager"], filters=filters)["counts"] == funnel
     by_source = ReportFilters(first=filters.first, last=filters.last, source="website")
     assert reminders(shop, by_source)[0] == ["Reminders sent", 2, 0, 2]
+
+
+def test_reminder_conversion_for_another_summary(shop, car, item, django_assert_num_queries):
+    # Given a reminder of 3 March booked two days later, rolled up
+    _reminder(car, item, queued=at(3))
+    _appointment(car, created=at(5))
+    rollup_backfill(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
+    rollup_refresh()
+    filters = ReportFilters(first=datetime.date(2026, 3, 2), last=datetime.date(2026, 3, 15))
+    # When another summary (the weekly email, say) asks for the figures: four queries (the
+    # user's roles, their locations, the rollup's cutoff day, the sums)
+    with django_assert_num_queries(4):
+        figures = reminder_conversion(user=shop["manager"], filters=filters)
+    # Then they are the panel's
+    assert figures == {"now_sent": 1, "before_sent": 0, "now_booked": 1, "before_booked": 0}
+    # and a consultant, who may not report, gets none
+    assert reminder_conversion(user=shop["c1"], filters=filters) == {
+        "now_sent": 0,
+        "before_sent": 0,
+        "now_booked": 0,
+        "before_booked": 0,
+    }
