@@ -130,3 +130,31 @@ class ResponseMinutesMonthly(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.location_id}/{self.consultant_id}: {self.minutes}"
+
+
+class NpsMonthly(models.Model):
+    """Customer survey invitations (the staff pulse left out) that went out in a calendar
+    month of their location (`month`: its first day) × location × touchpoint × score (NULL:
+    not answered). The NPS panel counts invitations by when they went out, by month, so a
+    year's trend reads a few thousand of these instead of every invitation; the days at the
+    ends of a period that are not whole months, and the current month, are read live."""
+
+    month = models.DateField(_("month"))
+    location_id = models.BigIntegerField(_("location"))
+    touchpoint = models.CharField(_("touchpoint"), max_length=20)
+    nps_score = models.PositiveSmallIntegerField(_("score"), null=True)
+    invitations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("survey invitations (month)")
+        verbose_name_plural = _("survey invitations (months)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "location_id", "touchpoint", "nps_score"],
+                nulls_distinct=False,
+                name="nps_monthly_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.location_id}/{self.touchpoint}: {self.nps_score}"

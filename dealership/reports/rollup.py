@@ -235,6 +235,21 @@ def minutes_sql(*, scoped: bool = False) -> str:
     ).replace("GROUP BY 1, 2, 3, 4", "GROUP BY 1, 2, 3, 4, 5")
 
 
+def nps_months_sql() -> str:
+    """SELECT month, location_id, touchpoint, nps_score, invitations: customer survey
+    invitations by the calendar month (of their location) they went out in, for local days
+    %(first)s..%(last)s (whole months: the caller's; %(lo)s/%(hi)s as figures_sql)."""
+    invitation, location = _table("surveys.Invitation"), _table("accounts.Location")
+    return (
+        "SELECT date_trunc('month', i.created_at AT TIME ZONE loc.time_zone)::date AS month, "  # nosec B608
+        "i.location_id, i.touchpoint, i.nps_score, count(*) AS invitations "
+        f"FROM {invitation} i JOIN {location} loc ON loc.id = i.location_id "
+        "WHERE i.created_at >= %(lo)s AND i.created_at < %(hi)s "
+        "AND (i.created_at AT TIME ZONE loc.time_zone)::date BETWEEN %(first)s AND %(last)s "
+        "AND i.touchpoint <> 'staff_pulse' GROUP BY 1, 2, 3, 4"
+    )
+
+
 def day_range_params(first: datetime.date, last: datetime.date) -> dict:
     """The local-day bounds and the UTC range that holds them anywhere (zones are within
     UTC−12 … UTC+14)."""
