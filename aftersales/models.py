@@ -331,6 +331,9 @@ class ServiceAppointment(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    # Every save stamps it (services list it in update_fields): the reports' rollup finds the
+    # reminders whose "followed by a booking" figure a cancellation changed through it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["drop_off_at", "id"]
@@ -338,7 +341,11 @@ class ServiceAppointment(models.Model):
         verbose_name_plural = _("service appointments")
         # The after-sales panel's index of bookings by car (appointment_report_booked) is
         # PostgreSQL-only: migration 0002_report_indexes.
-        indexes = [models.Index(fields=["location", "day"], name="appointment_day_idx")]
+        indexes = [
+            models.Index(fields=["location", "day"], name="appointment_day_idx"),
+            # The reports' rollup: appointments booked or changed since its last run.
+            models.Index(fields=["updated_at"], name="appointment_updated_idx"),
+        ]
 
     def __str__(self):
         return f"{self.owned_vehicle} · {self.day}"

@@ -93,9 +93,9 @@ def _fill(location_id: int, item_id: int, plan_id: int, size: int) -> float:
             """
             INSERT INTO aftersales_serviceappointment (owned_vehicle_id, customer_id, location_id,
                 day, drop_off_at, handover, courtesy_car, customer_notes, status, booked_via,
-                work_done, created_at)
+                work_done, created_at, updated_at)
             SELECT id, customer_id, location_id, current_date + 3, now() + interval '3 days',
-                   'drop_off', false, '', 'booked', 'website', '', now()
+                   'drop_off', false, '', 'booked', 'website', '', now(), now()
             FROM aftersales_ownedvehicle WHERE id % 97 = 0
             """
         )

@@ -17,6 +17,11 @@ One set of orders serves every panel: _sales makes them (statuses, payment types
 dates, deposits); bench/reports_panel_data.py adds their accepted versions, finance
 applications and survey invitations, and the after-sales data.
 REPORTS_BENCH_PANELS=orders,nps times only those panels (the funnel floor always runs).
+
+The branches keep Europe/Berlin time. Run with TIME_ZONE=Europe/Berlin (a group whose reports
+keep its branches' calendar) to measure the NPS months from their summary (NpsMonthly); with
+the default UTC the NPS panel counts every invitation of both periods (a Berlin month is not
+a UTC month), as a group whose branches span several zones does.
 """
 
 import datetime

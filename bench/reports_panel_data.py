@@ -139,6 +139,7 @@ def _aftersales(locations: str) -> None:
             "[1 + g.n % 5]",
             "booked_via": "(ARRAY['reminder','website','staff'])[1 + g.n % 3]",
             "created_at": "g.booked",
+            "updated_at": "g.booked",
         },
         "(SELECT n, now() - random() * interval '365 days' AS booked "
         f"FROM generate_series(1, {APPOINTMENTS}) AS n) AS g",
@@ -294,10 +295,21 @@ PANEL_FLOORS = {
           AND status <> 'draft'
         GROUP BY 1, 2
     """,
+    # The rows the after-sales panel reads: the reminder rows of the daily summary (reports
+    # 0004's partial index), the cars' recalls and the complaints, each counted once.
     "aftersales": """
-        SELECT count(*) FROM aftersales_servicereminder r
-        JOIN aftersales_ownedvehicle v ON v.id = r.owned_vehicle_id
-        WHERE v.location_id = ANY(%s) AND r.queued_at >= %s AND r.queued_at < %s
+        WITH p(locations, start_at, end_at) AS (SELECT %s::bigint[], %s::timestamptz,
+                                                       %s::timestamptz)
+        SELECT
+          (SELECT sum(reminders_sent) FROM reports_dailyfigures, p
+           WHERE reminders_sent > 0 AND location_id = ANY(p.locations)
+             AND day BETWEEN p.start_at::date AND p.end_at::date),
+          (SELECT count(*) FROM aftersales_recallvehicle rv
+           JOIN aftersales_ownedvehicle v ON v.id = rv.owned_vehicle_id, p
+           WHERE v.location_id = ANY(p.locations) AND rv.remedied_at IS NULL),
+          (SELECT count(*) FROM aftersales_complaint c, p
+           WHERE c.location_id = ANY(p.locations) AND c.resolved_at >= p.start_at
+             AND c.resolved_at < p.end_at)
     """,
     "nps": """
         SELECT count(*) FILTER (WHERE nps_score >= 9), count(*) FILTER (WHERE nps_score <= 6),

@@ -200,7 +200,7 @@ def appointment_cancel(*, appointment: ServiceAppointment) -> ServiceAppointment
     if appt.status != Status.BOOKED:
         raise ValidationError(_("Only a booked appointment can be cancelled."))
     appt.status = Status.CANCELLED
-    appt.save(update_fields=["status"])
+    appt.save(update_fields=["status", "updated_at"])
     messages_cancel(
         dedupe_key_prefix=f"aftersales:appointment:{appt.pk}:reminder:",
         reason="appointment cancelled",
@@ -223,7 +223,7 @@ def appointment_check_in(
     if appt.status != Status.BOOKED:
         raise ValidationError(_("Only a booked appointment can be checked in."))
     appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km
-    appt.save(update_fields=["status", "checked_in_at", "checkin_odometer_km"])
+    appt.save(update_fields=["status", "checked_in_at", "checkin_odometer_km", "updated_at"])
     reading = odometer_record(
         owned_vehicle=appt.owned_vehicle,
         km=odometer_km,
@@ -259,7 +259,7 @@ def appointment_complete(
         raise ValidationError(_("That recall belongs to another car."))
     appt.status, appt.completed_at = Status.COMPLETED, now
     appt.work_done, appt.price = work_done.strip(), price.quantize(Decimal("0.01"))
-    appt.save(update_fields=["status", "completed_at", "work_done", "price"])
+    appt.save(update_fields=["status", "completed_at", "work_done", "price", "updated_at"])
     done_on = appt.location.localtime(now).date()
     ServiceRecord.objects.bulk_create(
         [

@@ -17,9 +17,11 @@ class DailyFigures(models.Model):
     answered, with_target (had a response target), answered_late (answered after it).
     Test drives (completed, by the day they started), orders (placed: not a draft, and not
     cancelled before any payment succeeded; by the day they were created), delivered (by the
-    delivery day), NPS answers (by the day they were submitted). `consultant_id` is the lead's
-    assignee, the booking's, order's or survey invitation's consultant (NULL: nobody);
-    `source` is the lead's source, the customer's for bookings, orders and answers.
+    delivery day), NPS answers (by the day they were submitted), service reminders sent and
+    followed by a booking within 60 days (by the day their messages went out, at the car's
+    service branch). `consultant_id` is the lead's assignee, the booking's, order's or survey
+    invitation's consultant (NULL: nobody, and for reminders); `source` is the lead's source,
+    the customer's for bookings, orders and answers ('' for reminders).
     """
 
     day = models.DateField(_("day"))
@@ -37,6 +39,8 @@ class DailyFigures(models.Model):
     nps_responses = models.PositiveIntegerField(default=0)
     nps_promoters = models.PositiveIntegerField(default=0)
     nps_detractors = models.PositiveIntegerField(default=0)
+    reminders_sent = models.PositiveIntegerField(default=0)
+    reminders_booked = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily figures")
@@ -49,6 +53,8 @@ class DailyFigures(models.Model):
                 name="daily_figures_key",
             )
         ]
+        # The after-sales panel reads the reminder rows alone through a partial covering
+        # index (PostgreSQL only: migration 0004), not every sales row of the year.
 
     def __str__(self):
         return f"{self.day} {self.location_id}/{self.consultant_id}/{self.source}"
@@ -85,7 +91,8 @@ class ResponseMinutes(models.Model):
 class RollupState(models.Model):
     """One row (pk 1): when the last successful rollup run started. The next run also
     recomputes days whose source rows changed since then (leads' updated_at, bookings'
-    updated_at, orders' status_changed_at), however old those days are."""
+    updated_at, orders' status_changed_at, service appointments' created_at and
+    status_changed_at for the reminders before them), however old those days are."""
 
     started_at = models.DateTimeField(_("last run started"))
     finished_at = models.DateTimeField(_("last run finished"))
@@ -123,3 +130,31 @@ class ResponseMinutesMonthly(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.location_id}/{self.consultant_id}: {self.minutes}"
+
+
+class NpsMonthly(models.Model):
+    """Customer survey invitations (the staff pulse left out) that went out in a calendar
+    month of their location (`month`: its first day) × location × touchpoint × score (NULL:
+    not answered). The NPS panel counts invitations by when they went out, by month, so a
+    year's trend reads a few thousand of these instead of every invitation; the days at the
+    ends of a period that are not whole months, and the current month, are read live."""
+
+    month = models.DateField(_("month"))
+    location_id = models.BigIntegerField(_("location"))
+    touchpoint = models.CharField(_("touchpoint"), max_length=20)
+    nps_score = models.PositiveSmallIntegerField(_("score"), null=True)
+    invitations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("survey invitations (month)")
+        verbose_name_plural = _("survey invitations (months)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "location_id", "touchpoint", "nps_score"],
+                nulls_distinct=False,
+                name="nps_monthly_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.location_id}/{self.touchpoint}: {self.nps_score}"

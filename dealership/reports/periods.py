@@ -38,6 +38,9 @@ class Period:
         length = datetime.timedelta(days=self.days)
         return Period(self.first - length, self.last - length, self.tz)
 
+    def start_of(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time.min, tzinfo=self.tz)
+
     def day_end(self, day: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=self.tz

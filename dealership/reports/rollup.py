@@ -14,7 +14,13 @@ A row's day is its location's calendar day (AT TIME ZONE the location's zone). T
 - delivered: orders delivered (handed over), on the delivery day.
 - nps_*: customer survey answers with a score, on the day submitted, for the invitation's
   consultant (the survey trigger copies it from the lead, booking or order).
-Source: the lead's; for bookings, orders and answers the customer's ("created from").
+- reminders_sent: service reminders whose messages went out (queued_at) that day, at the
+  car's service branch; reminders_booked: of those, the ones followed by a service booking
+  of the car (not cancelled) made within REMINDER_BOOKING_WINDOW (60 days) after. A later
+  booking or cancellation changes an old day's figure: services._touched_days finds those
+  days through the appointments' created_at and status_changed_at.
+Source: the lead's; for bookings, orders and answers the customer's ("created from"); for
+reminders '' and consultant NULL (neither applies).
 """
 
 import datetime
@@ -33,7 +39,13 @@ FIGURES = (
     "nps_responses",
     "nps_promoters",
     "nps_detractors",
+    "reminders_sent",
+    "reminders_booked",
 )
+# The figures of the sales dashboards (funnel, response, leaderboard): all but after-sales'.
+SALES_FIGURES = FIGURES[: FIGURES.index("reminders_sent")]
+# A service booking made this long after a reminder went out counts as the reminder's.
+REMINDER_BOOKING_WINDOW = datetime.timedelta(days=60)
 KEY = ("day", "location_id", "consultant_id", "source")
 
 
@@ -65,10 +77,6 @@ def _filters(alias: str, consultant: str, source: str, scoped: bool) -> str:
     )
 
 
-def zero(*names: str) -> str:
-    return ", ".join(f"0 AS {n}" for n in names)
-
-
 # Which source gives which figures (figures_sql reads only the sources a report needs).
 PARTS = {
     "leads": ("leads", "contacted", "answered", "with_target", "answered_late"),
@@ -76,14 +84,55 @@ PARTS = {
     "placed": ("orders",),
     "delivered": ("delivered",),
     "answers": ("nps_responses", "nps_promoters", "nps_detractors"),
+    "reminders": ("reminders_sent", "reminders_booked"),
 }
+
+
+def _counts(consultant: str, source: str, **counts: str) -> str:
+    """The select list of one source: its key columns, then every figure in FIGURES order
+    (UNION ALL pairs columns by position), 0 for the figures the source does not give."""
+    figures = ", ".join(f"{counts.get(f, '0')} AS {f}" for f in FIGURES)
+    return f"{consultant} AS consultant_id, {source} AS source, {figures}"
+
+
+def _reminders_sql(scoped: bool) -> str:
+    """Reminders whose messages went out (queued_at) on the day, at the car's service branch,
+    and of those the ones followed by a service booking of the car (not cancelled) made
+    within REMINDER_BOOKING_WINDOW after it. Consultant NULL and source '': a reminder has
+    neither (so a consultant or source filter leaves these rows out)."""
+    reminder, owned = _table("aftersales.ServiceReminder"), _table("aftersales.OwnedVehicle")
+    appointment = _table("aftersales.ServiceAppointment")
+    booked = (
+        f"EXISTS (SELECT 1 FROM {appointment} a WHERE a.owned_vehicle_id = r.owned_vehicle_id "  # nosec B608
+        "AND a.created_at >= r.queued_at AND a.created_at < r.queued_at + %(booking_window)s "
+        "AND a.status <> 'cancelled')"
+    )
+    cars = (
+        f"(SELECT r.queued_at, v.location_id, {booked} AS booked "  # nosec B608
+        f"FROM {reminder} r JOIN {owned} v ON v.id = r.owned_vehicle_id "
+        "WHERE r.queued_at >= %(lo)s AND r.queued_at < %(hi)s)"
+    )
+    return _part(
+        _counts(
+            "NULL::bigint",
+            "''",
+            reminders_sent="count(*)",
+            reminders_booked="count(*) FILTER (WHERE s.booked)",
+        ),
+        cars,
+        "s",
+        "",
+        "queued_at",
+        _filters("s", "NULL::bigint", "''", scoped),
+    )
 
 
 def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> str:
     """SELECT day, location_id, consultant_id, source, <FIGURES…> computed from the sources
     for local days %(first)s..%(last)s (%(lo)s/%(hi)s: a UTC range around them that lets
-    the created_at-style indexes narrow the scan). With `scoped`, also only
-    %(locations)s, %(source)s ('' = any) and %(consultant)s (NULL = anyone)."""
+    the created_at-style indexes narrow the scan; %(booking_window)s: the reminders'
+    booking window, see day_range_params). With `scoped`, also only %(locations)s,
+    %(source)s ('' = any) and %(consultant)s (NULL = anyone)."""
     lead, booking, order = (
         _table("leads.Lead"),
         _table("testdrives.Booking"),
@@ -96,23 +145,23 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         " OR l.negotiation_at IS NOT NULL OR l.won_at IS NOT NULL"
     )
     leads = _part(
-        "l.assigned_to_id AS consultant_id, l.source AS source, count(*) AS leads, "
-        f"count(*) FILTER (WHERE {reached}) AS contacted, "
-        "count(l.first_response_at) AS answered, count(l.response_due_at) AS with_target, "
-        "count(*) FILTER (WHERE l.first_response_at > l.response_due_at) AS answered_late, "
-        + zero("test_drives", "orders", "delivered", "nps_responses", "nps_promoters")
-        + ", 0 AS nps_detractors",
+        _counts(
+            "l.assigned_to_id",
+            "l.source",
+            leads="count(*)",
+            contacted=f"count(*) FILTER (WHERE {reached})",
+            answered="count(l.first_response_at)",
+            with_target="count(l.response_due_at)",
+            answered_late="count(*) FILTER (WHERE l.first_response_at > l.response_due_at)",
+        ),
         lead,
         "l",
         "",
         "created_at",
         _filters("l", "l.assigned_to_id", "l.source", scoped),
     )
-    lead_zeros = zero("leads", "contacted", "answered", "with_target", "answered_late")
     drives = _part(
-        f"b.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "count(*) AS test_drives, "
-        + zero("orders", "delivered", "nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("b.consultant_id", "c.source", test_drives="count(*)"),
         booking,
         "b",
         f"JOIN {customer} c ON c.id = b.customer_id",
@@ -121,9 +170,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         + _filters("b", "b.consultant_id", "c.source", scoped),
     )
     placed = _part(
-        f"o.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "0 AS test_drives, count(*) AS orders, "
-        + zero("delivered", "nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("o.consultant_id", "c.source", orders="count(*)"),
         order,
         "o",
         f"JOIN {customer} c ON c.id = o.customer_id",
@@ -133,9 +180,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         + _filters("o", "o.consultant_id", "c.source", scoped),
     )
     delivered = _part(
-        f"o.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        "0 AS test_drives, 0 AS orders, count(*) AS delivered, "
-        + zero("nps_responses", "nps_promoters", "nps_detractors"),
+        _counts("o.consultant_id", "c.source", delivered="count(*)"),
         order,
         "o",
         f"JOIN {customer} c ON c.id = o.customer_id",
@@ -143,10 +188,13 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         "AND o.status = 'delivered' " + _filters("o", "o.consultant_id", "c.source", scoped),
     )
     answers = _part(
-        f"i.consultant_id AS consultant_id, c.source AS source, {lead_zeros}, "
-        + zero("test_drives", "orders", "delivered")
-        + ", count(*) AS nps_responses, count(*) FILTER (WHERE i.nps_score >= 9) AS nps_promoters,"
-        " count(*) FILTER (WHERE i.nps_score <= 6) AS nps_detractors",
+        _counts(
+            "i.consultant_id",
+            "c.source",
+            nps_responses="count(*)",
+            nps_promoters="count(*) FILTER (WHERE i.nps_score >= 9)",
+            nps_detractors="count(*) FILTER (WHERE i.nps_score <= 6)",
+        ),
         invitation,
         "i",
         f"JOIN {customer} c ON c.id = i.customer_id",
@@ -161,6 +209,7 @@ def figures_sql(*, scoped: bool = False, figures: tuple[str, ...] = FIGURES) -> 
         "placed": placed,
         "delivered": delivered,
         "answers": answers,
+        "reminders": _reminders_sql(scoped),
     }
     union = " UNION ALL ".join(
         f"({sql})" for name, sql in chosen.items() if set(PARTS[name]) & set(figures)
@@ -186,6 +235,21 @@ def minutes_sql(*, scoped: bool = False) -> str:
     ).replace("GROUP BY 1, 2, 3, 4", "GROUP BY 1, 2, 3, 4, 5")
 
 
+def nps_months_sql() -> str:
+    """SELECT month, location_id, touchpoint, nps_score, invitations: customer survey
+    invitations by the calendar month (of their location) they went out in, for local days
+    %(first)s..%(last)s (whole months: the caller's; %(lo)s/%(hi)s as figures_sql)."""
+    invitation, location = _table("surveys.Invitation"), _table("accounts.Location")
+    return (
+        "SELECT date_trunc('month', i.created_at AT TIME ZONE loc.time_zone)::date AS month, "  # nosec B608
+        "i.location_id, i.touchpoint, i.nps_score, count(*) AS invitations "
+        f"FROM {invitation} i JOIN {location} loc ON loc.id = i.location_id "
+        "WHERE i.created_at >= %(lo)s AND i.created_at < %(hi)s "
+        "AND (i.created_at AT TIME ZONE loc.time_zone)::date BETWEEN %(first)s AND %(last)s "
+        "AND i.touchpoint <> 'staff_pulse' GROUP BY 1, 2, 3, 4"
+    )
+
+
 def day_range_params(first: datetime.date, last: datetime.date) -> dict:
     """The local-day bounds and the UTC range that holds them anywhere (zones are within
     UTC−12 … UTC+14)."""
@@ -196,6 +260,7 @@ def day_range_params(first: datetime.date, last: datetime.date) -> dict:
         - datetime.timedelta(hours=14),
         "hi": datetime.datetime.combine(last, datetime.time.min, tzinfo=datetime.UTC)
         + datetime.timedelta(hours=24 + 12),
+        "booking_window": REMINDER_BOOKING_WINDOW,
     }
 
 
@@ -222,3 +287,143 @@ def unanswered_sql() -> str:
         f"count(*) FILTER (WHERE u.response_due_at < %(now)s AND {in_days}) AS breached "
         f"FROM ({rows}) u JOIN {location} loc ON loc.id = u.location_id"
     )
+
+
+# --- Without PostgreSQL (SQLite for `make run`): the same rows computed in Python -----------
+
+
+def _local_day(moment: datetime.datetime, zones: dict, location_id: int) -> datetime.date:
+    return moment.astimezone(zones[location_id]).date()
+
+
+def python_rows(
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    locations: list[int],
+    source: str = "",
+    consultant: int | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """figures_sql(scoped=True) and minutes_sql(scoped=True) as Python loops over the rows of
+    days first..last: for databases without AT TIME ZONE (a developer's SQLite). Slow on a
+    year of a big group's data; PostgreSQL never takes this path."""
+    import zoneinfo
+    from collections import Counter, defaultdict
+
+    from django.db.models import Exists, OuterRef, Q
+
+    location_model = apps.get_model("accounts.Location")
+    lead_model = apps.get_model("leads.Lead")
+    booking_model = apps.get_model("testdrives.Booking")
+    order_model = apps.get_model("orders.Order")
+    payment_model = apps.get_model("orders.Payment")
+    invitation_model = apps.get_model("surveys.Invitation")
+    zones = {
+        pk: zoneinfo.ZoneInfo(tz)
+        for pk, tz in location_model.objects.filter(pk__in=locations).values_list("pk", "time_zone")
+    }
+    bounds = day_range_params(first, last)
+    figures: dict[tuple, Counter] = defaultdict(Counter)
+    minutes: Counter = Counter()
+
+    def add(stamp, location_id, who, src, **counts):
+        if stamp is None or location_id not in zones:
+            return None
+        day = _local_day(stamp, zones, location_id)
+        if not first <= day <= last or (source and src != source):
+            return None
+        if consultant is not None and who != consultant:
+            return None
+        key = (day, location_id, who, src)
+        figures[key].update(counts)
+        return key
+
+    def window(field: str) -> Q:
+        return Q(**{f"{field}__gte": bounds["lo"], f"{field}__lt": bounds["hi"]})
+
+    leads = lead_model.objects.filter(window("created_at"), location__in=locations)
+    for lead in leads.iterator():
+        reached = any(
+            getattr(lead, f"{s}_at")
+            for s in ("contacted", "qualified", "appointment", "negotiation", "won")
+        )
+        late = (
+            lead.first_response_at is not None
+            and lead.response_due_at is not None
+            and lead.first_response_at > lead.response_due_at
+        )
+        key = add(
+            lead.created_at,
+            lead.location_id,
+            lead.assigned_to_id,
+            lead.source,
+            leads=1,
+            contacted=int(reached),
+            answered=int(lead.first_response_at is not None),
+            with_target=int(lead.response_due_at is not None),
+            answered_late=int(late),
+        )
+        if key is not None and lead.first_response_minutes is not None:
+            minutes[(*key, lead.first_response_minutes)] += 1
+    drives = booking_model.objects.filter(
+        window("start_at"), location__in=locations, kind="drive", status="completed"
+    ).values_list("start_at", "location_id", "consultant_id", "customer__source")
+    for start, location_id, who, src in drives:
+        add(start, location_id, who, src, test_drives=1)
+    paid = Exists(payment_model.objects.filter(order=OuterRef("pk"), status="succeeded"))
+    placed = (
+        order_model.objects.filter(window("created_at"), location__in=locations)
+        .exclude(status="draft")
+        .filter(~Q(status="cancelled") | Q(paid))
+        .values_list("created_at", "location_id", "consultant_id", "customer__source")
+    )
+    for created, location_id, who, src in placed:
+        add(created, location_id, who, src, orders=1)
+    handed_over = order_model.objects.filter(
+        window("delivered_at"), location__in=locations, status="delivered"
+    ).values_list("delivered_at", "location_id", "consultant_id", "customer__source")
+    for delivered, location_id, who, src in handed_over:
+        add(delivered, location_id, who, src, delivered=1)
+    answers = (
+        invitation_model.objects.filter(
+            window("submitted_at"), location__in=locations, nps_score__isnull=False
+        )
+        .exclude(touchpoint="staff_pulse")
+        .values_list(
+            "submitted_at", "location_id", "consultant_id", "customer__source", "nps_score"
+        )
+    )
+    for submitted, location_id, who, src, score in answers:
+        add(
+            submitted,
+            location_id,
+            who,
+            src,
+            nps_responses=1,
+            nps_promoters=int(score >= 9),
+            nps_detractors=int(score <= 6),
+        )
+    reminder_model = apps.get_model("aftersales.ServiceReminder")
+    appointment_model = apps.get_model("aftersales.ServiceAppointment")
+    followed = Exists(
+        appointment_model.objects.filter(
+            owned_vehicle=OuterRef("owned_vehicle"),
+            created_at__gte=OuterRef("queued_at"),
+            created_at__lt=OuterRef("queued_at") + REMINDER_BOOKING_WINDOW,
+        ).exclude(status="cancelled")
+    )
+    sent = (
+        reminder_model.objects.filter(window("queued_at"), owned_vehicle__location__in=locations)
+        .annotate(booked=followed)
+        .values_list("queued_at", "owned_vehicle__location_id", "booked")
+    )
+    for queued, location_id, booked in sent:
+        add(queued, location_id, None, "", reminders_sent=1, reminders_booked=int(booked))
+    figure_rows = [
+        {**dict(zip(KEY, key, strict=True)), **{f: counts[f] for f in FIGURES}}
+        for key, counts in figures.items()
+    ]
+    minute_rows = [
+        {**dict(zip((*KEY, "minutes"), key, strict=True)), "leads": n} for key, n in minutes.items()
+    ]
+    return figure_rows, minute_rows

@@ -151,6 +151,9 @@ def _rows_sql(
         "AND location_id = ANY(%(locations)s) AND (%(source)s = '' OR source = %(source)s) "
         "AND (%(consultant)s::bigint IS NULL OR consultant_id = %(consultant)s::bigint)"
     )
+    if not minutes and set(figures) <= set(rollup.PARTS["reminders"]):
+        # Only the reminder rows can have them: the partial index daily_figures_reminders.
+        scope += " AND reminders_sent > 0"
     if first < cut:
         r_last = min(last, cut - datetime.timedelta(days=1))
         params.update(r_first=first, r_last=r_last)
@@ -464,7 +467,13 @@ def leaderboard_report(*, user: User, filters: ReportFilters) -> dict:
     location_ids = _location_ids(user, filters)
     cut = rollup_cutoff(location_ids)
     sums = _figure_sums(
-        location_ids, filters, period.first, period.last, cut=cut, by="consultant_id"
+        location_ids,
+        filters,
+        period.first,
+        period.last,
+        cut=cut,
+        by="consultant_id",
+        figures=rollup.SALES_FIGURES,
     )
     rows = [{"consultant_id": pk, **figures} for pk, figures in sums.items()]
     histograms = _histograms(

@@ -3,26 +3,31 @@ by campaign, complaint resolution times and complaints open now.
 
 Five queries (and the percentiles' SET LOCAL), scoped to the locations the user may report on
 through each row's own location (the owned vehicle's service branch for reminders and recalls).
+The reminder figures come from the rollup (DailyFigures.reminders_*) as the funnel's do.
 """
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, Exists, F, FloatField, Func, OuterRef, Q, Value, When
+from django.db.models import Case, Count, F, FloatField, Func, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.models import Complaint, RecallVehicle, ServiceAppointment, ServiceReminder
+from aftersales.models import Complaint, RecallVehicle
 from dealership.accounts.models import User
 
 from .aggregates import percentiles_by
 from .periods import Period
-from .selectors import ReportFilters, _location_ids, _period, _ratio
+from .selectors import (
+    ReportFilters,
+    _figure_sums,
+    _location_ids,
+    _period,
+    _ratio,
+    rollup_cutoff,
+)
 from .selectors_orders import change
 from .tables import Table, chart_from
-
-# A booking made this long after a reminder went out counts as the reminder's.
-REMINDER_BOOKING_WINDOW = datetime.timedelta(days=60)
 
 
 class HoursBetween(Func):
@@ -65,31 +70,39 @@ def _one_decimal(value: float | None) -> Decimal | None:
 
 
 def _reminders(location_ids: list[int], now: Period, before: Period) -> dict[str, int]:
-    """Two queries: reminders whose messages went out in each period, and those followed by
-    a service booking for the same car (not cancelled) within the window. The EXISTS sits in
-    WHERE so PostgreSQL runs it as one semi-join, not a subplan per reminder."""
-    booked = ServiceAppointment.objects.filter(
-        owned_vehicle=OuterRef("owned_vehicle"),
-        created_at__gte=OuterRef("queued_at"),
-        created_at__lt=OuterRef("queued_at") + REMINDER_BOOKING_WINDOW,
-    ).exclude(status=ServiceAppointment.Status.CANCELLED)
-    sent = (
-        ServiceReminder.objects.filter(owned_vehicle__location__in=location_ids)
-        .filter(_in(now, "queued_at") | _in(before, "queued_at"))
-        .order_by()
+    """Reminders whose messages went out on each period's days and of those the ones followed
+    by a service booking of the car (not cancelled) within REMINDER_BOOKING_WINDOW, by each
+    car's service branch's calendar days: from the rollup's daily figures for the days before
+    its last run, computed from the reminders for the rest (rollup.py). Two queries (the
+    rollup cutoff day, the sums), whatever a year's volume."""
+    figures = ("reminders_sent", "reminders_booked")
+    by = _figure_sums(
+        location_ids,
+        ReportFilters(first=before.first, last=now.last),
+        before.first,
+        now.last,
+        cut=rollup_cutoff(location_ids),
+        by="current",
+        split=now.first,
+        figures=figures,
     )
-    counts = {
-        "now": Count("pk", filter=_in(now, "queued_at")),
-        "before": Count("pk", filter=_in(before, "queued_at")),
-    }
-    all_sent = sent.aggregate(**counts)
-    converted = sent.filter(Exists(booked)).aggregate(**counts)
+    empty = dict.fromkeys(figures, 0)
+    current, previous = by.get(True, empty), by.get(False, empty)
     return {
-        "now_sent": all_sent["now"],
-        "before_sent": all_sent["before"],
-        "now_booked": converted["now"],
-        "before_booked": converted["before"],
+        "now_sent": current["reminders_sent"],
+        "before_sent": previous["reminders_sent"],
+        "now_booked": current["reminders_booked"],
+        "before_booked": previous["reminders_booked"],
     }
+
+
+def reminder_conversion(*, user: User, filters: ReportFilters) -> dict[str, int]:
+    """Service reminders sent in the filter's period and the previous one of equal length,
+    and of those the ones followed by a booking within 60 days: now_sent, now_booked,
+    before_sent, before_booked (the user's locations; source and consultant filters do not
+    apply). Four queries: the user's roles and locations, the rollup's cutoff day, the sums."""
+    period = _period(user, filters)
+    return _reminders(_location_ids(user, filters), period, period.previous())
 
 
 def _recalls(location_ids: list[int], period: Period) -> list[dict]:

@@ -140,14 +140,15 @@ ROLLUP_LOCK = 0x5EB0_4071  # pg_advisory_xact_lock key: one rollup writer at a t
 def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
     """Recompute the summary rows of local days first..last from the source tables.
 
-    One transaction: under an advisory lock (runs never interleave), the days' rows are
-    deleted and inserted afresh, so a rerun gives the same rows (keys that vanished, say a
+    With them, the monthly rows of the months those days fall in (the response histogram
+    summed, the survey invitations counted). One transaction: under an advisory lock (runs
+    never interleave), the rows are deleted and inserted afresh, so a rerun gives the same rows (keys that vanished, say a
     lead reassigned, go too), and a crash leaves the previous rows. Returns the rows written.
     """
     from django.db import connection, transaction
 
     from . import rollup
-    from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly
+    from .models import DailyFigures, NpsMonthly, ResponseMinutes, ResponseMinutesMonthly
 
     if last < first or connection.vendor != "postgresql":
         return 0  # without PostgreSQL the panels read the source tables (selectors)
@@ -181,31 +182,65 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
             "GROUP BY 1, 2, 3, 4, 5",
             list(months),
         )
-        return written
+        # And the survey invitations of those whole months, from the invitations.
+        following = (months[1].replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        NpsMonthly.objects.filter(month__range=months).delete()
+        cursor.execute(
+            f"INSERT INTO {NpsMonthly._meta.db_table} "  # nosec B608
+            "(month, location_id, touchpoint, nps_score, invitations) "
+            f"{rollup.nps_months_sql()}",
+            rollup.day_range_params(months[0], following - datetime.timedelta(days=1)),
+        )
+        return written  # (the daily rows: the monthly ones are derived, as the histogram's)
 
 
 def _touched_days(since: datetime.datetime) -> set[datetime.date]:
     """Local days whose figures may have changed since `since`: of leads updated, bookings
-    updated, orders whose status changed (their creation and delivery days)."""
+    updated, orders whose status changed (their creation and delivery days), survey
+    invitations answered (the day they went out: its month's NpsMonthly rows), and of the
+    reminders a service appointment booked or changed (cancelled) since then may count for
+    (those sent up to REMINDER_BOOKING_WINDOW before it was booked)."""
     from django.db import connection
 
     from . import rollup
 
     location = rollup._table("accounts.Location")
     sources = [
-        (rollup._table("leads.Lead"), "created_at", "updated_at"),
-        (rollup._table("testdrives.Booking"), "start_at", "updated_at"),
-        (rollup._table("orders.Order"), "created_at", "status_changed_at"),
-        (rollup._table("orders.Order"), "delivered_at", "status_changed_at"),
+        (rollup._table("leads.Lead"), "created_at", "updated_at", ""),
+        (rollup._table("testdrives.Booking"), "start_at", "updated_at", ""),
+        (rollup._table("orders.Order"), "created_at", "status_changed_at", ""),
+        (rollup._table("orders.Order"), "delivered_at", "status_changed_at", ""),
+        # A score changes the NPS month the invitation went out in (NpsMonthly); the partial
+        # index reports_invitation_answered finds the answers.
+        (
+            rollup._table("surveys.Invitation"),
+            "created_at",
+            "submitted_at",
+            "AND t.nps_score IS NOT NULL",
+        ),
+        # (and a new one its month, should the job have missed the window's days)
+        (rollup._table("surveys.Invitation"), "created_at", "created_at", ""),
     ]
     parts = [
         f"SELECT DISTINCT (t.{stamp} AT TIME ZONE loc.time_zone)::date FROM {table} t "  # nosec B608
         f"JOIN {location} loc ON loc.id = t.location_id "
-        f"WHERE t.{changed} >= %s AND t.{stamp} IS NOT NULL"
-        for table, stamp, changed in sources
+        f"WHERE t.{changed} >= %s AND t.{stamp} IS NOT NULL {where}"
+        for table, stamp, changed, where in sources
     ]
+    params: list = [since] * len(parts)
+    parts.append(
+        "SELECT DISTINCT (r.queued_at AT TIME ZONE loc.time_zone)::date "  # nosec B608
+        f"FROM {rollup._table('aftersales.ServiceAppointment')} a "
+        f"JOIN {rollup._table('aftersales.ServiceReminder')} r "
+        "ON r.owned_vehicle_id = a.owned_vehicle_id "
+        "AND r.queued_at <= a.created_at AND r.queued_at > a.created_at - %s "
+        f"JOIN {rollup._table('aftersales.OwnedVehicle')} v ON v.id = r.owned_vehicle_id "
+        f"JOIN {location} loc ON loc.id = v.location_id "
+        "WHERE a.updated_at >= %s"
+    )
+    params += [rollup.REMINDER_BOOKING_WINDOW, since]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), [since] * len(parts))
+        cursor.execute(" UNION ".join(parts), params)
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -223,7 +258,9 @@ def _day_runs(days: set[datetime.date]) -> list[tuple[datetime.date, datetime.da
 def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     """The periodic job ("reports-rollup", every ROLLUP_EVERY minutes): recompute the last
     REPORTS_ROLLUP_WINDOW_DAYS days (leads move through stages for weeks after they arrive)
-    and every older day whose rows changed since the last successful run started. The state
+    and every older day whose rows changed since the last successful run started (a service
+    booking made or cancelled now changes the day of a reminder sent up to 60 days ago: found
+    through the appointment's updated_at, not by a 60-day window recomputed every run). The state
     row moves only after the recompute committed: a crashed run is redone next time, and a
     run twice recomputes the same days to the same rows. Returns the rows written."""
     from django.db import connection

@@ -16,6 +16,7 @@ from aftersales.models import (
     ServiceAppointment,
     ServiceReminder,
 )
+from dealership.reports.services import rollup_backfill, rollup_refresh
 from orders.models import FinanceApplication, Order, OrderVersion
 from surveys.models import Invitation, Touchpoint
 from tests.aftersales.factories import MaintenancePlanFactory, ServiceItemFactory, owned_vehicle
@@ -264,6 +265,10 @@ def aftersales_data(shop):
     _complaint(leipzig, created=at(9), status=st.IN_PROGRESS, target=at(11))
     _complaint(dresden, created=at(9), status=st.NEW, target=at(11))
     _complaint(dresden, created=at(3), status=st.RESOLVED, resolved=at(13))
+    # The reminders' figures are rolled up as the funnel's are: the summary is backfilled
+    # and the rollup job has just run (as in conftest.py's shop).
+    rollup_backfill(first=datetime.date(2026, 1, 1), last=datetime.date(2026, 3, 17))
+    rollup_refresh()
     return cars
 
 

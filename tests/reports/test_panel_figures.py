@@ -130,7 +130,8 @@ def test_orders_empty_period_has_no_figures_and_no_division(shop, order_data):
 # --- After-sales ----------------------------------------------------------------------------
 
 
-def test_reminders_to_bookings_conversion(shop, aftersales_data):
+def test_reminders_to_bookings_conversion(shop, aftersales_data, mode):
+    # (the same from the rollup's daily figures and from the reminders themselves)
     # A converted, B (booked before, cancelled after) and C did not: 1 of 3.
     # Before: D, booked within 60 days: 1 of 1. C's unsent reminder and W (Dresden) not counted.
     rows = tables(aftersales_report(user=shop["manager"], filters=filters()))["reminders"]

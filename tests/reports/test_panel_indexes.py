@@ -39,3 +39,18 @@ def test_the_panels_indexes_exist_with_their_columns_and_conditions():
         "invitation_report": " USING btree (location_id, created_at) INCLUDE (touchpoint, "
         "nps_score, consultant_id) WHERE ((touchpoint)::text <> 'staff_pulse'::text)",
     }
+
+
+def test_the_reminder_rows_of_the_daily_figures_have_their_own_index():
+    # The after-sales panel reads only the rows with reminders (reports 0004), not the year's
+    # sales rows: a partial index over them, covering both figures.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'daily_figures_reminders'"
+        )
+        (definition,) = cursor.fetchone()
+
+    assert definition[definition.find(" USING") :] == (
+        " USING btree (day, location_id) INCLUDE (reminders_sent, reminders_booked) "
+        "WHERE (reminders_sent > 0)"
+    )

@@ -1,8 +1,8 @@
 """The proof that the summary can be trusted: on a randomised fixture (seeded, three time
 zones, every stage, late and unanswered leads, paid and unpaid cancellations, answered and
-unanswered surveys), every dashboard figure read from the summary tables equals the figure
-computed from the source tables, for many filters and periods; and the funnel equals a plain
-Python count of the rows."""
+unanswered surveys, service reminders followed by bookings or not), every dashboard figure
+read from the summary tables equals the figure computed from the source tables, for many
+filters and periods; and the funnel and the reminders equal a plain Python count of the rows."""
 
 import datetime
 import random
@@ -11,7 +11,10 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from aftersales.models import ServiceAppointment, ServiceReminder
 from dealership.accounts.roles import Role
 from dealership.reports.selectors import (
     ReportFilters,
@@ -19,6 +22,8 @@ from dealership.reports.selectors import (
     leaderboard_report,
     response_report,
 )
+from dealership.reports.selectors_aftersales import aftersales_report
+from dealership.reports.selectors_nps import nps_report
 from dealership.reports.services import rollup_backfill, rollup_refresh
 from inventory.models import Vehicle
 from leads.models import Lead
@@ -26,6 +31,7 @@ from orders.models import Order, Payment
 from surveys.models import Invitation
 from testdrives.models import Booking
 from tests.accounts.factories import LocationFactory, UserFactory
+from tests.aftersales.factories import MaintenancePlanFactory, ServiceItemFactory, owned_vehicle
 from tests.inventory.factories import VehicleFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
 from tests.surveys.factories import InvitationFactory, standard_survey
@@ -125,16 +131,55 @@ def world(db):
             order.customer.source = rng.choice(SOURCES)
             order.customer.save()
         standard_survey()
-        for _ in range(40):
+        for _ in range(120):
+            # Sent over 100 days (NPS counts by then, by month), answered up to 20 days after
             location = rng.choice(locations)
-            submitted = _random_moment(rng) if rng.random() < 0.8 else None
+            created = _random_moment(rng, days=100)
+            submitted = None
+            if rng.random() < 0.8:
+                submitted = min(created + datetime.timedelta(hours=rng.randint(1, 480)), NOW)
             InvitationFactory(
                 customer=CustomerFactory(location=location, source=rng.choice(SOURCES)),
                 location=location,
                 consultant=someone(location),
+                touchpoint=rng.choice(("purchase", "test_drive", "delivery", "service")),
+                created_at=created,
                 status=Invitation.Status.COMPLETED if submitted else Invitation.Status.SENT,
                 nps_score=rng.randint(0, 10) if submitted else None,
                 submitted_at=submitted,
+            )
+        # After-sales: cars at each branch, reminders sent (or not yet) over three months,
+        # and bookings of the cars before and after them, some cancelled, some too late.
+        item = ServiceItemFactory(plan=MaintenancePlanFactory())
+        cars = [
+            owned_vehicle(CustomerFactory(location=location), location=location)
+            for location in locations
+            for _ in range(6)
+        ]
+        for n in range(70):
+            queued = _random_moment(rng, days=90) if rng.random() < 0.9 else None
+            ServiceReminder.objects.create(
+                owned_vehicle=rng.choice(cars),
+                item=item,
+                due_on=datetime.date(2026, 7, 1),
+                number=n,
+                created_at=queued or NOW,
+                queued_at=queued,
+            )
+        for _ in range(40):
+            car = rng.choice(cars)
+            appointment = ServiceAppointment.objects.create(
+                owned_vehicle=car,
+                customer=car.customer,
+                location=car.location,
+                day=datetime.date(2026, 6, 20),
+                drop_off_at=datetime.datetime(2026, 6, 20, 7, 30, tzinfo=datetime.UTC),
+                handover=ServiceAppointment.Handover.DROP_OFF,
+                booked_via=ServiceAppointment.BookedVia.REMINDER,
+                status=rng.choice(list(ServiceAppointment.Status)),
+            )
+            ServiceAppointment.objects.filter(pk=appointment.pk).update(
+                created_at=_random_moment(rng, days=90)
             )
         rollup_backfill(first=datetime.date(2026, 3, 1), last=datetime.date(2026, 6, 12))
         rollup_refresh()
@@ -147,6 +192,8 @@ def _everything(user, filters: ReportFilters) -> tuple:
         funnel_report(user=user, filters=filters)["tables"][0].rows,
         response_report(user=user, filters=filters)["figures"],
         leaderboard_report(user=user, filters=filters)["tables"][0].rows,
+        aftersales_report(user=user, filters=filters)["tables"][0].rows,
+        [table.rows for table in nps_report(user=user, filters=filters)["tables"]],
     )
 
 
@@ -177,16 +224,24 @@ def test_summary_figures_equal_the_figures_from_the_source_tables(world, setting
         combinations.append(
             (world["admin"], ReportFilters(first=first, last=last, consultant_id=consultant.pk))
         )
-    non_empty = 0
+    non_empty = reminders = nps_months = 0
     for user, filters in combinations:
         settings.REPORTS_USE_ROLLUPS = True
-        from_summary = _everything(user, filters)
+        with CaptureQueriesContext(connection) as captured:
+            from_summary = _everything(user, filters)
+        nps_months += any("reports_npsmonthly" in q["sql"] for q in captured.captured_queries)
         settings.REPORTS_USE_ROLLUPS = False
         from_sources = _everything(user, filters)
         assert from_summary == from_sources, filters
         non_empty += from_summary[0][0][1] > 0
+        # (reminders sent in the period, and some followed by a booking)
+        reminders += from_summary[3][0][1] > 0 and from_summary[3][1][1] > 0
     # (and the comparison was not between empty reports)
     assert non_empty >= 20
+    assert reminders >= 10
+    # (and the NPS months came from the summary where the calendars allow: one location's
+    # report over the two periods with whole months before today)
+    assert nps_months == 2
 
 
 def _local_day(moment: datetime.datetime, location) -> datetime.date:
@@ -230,6 +285,32 @@ def test_summary_funnel_equals_a_python_count_of_the_rows(world):
     counts = funnel_report(user=world["admin"], filters=ReportFilters(first=first, last=last))
     assert counts["counts"] == expected
     assert all(expected[k] > 0 for k in expected)
+    # and the reminders: sent on the period's days at the car's branch, and those followed
+    # by a booking of the car (not cancelled) within 60 days
+    window = datetime.timedelta(days=60)
+    appointments = list(
+        ServiceAppointment.objects.exclude(status=ServiceAppointment.Status.CANCELLED)
+    )
+    sent = [
+        r
+        for r in ServiceReminder.objects.select_related("owned_vehicle__location")
+        if within(r.queued_at, r.owned_vehicle.location)
+    ]
+    booked = [
+        r
+        for r in sent
+        if any(
+            a.owned_vehicle_id == r.owned_vehicle_id
+            and r.queued_at <= a.created_at < r.queued_at + window
+            for a in appointments
+        )
+    ]
+    aftersales = aftersales_report(
+        user=world["admin"], filters=ReportFilters(first=first, last=last)
+    )
+    rows = aftersales["tables"][0].rows
+    assert (rows[0][1], rows[1][1]) == (len(sent), len(booked))
+    assert 0 < len(booked) < len(sent)
     # and the NPS of the leaderboard: Decimal, one place
     rows = leaderboard_report(user=world["admin"], filters=ReportFilters(first=first, last=last))
     assert all(r[7] is None or isinstance(r[7], Decimal) for r in rows["tables"][0].rows)
