@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.accounts.admin_scoping import LocationListFilter, LocationScopedAdmin
 from dealership.accounts.selectors import location_list_for_user
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
@@ -109,7 +109,15 @@ class VehicleAdmin(admin.ModelAdmin):
         "location",
         "days_in_stock",
     ]
-    list_filter = ["status", "condition", "location", "make", "body_type", "fuel", "transmission"]
+    list_filter = [
+        "status",
+        "condition",
+        ("location", LocationListFilter),
+        "make",
+        "body_type",
+        "fuel",
+        "transmission",
+    ]
     search_fields = ["vin", "stock_number", "make", "model", "trim"]
     list_select_related = ["location"]
     autocomplete_fields = ["features"]

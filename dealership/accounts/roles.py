@@ -27,3 +27,11 @@ ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {
     Role.SERVICE_ADVISOR: {"aftersales": "view"},
     Role.CONSULTANT: {},
 }
+
+
+# The roles a staff member may give others (or themselves) in admin: never more than their
+# own. Superusers may give any; is_superuser and single permissions only superusers.
+GRANTABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.ADMINISTRATOR: tuple(Role),
+    Role.SALES_MANAGER: (Role.CONSULTANT, Role.SALES_MANAGER),
+}
