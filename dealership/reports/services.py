@@ -1,7 +1,8 @@
 """The weekly summary email: Monday 08:00 in each sales manager's location time, once a week.
 
 Writes nothing of its own: the outbox row (unique dedupe key) is the record that a week's
-summary went out, so the hourly job is safe to run twice, late or after a crash.
+summary went out, so the hourly job is safe to run twice, or again after a crash within the
+hour. What the summary says is built in weekly_summary.py.
 """
 
 import datetime
