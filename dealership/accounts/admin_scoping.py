@@ -9,7 +9,8 @@ vehicle or booking) mixes in `LocationScopedAdmin` and names the way there:
 
 Administrators and superusers see every row; anyone else (sales managers, service advisors)
 only the rows of their own locations: the changelist, the change and delete pages (a row of
-another location is "not found") and bulk actions all go through `get_queryset`. Foreign-key
+another location is "not found": 404, as a foreign id on every staff page) and bulk actions
+all go through `get_queryset`. Foreign-key
 choices are limited the same way when the related model's admin is scoped too, and so are
 the list filters on a location ("location", "lead__location", "user__locations"): they offer
 only the staff member's locations (`LocationListFilter`).
@@ -19,6 +20,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Location, User
 from .roles import Role
@@ -87,7 +90,19 @@ def scoped_list_filter(model, list_filter) -> list:
     ]
 
 
-class LocationScopedAdmin:
+class NotFoundOutsideScope:
+    """A change, delete or history page of a row outside the admin's queryset is a 404.
+    Django's admin would redirect to its index saying the row doesn't exist; a foreign row is
+    simply not found, as on every staff page."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("Not found."))
+        return obj
+
+
+class LocationScopedAdmin(NotFoundOutsideScope):
     """Mix in before admin.ModelAdmin; set `location_path` ("location", "lead__location", or
     a tuple of paths of which any may match, for rows reached through optional links)."""
 

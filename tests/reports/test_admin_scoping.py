@@ -107,10 +107,9 @@ def test_manager_sees_and_opens_only_their_locations_rows(client, label):
     assert (
         client.get(reverse("admin:{}_{}_change".format(*info), args=[mine.pk])).status_code == 200
     )
-    response = client.get(reverse("admin:{}_{}_change".format(*info), args=[theirs.pk]))
-    assert response.status_code in (302, 404)
-    if response.status_code == 302:
-        assert response["Location"] == reverse("admin:index")
+    assert (
+        client.get(reverse("admin:{}_{}_change".format(*info), args=[theirs.pk])).status_code == 404
+    )
 
 
 @pytest.mark.parametrize("label", CHECKED)
@@ -279,9 +278,7 @@ def test_managers_see_the_staff_of_their_locations_only(client, two_shops):
         "maria",
     ]
     karl = reverse("admin:accounts_user_change", args=[two_shops["karl"].pk])
-    response = client.get(karl)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
+    assert client.get(karl).status_code == 404
 
 
 def test_managers_give_no_more_than_their_own_role_and_locations(client, two_shops):
@@ -392,11 +389,8 @@ def test_managers_see_their_consultants_availability_only(client, two_shops):
         str(rows["eva"]),
         str(rows["jonas"]),
     ]
-    response = client.get(
-        reverse("admin:leads_consultantavailability_change", args=[rows["karl"].pk])
-    )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
+    karl = reverse("admin:leads_consultantavailability_change", args=[rows["karl"].pk])
+    assert client.get(karl).status_code == 404
 
 
 def test_audit_trail_is_for_administrators_only(client, two_shops):
