@@ -18,7 +18,7 @@ only the staff member's locations (`LocationListFilter`).
 
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -93,13 +93,14 @@ def scoped_list_filter(model, list_filter) -> list:
 class NotFoundOutsideScope:
     """A change, delete or history page of a row outside the admin's queryset is a 404.
     Django's admin would redirect to its index saying the row doesn't exist; a foreign row is
-    simply not found, as on every staff page."""
+    simply not found, as on every staff page. Someone without any permission on the model
+    is refused first (403), as Django does on the change page, also on the history page
+    (where Django looks for the row first)."""
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("Not found."))
-        return obj
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        raise Http404(_("Not found."))
 
 
 class LocationScopedAdmin(NotFoundOutsideScope):
