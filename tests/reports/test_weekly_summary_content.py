@@ -4,10 +4,11 @@ the week before (2–8 March) at each of the manager's locations, what needs att
 in text and HTML, money in the language's format, and a fixed number of queries."""
 
 import datetime
+import threading
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from aftersales.models import Complaint
 from dealership.accounts.roles import Role
@@ -407,3 +408,34 @@ def test_building_one_managers_summary_takes_a_fixed_number_of_queries(
         context = weekly_summary_context(manager=manager, locations=chosen, now=NOW)
     assert len(context["attention"][0]["items"]) == min(1 + extra * locations, 10)
     assert context["attention"][0]["more"] is (extra > 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_job_at_once_send_one_summary(shop):
+    # Given two workers that start the hourly job at the same moment, each in its own
+    # transaction and connection
+    barrier = threading.Barrier(2)
+    queued, errors = [], []
+
+    def worker():
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                queued.append(weekly_summaries_send_due())
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    with _at(LEIPZIG_0805):  # the clock is process-wide: both threads see 08:05
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    # Then both saw the summary due, and the outbox's unique key let one message through
+    assert errors == []
+    assert queued == [1, 1]
+    assert list(OutboxMessage.objects.values_list("to", flat=True)) == ["maria@showroom.example"]
