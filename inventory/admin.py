@@ -11,7 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.accounts.admin_scoping import (
+    LocationListFilter,
+    LocationScopedAdmin,
+    NotFoundOutsideScope,
+)
 from dealership.accounts.selectors import location_list_for_user
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
@@ -86,7 +90,7 @@ class VehicleImportForm(forms.Form):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(admin.ModelAdmin):
+class VehicleAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     form = VehicleAdminForm
     inlines = [VehiclePhotoInline]
 
@@ -109,7 +113,15 @@ class VehicleAdmin(admin.ModelAdmin):
         "location",
         "days_in_stock",
     ]
-    list_filter = ["status", "condition", "location", "make", "body_type", "fuel", "transmission"]
+    list_filter = [
+        "status",
+        "condition",
+        ("location", LocationListFilter),
+        "make",
+        "body_type",
+        "fuel",
+        "transmission",
+    ]
     search_fields = ["vin", "stock_number", "make", "model", "trim"]
     list_select_related = ["location"]
     autocomplete_fields = ["features"]

@@ -143,7 +143,8 @@ class CadenceStepAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsultantAvailability)
-class ConsultantAvailabilityAdmin(admin.ModelAdmin):
+class ConsultantAvailabilityAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    location_path = "user__locations"
     list_display = ["user", "is_available", "changed_at"]
     list_filter = ["is_available", "user__locations"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]

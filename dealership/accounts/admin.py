@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .admin_scoping import LocationScopedAdmin
+from .admin_scoping import LocationScopedAdmin, sees_every_location
 from .models import AuditEvent, Location, OpeningHours, User
+from .roles import GRANTABLE_ROLES
+from .selectors import location_list_for_user
 from .services import two_factor_reset
 
 # django-otp's own device admin shows every user's TOTP secret as a QR code: anyone with
@@ -41,8 +44,21 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
     inlines = [OpeningHoursInline]
 
 
+def grantable_role_names(user: User) -> set[str]:
+    """The roles `user` may give in admin (GRANTABLE_ROLES; superusers every group)."""
+    if user.is_superuser:
+        return set(Group.objects.values_list("name", flat=True))
+    return {granted.value for role in user.role_names for granted in GRANTABLE_ROLES.get(role, ())}
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(LocationScopedAdmin, DjangoUserAdmin):
+    """Staff of the editor's locations (all for administrators). Nobody hands out more than
+    their own role allows: roles from GRANTABLE_ROLES, locations from their own, superuser
+    status and single permissions by superusers only; a colleague with more rights (or a
+    superuser) is shown read-only. Roles and locations the editor cannot give are kept."""
+
+    location_path = "locations"
     list_display = [
         "username",
         "email",
@@ -62,6 +78,48 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
+    def _may_manage(self, request, obj) -> bool:
+        editor = request.user
+        if obj is None or editor.is_superuser:
+            return True
+        if obj.is_superuser:
+            return False
+        return set(obj.role_names) <= grantable_role_names(editor)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_manage(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_manage(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(
+                name__in=grantable_role_names(request.user)
+            ).order_by("name")
+        elif db_field.name == "locations":
+            kwargs["queryset"] = location_list_for_user(user=request.user).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        kept_groups, kept_locations = [], []
+        if change and not request.user.is_superuser:
+            # The form offered only what the editor may give: what else the user had stays.
+            kept_groups = list(user.groups.exclude(name__in=grantable_role_names(request.user)))
+            kept_locations = list(
+                user.locations.exclude(pk__in=location_list_for_user(user=request.user))
+            )
+        super().save_related(request, form, formsets, change)
+        user.groups.add(*kept_groups)
+        user.locations.add(*kept_locations)
 
     @admin.display(description=_("roles"))
     def roles(self, obj):
@@ -98,6 +156,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["target_type"]
     show_full_result_count = False  # one COUNT(*) of millions of rows per page is enough
+
+    # An audit row has no location (it may be about a user, a location, a setting or a
+    # customer record): only those who see every location read the trail here. Managers
+    # read a record's history on its own page, where the record's scope applies.
+    def has_view_permission(self, request, obj=None):
+        return sees_every_location(request.user) and super().has_view_permission(request, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if sees_every_location(request.user) else queryset.none()
 
     def has_add_permission(self, request):
         return False

@@ -9,13 +9,21 @@ vehicle or booking) mixes in `LocationScopedAdmin` and names the way there:
 
 Administrators and superusers see every row; anyone else (sales managers, service advisors)
 only the rows of their own locations: the changelist, the change and delete pages (a row of
-another location is "not found") and bulk actions all go through `get_queryset`. Foreign-key
-choices are limited the same way when the related model's admin is scoped too.
+another location is "not found": 404, as a foreign id on every staff page) and bulk actions
+all go through `get_queryset`. Foreign-key
+choices are limited the same way when the related model's admin is scoped too, and so are
+the list filters on a location ("location", "lead__location", "user__locations"): they offer
+only the staff member's locations (`LocationListFilter`).
 """
 
+from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
-from .models import User
+from .models import Location, User
 from .roles import Role
 
 
@@ -33,11 +41,69 @@ def scope_to_locations(qs: QuerySet, *, user: User, paths: tuple[str, ...]) -> Q
     locations = user.locations.values("pk")
     condition = Q()
     for path in paths:
-        condition |= Q(**{f"{path}__in": locations})
+        if _is_multi_valued(qs.model, path):
+            # Through a many-to-many ("user__locations"): a subquery, so that a row linked
+            # to two of the user's locations is listed once.
+            matching = qs.model._default_manager.filter(**{f"{path}__in": locations})
+            condition |= Q(pk__in=matching.values("pk"))
+        else:
+            condition |= Q(**{f"{path}__in": locations})
     return qs.filter(condition)
 
 
-class LocationScopedAdmin:
+def _is_multi_valued(model, path: str) -> bool:
+    if path == "pk":
+        return False
+    return any(f.many_to_many or f.one_to_many for f in get_fields_from_path(model, path))
+
+
+def _leads_to_location(model, path: str) -> bool:
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return getattr(field, "related_model", None) is Location
+
+
+class LocationListFilter(admin.RelatedFieldListFilter):
+    """A filter on a location (or a path to one) offering only the locations the staff
+    member may see: the rows are scoped, and so are the names in the sidebar. Use it as
+    `list_filter = [("location", LocationListFilter)]`; LocationScopedAdmin swaps it in for
+    every plain location entry by itself."""
+
+    def field_choices(self, field, request, model_admin):
+        user = request.user
+        locations = Location.objects.all()
+        if not sees_every_location(user):
+            locations = locations.filter(pk__in=user.locations.values("pk"))
+        return [(location.pk, str(location)) for location in locations.order_by("name", "pk")]
+
+
+def scoped_list_filter(model, list_filter) -> list:
+    """`list_filter` with each plain entry that ends on a location turned into a
+    LocationListFilter; other entries as they are."""
+    return [
+        (entry, LocationListFilter)
+        if isinstance(entry, str) and _leads_to_location(model, entry)
+        else entry
+        for entry in list_filter
+    ]
+
+
+class NotFoundOutsideScope:
+    """A change, delete or history page of a row outside the admin's queryset is a 404.
+    Django's admin would redirect to its index saying the row doesn't exist; a foreign row is
+    simply not found, as on every staff page. Someone without any permission on the model
+    is refused first (403), as Django does on the change page, also on the history page
+    (where Django looks for the row first)."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        raise Http404(_("Not found."))
+
+
+class LocationScopedAdmin(NotFoundOutsideScope):
     """Mix in before admin.ModelAdmin; set `location_path` ("location", "lead__location", or
     a tuple of paths of which any may match, for rows reached through optional links)."""
 
@@ -55,6 +121,9 @@ class LocationScopedAdmin:
         return scope_to_locations(
             super().get_queryset(request), user=request.user, paths=self.location_paths()
         )
+
+    def get_list_filter(self, request):
+        return scoped_list_filter(self.model, super().get_list_filter(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:

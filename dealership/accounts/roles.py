@@ -20,9 +20,18 @@ MANAGER_ROLES = (Role.SALES_MANAGER, Role.ADMINISTRATOR)
 OUR_APPS = ("messaging", "inventory", "leads", "testdrives", "aftersales", "orders", "surveys")
 SALES_APPS = ("messaging", "inventory", "leads", "testdrives", "orders", "surveys")
 
+# The erasure log ("privacy") is for administrators: managers erase from the customer's page.
 ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {
-    Role.ADMINISTRATOR: dict.fromkeys(("accounts", "auth", "ops", *OUR_APPS), "*"),
+    Role.ADMINISTRATOR: dict.fromkeys(("accounts", "auth", "ops", "privacy", *OUR_APPS), "*"),
     Role.SALES_MANAGER: {**dict.fromkeys(SALES_APPS, "*"), "accounts": "view"},
     Role.SERVICE_ADVISOR: {"aftersales": "view"},
     Role.CONSULTANT: {},
+}
+
+
+# The roles a staff member may give others (or themselves) in admin: never more than their
+# own. Superusers may give any; is_superuser and single permissions only superusers.
+GRANTABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.ADMINISTRATOR: tuple(Role),
+    Role.SALES_MANAGER: (Role.CONSULTANT, Role.SALES_MANAGER),
 }
