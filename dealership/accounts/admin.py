@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_scoping import LocationScopedAdmin
+from .location_cache import locations_invalidate
 from .models import AuditEvent, Location, OpeningHours, User
 from .services import two_factor_reset
 
@@ -39,6 +41,20 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
+
+    # The showroom caches the public locations and their opening hours (location_cache.py):
+    # every change here starts a new version once it is committed.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(locations_invalidate)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(locations_invalidate)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(locations_invalidate)
 
 
 @admin.register(User)
