@@ -3,7 +3,8 @@ requests on the bench data, DEBUG off and the cached template loader, as product
 
 Not a benchmark (make bench does not run it): a tool for finding what to cut. Run with
 `python scripts/testservices.py python bench/profile_showroom.py [search|vehicle] [--cold]`;
-`--cold` empties the cache before each request (no page, card or facet cache entry).
+`--miss` starts a new page version before each request (the page rendered afresh, the facets,
+cards and locations cached); `--cold` empties the cache (no page, card or facet cache entry).
 """
 
 import cProfile
@@ -37,11 +38,13 @@ def main(argv: list[str]) -> None:
 
     from bench.bench_showroom import COMBOS, generate
     from inventory.models import Vehicle
+    from inventory.page_cache import page_cache_invalidate
     from inventory.selectors import FACET_VERSION_KEY, facets_cache_version
 
     generate()
     client = Client(HTTP_HOST="127.0.0.1")
     cold = "--cold" in argv
+    miss = "--miss" in argv
     what = [a for a in argv if not a.startswith("--")] or ["search", "vehicle"]
     vehicle = Vehicle.objects.filter(status="available").order_by("id")[5000]
     targets = {
@@ -58,6 +61,8 @@ def main(argv: list[str]) -> None:
                 version = facets_cache_version()
                 cache.clear()
                 cache.set(FACET_VERSION_KEY, version, None)
+            if miss:
+                page_cache_invalidate()
             profile.enable()
             client.get(url, params)
             profile.disable()
@@ -67,7 +72,9 @@ def main(argv: list[str]) -> None:
         stats = pstats.Stats(profile, stream=out)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
-        print(f"\n===== {name}{' (cold)' if cold else ''}: {REQUESTS} requests =====")
+        print(
+            f"\n===== {name}{' (cold)' if cold else ' (miss)' if miss else ''}: {REQUESTS} requests ====="
+        )
         print(out.getvalue())
 
 

@@ -40,10 +40,9 @@ from django.utils.translation import ngettext
 from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
 
 from . import visitor
-from .selectors import FACET_VERSION_KEY
+from .selectors import FACET_VERSION_KEY, PAGE_VERSION_KEY
 
 PAGE_CACHE_SECONDS = 600
-PAGE_VERSION_KEY = "inventory:pages:version"
 _VERSION_KEYS = (FACET_VERSION_KEY, LOCATIONS_VERSION_KEY, PAGE_VERSION_KEY)
 
 

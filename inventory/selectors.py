@@ -27,6 +27,10 @@ from .models import Feature, Vehicle, VehiclePhoto
 
 FACET_CACHE_SECONDS = 300
 FACET_VERSION_KEY = "inventory:facets:version"
+# Changed for what the showroom shows but the inventory version does not follow (a photo made
+# ready): see page_cache.page_cache_invalidate.
+PAGE_VERSION_KEY = "inventory:pages:version"
+SIMILAR_CACHE_SECONDS = 600
 
 # sort key -> (column, descending)
 SORTS = {
@@ -392,16 +396,29 @@ def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
 
 
 def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
-    """Available cars like this one: same body type, closest in price."""
+    """Available cars like this one: same body type, closest in price.
+
+    Cached per inventory and page version (the latter changes when a photo becomes ready), so
+    the list is read once per version, not once per page view."""
     price = vehicle.price or Decimal(0)
-    return list(
-        with_card_data(
-            vehicle_list_public()
-            .exclude(pk=vehicle.pk)
-            .filter(body_type=vehicle.body_type)
-            .filter(price__gte=price * Decimal("0.7"), price__lte=price * Decimal("1.3"))
-        ).order_by("price", "id")[:limit]
+    versions = cache.get_many([FACET_VERSION_KEY, PAGE_VERSION_KEY])
+    key = (
+        f"inventory:similar:{versions.get(FACET_VERSION_KEY)}:{versions.get(PAGE_VERSION_KEY)}:"
+        f"{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
     )
+    similar = cache.get(key) if len(versions) == 2 else None
+    if similar is None:
+        similar = list(
+            with_card_data(
+                vehicle_list_public()
+                .exclude(pk=vehicle.pk)
+                .filter(body_type=vehicle.body_type)
+                .filter(price__gte=price * Decimal("0.7"), price__lte=price * Decimal("1.3"))
+            ).order_by("price", "id")[:limit]
+        )
+        if len(versions) == 2:
+            cache.set(key, similar, SIMILAR_CACHE_SECONDS)
+    return similar
 
 
 def vehicle_list_by_ids(*, ids: list[int]) -> list[Vehicle]:

@@ -180,3 +180,31 @@ def vehicle_card_actions(context, vehicle) -> str:
     ]
     # Our own templates' output, escaped when rendered; the id is an integer.
     return SafeString(html.replace(placeholder, str(int(vehicle.pk))))  # nosec B703
+
+
+_CARD = (
+    '<article class="card h-100 vehicle-card">\n  {body}\n'
+    '  <div class="card-footer bg-transparent border-0 pt-0 d-flex gap-2 position-relative '
+    'card-actions">\n    {actions}\n  </div>\n</article>'
+)
+
+
+def _card_html(context, vehicle) -> str:
+    return _CARD.format(
+        body=vehicle_card_body(vehicle), actions=vehicle_card_actions(context, vehicle)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def vehicle_card(context, vehicle) -> str:
+    """One result card: the cached body and the visitor's buttons."""
+    # Both parts are our own templates' escaped output.
+    return SafeString(_card_html(context, vehicle))  # nosec B703
+
+
+@register.simple_tag(takes_context=True)
+def vehicle_card_columns(context, vehicles) -> str:
+    """A grid's cards, each in its column: one tag instead of an {% include %} per card (the
+    include's context and template machinery was a third of a results page's rendering)."""
+    html = "".join(f'<div class="col">{_card_html(context, v)}</div>' for v in vehicles)
+    return SafeString(html)  # nosec B703 - our own templates' escaped output

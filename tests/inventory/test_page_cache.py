@@ -323,3 +323,23 @@ def test_the_version_functions_start_new_pages(client):
     assert after_photo["X-Page-Cache"] == "miss"
     assert after_location["X-Page-Cache"] == "miss"
     assert "Renamed Branch" in after_location.content.decode()
+
+
+def test_similar_cars_follow_a_sale(client, django_capture_on_commit_callbacks):
+    from inventory.services import vehicles_set_status
+
+    # Given a car whose page offers two similar cars
+    vehicle = VehicleFactory(body_type="suv", list_price=Decimal("30000"))
+    kept = VehicleFactory(body_type="suv", list_price=Decimal("29000"))
+    sold = VehicleFactory(body_type="suv", list_price=Decimal("31000"))
+    first = client.get(vehicle.get_absolute_url())
+    assert [v.pk for v in first.context["similar"]] == [kept.pk, sold.pk]
+
+    # When one of them is sold
+    with django_capture_on_commit_callbacks(execute=True):
+        vehicles_set_status(vehicle_ids=[sold.pk], status=Vehicle.Status.SOLD)
+
+    # Then the page (and its cached similar list) offers only the other
+    response = client.get(vehicle.get_absolute_url())
+    assert [v.pk for v in response.context["similar"]] == [kept.pk]
+    assert sold.get_absolute_url() not in response.content.decode()

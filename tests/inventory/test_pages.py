@@ -112,17 +112,18 @@ def test_vehicle_page_query_count_does_not_grow_with_photos_or_features(
         _with_photos(VehicleFactory(location=vehicle.location, list_price=Decimal("25000")), 2)
 
     # The vehicle with its location, photos and feature names (one row), the similar cars, the
-    # header/footer locations and their opening hours (also used for this car's location; from
-    # the cache once read).
+    # header/footer locations and their opening hours (also used for this car's location). The
+    # last three come from the cache once read (per inventory / location version).
     with django_assert_num_queries(4):
         response = client.get(vehicle.get_absolute_url())
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         other = client.get(vehicle.get_absolute_url() + "?utm_source=test")
 
     assert response.status_code == 200
     assert len(response.context["photos"]) == 12
     assert len(response.context["similar"]) == 4
     assert other.status_code == 200
+    assert other.context["similar"] == response.context["similar"]
     html = response.content.decode()
     assert html.count('class="col-sm-6">✓ Extra ') == 8
     assert html.count('<div class="carousel-item') == 12
