@@ -78,7 +78,11 @@ def _primary_photo(column: str) -> RawSQL:
 def with_card_data(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
     """What a result card shows: location and the primary photo, in the same query. Only for
     querysets whose own table is the outermost (the photo SQL names it)."""
-    return queryset.select_related("location").annotate(
+    return _with_photo(queryset).select_related("location")
+
+
+def _with_photo(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
+    return queryset.annotate(
         card_thumbnail=_primary_photo("thumbnail"), card_alt=_primary_photo("alt_text")
     )
 
@@ -187,7 +191,9 @@ def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
     """
     sort = filters.sort if filters.sort in SORTS else Sort.NEWEST
     column, descending = SORTS[sort]
-    qs = with_card_data(_apply(vehicle_list_public(), filters))
+    # The cards' locations come from the cached public list (_attach_locations): no join, and
+    # no location object built per row.
+    qs = _with_photo(_apply(vehicle_list_public(), filters))
     size = filters.page_size
     after = _parse_cursor(sort, filters.after) if filters.after else None
     before = _parse_cursor(sort, filters.before) if filters.before and not after else None
@@ -207,6 +213,7 @@ def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
+    _attach_locations(rows)
     return SearchPage(
         vehicles=rows,
         next_cursor=cursor_for(rows[-1], sort) if rows and has_next else "",

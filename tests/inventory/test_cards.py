@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from dealership.accounts.location_cache import locations_invalidate
 from inventory import cards
 from inventory.models import Vehicle
 from inventory.selectors import vehicle_get_public, vehicle_list_by_ids, vehicle_search_page
@@ -181,10 +182,12 @@ def test_renaming_the_location_changes_the_card():
     before = _card(vehicle.pk)
     assert '<p class="small text-muted mb-0">Leipzig</p>' in before.card_body_html
 
-    # When the branch is renamed (no vehicle is touched)
+    # When the branch is renamed (no vehicle is touched), as the location admin does it: the
+    # cached public locations start a new version on commit
     location.name = "Showroom Leipzig-Mitte"
     location.city = "Leipzig-Mitte"
     location.save(update_fields=["name", "city"])
+    locations_invalidate()
     after = _card(vehicle.pk)
 
     # Then the card has a new key and shows the new name at once
