@@ -533,3 +533,23 @@ def main() -> None:
         client.get("/vehicles/", {"sort": "price", "after": deep})
     page_sql = next(q["sql"] for q in queries.captured_queries if "LIMIT 25" in q["sql"])
     _explain("deep page: price asc", page_sql, None)
+    from decimal import Decimal
+
+    from inventory.selectors import _SIMILAR_SQL, _VEHICLE_PAGE_SQL
+
+    _explain("vehicle page row", _VEHICLE_PAGE_SQL, ["ready", vehicle.stock_number])
+    price = vehicle.price
+    _explain(
+        "similar cars (once per inventory version)",
+        _SIMILAR_SQL,
+        [
+            "ready",
+            "ready",
+            "available",
+            vehicle.body_type,
+            price * Decimal("0.7"),
+            price * Decimal("1.3"),
+            vehicle.pk,
+            4,
+        ],
+    )
