@@ -343,3 +343,33 @@ def test_similar_cars_follow_a_sale(client, django_capture_on_commit_callbacks):
     response = client.get(vehicle.get_absolute_url())
     assert [v.pk for v in response.context["similar"]] == [kept.pk]
     assert sold.get_absolute_url() not in response.content.decode()
+
+
+def test_a_photo_made_ready_by_the_worker_shows_at_once(client, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inventory.photos import photo_add
+
+    from .factories import jpeg_bytes
+
+    # Given a car's page cached while it has no photo yet
+    vehicle = VehicleFactory()
+    assert "Photos coming soon" in client.get(vehicle.get_absolute_url()).content.decode()
+    assert client.get(vehicle.get_absolute_url())["X-Page-Cache"] == "hit"
+
+    # When a photo is uploaded and the task (eager here) makes its sizes
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = photo_add(
+            vehicle=vehicle,
+            upload=SimpleUploadedFile("front.jpg", jpeg_bytes(), content_type="image/jpeg"),
+            alt_text="Front view",
+        )
+
+    # Then the page shows the gallery on the next request
+    photo.refresh_from_db()
+    page = client.get(vehicle.get_absolute_url())
+    html = page.content.decode()
+    assert photo.status == "ready"
+    assert page["X-Page-Cache"] == "miss"
+    assert "Photos coming soon" not in html
+    assert 'alt="Front view"' in html
