@@ -17,7 +17,8 @@ fills the holes for the visitor asking:
 Nothing else on these pages depends on the visitor. Flash messages live in the session or in
 the ``messages`` cookie; a request carrying either is rendered afresh and never stored, and so
 is a logged-in user's (the session cookie). A version change makes new keys, so a sale, a
-price change or an edited location shows on the next request; old entries expire.
+price change or an edited location shows on the next request; old entries expire after
+``SHOWROOM_PAGE_CACHE_SECONDS`` (0 turns the cache off).
 
 The responses stay ``Cache-Control: private`` (they carry a CSRF token and the visitor's
 lists) and vary on Cookie and HX-Request.
@@ -40,9 +41,8 @@ from django.utils.translation import ngettext
 from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
 
 from . import visitor
-from .selectors import FACET_VERSION_KEY, PAGE_VERSION_KEY
+from .selectors import FACET_VERSION_KEY, PAGE_VERSION_KEY, cache_versions
 
-PAGE_CACHE_SECONDS = 600
 _VERSION_KEYS = (FACET_VERSION_KEY, LOCATIONS_VERSION_KEY, PAGE_VERSION_KEY)
 
 
@@ -53,14 +53,7 @@ def page_cache_invalidate() -> None:
 
 
 def _versions() -> tuple[str, ...]:
-    """The three versions in one cache round trip; a missing one (an emptied cache) is set,
-    and whoever sets it first wins (``add``), so concurrent requests agree."""
-    found = cache.get_many(_VERSION_KEYS)
-    for key in _VERSION_KEYS:
-        if key not in found:
-            cache.add(key, secrets.token_hex(8), None)
-            found[key] = cache.get(key)
-    return tuple(str(found[key]) for key in _VERSION_KEYS)
+    return cache_versions(*_VERSION_KEYS)
 
 
 @dataclass
@@ -95,7 +88,8 @@ def hole_context(request) -> dict:
 
 def _cacheable(request) -> bool:
     return (
-        request.method == "GET"
+        settings.SHOWROOM_PAGE_CACHE_SECONDS > 0
+        and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
     )
@@ -181,7 +175,7 @@ def anonymous_page_cache(view):
             response.content = _fill(request, _entry(holes, response))
             return _private(response)
         entry = _entry(holes, response)
-        cache.set(key, entry, PAGE_CACHE_SECONDS)
+        cache.set(key, entry, settings.SHOWROOM_PAGE_CACHE_SECONDS)
         response.content = _fill(request, entry)
         response["X-Page-Cache"] = "miss"
         return _private(response)

@@ -259,6 +259,17 @@ def facets_cache_version() -> str:
     return cache.get_or_set(FACET_VERSION_KEY, _new_version, None)
 
 
+def cache_versions(*keys: str) -> tuple[str, ...]:
+    """Version tokens kept in the cache, read in one round trip; a missing one (an emptied
+    cache) is set, and whoever sets it first wins (``add``), so concurrent requests agree."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if found.get(key) is None:
+            cache.add(key, _new_version(), None)
+            found[key] = cache.get(key)
+    return tuple(str(found[key]) for key in keys)
+
+
 def facets_invalidate() -> None:
     """Called by every service that changes what the showroom shows."""
     cache.set(FACET_VERSION_KEY, _new_version(), None)
@@ -433,12 +444,9 @@ def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
     Cached per inventory and page version (the latter changes when a photo becomes ready), so
     the list is read once per version, not once per page view."""
     price = vehicle.price or Decimal(0)
-    versions = cache.get_many([FACET_VERSION_KEY, PAGE_VERSION_KEY])
-    key = (
-        f"inventory:similar:{versions.get(FACET_VERSION_KEY)}:{versions.get(PAGE_VERSION_KEY)}:"
-        f"{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
-    )
-    similar = cache.get(key) if len(versions) == 2 else None
+    inventory, pages = cache_versions(FACET_VERSION_KEY, PAGE_VERSION_KEY)
+    key = f"inventory:similar:{inventory}:{pages}:{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
+    similar = cache.get(key)
     if similar is None:
         similar = list(
             Vehicle.objects.raw(
@@ -456,8 +464,7 @@ def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
             )
         )
         _attach_locations(similar)
-        if len(versions) == 2:
-            cache.set(key, similar, SIMILAR_CACHE_SECONDS)
+        cache.set(key, similar, SIMILAR_CACHE_SECONDS)
     return similar
 
 

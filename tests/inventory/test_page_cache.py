@@ -373,3 +373,17 @@ def test_a_photo_made_ready_by_the_worker_shows_at_once(client, django_capture_o
     assert page["X-Page-Cache"] == "miss"
     assert "Photos coming soon" not in html
     assert 'alt="Front view"' in html
+
+
+def test_the_page_cache_can_be_turned_off(client, settings, django_assert_num_queries):
+    settings.SHOWROOM_PAGE_CACHE_SECONDS = 0
+    vehicle = VehicleFactory()
+    client.get(vehicle.get_absolute_url())
+
+    # The vehicle row and the similar cars (cached) are read again: the page is rendered afresh.
+    with django_assert_num_queries(1):
+        response = client.get(vehicle.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "X-Page-Cache" not in response
+    assert response.context["vehicle"] == vehicle
