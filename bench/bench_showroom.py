@@ -5,12 +5,18 @@ page and on a deep page (keyset cursor ~2,000 rows in), against the floor: the s
 by one hand-written SQL query on the same index and rendered by a minimal template, measured in
 the same run. The same floor is also served as a page (its view behind the project's whole
 middleware stack, through the same test client), to show the fixed cost any Django response
-pays; the aim's ratio stays the one to the plain floor. Facet counts come from a bitmap index
-built once per inventory version and are cached per filter state; the cold figure (every cache
-entry but the index cleared before each request: a filter state nobody asked for yet, cards
-and filter column rendered afresh) is printed too, and so are the index build (by the worker)
-and a search right after an inventory change (which builds it when no worker was faster).
-The vehicle page is timed against its own floor.
+pays; the aim's ratio stays the one to the plain floor.
+
+Anonymous visitors get the pages from the page cache (inventory/page_cache.py), so each page is
+timed three ways:
+- hit: the page cache answers (the per-visitor holes filled in), what a repeat URL costs;
+- miss: the page rendered afresh (a new page version before each request, outside the timing),
+  with the facets, cards and filter column of that filter state already cached (a visitor who
+  changes a filter others used before, or any logged-in user);
+- cold: every cache entry cleared but the inventory version, whose facet index stays built (a
+  filter state nobody asked for yet: facets counted, cards and filter column rendered afresh).
+The index build (by the worker) and a search right after an inventory change (which builds it
+when no worker was faster) are printed too. The vehicle page is timed against its own floor.
 `EXPLAIN ANALYZE` of the main queries follows the figures.
 
 Run with `make bench` (BENCH_ARGS=showroom for this one only).
@@ -26,6 +32,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.common import Timing, measure, report
+
+
+def measure_after(name: str, setup, fn, *, repeat: int = 15, warmup: int = 2) -> Timing:
+    """``fn`` timed with ``setup`` run before each call, outside the timing."""
+    for _ in range(warmup):
+        setup()
+        fn()
+    samples = []
+    for _ in range(repeat):
+        setup()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return Timing(name, samples)
+
 
 VEHICLES = 100_000
 
@@ -335,6 +356,7 @@ def _explain(title: str, sql: str, params) -> None:
 def main() -> None:
     from inventory.facet_index import facet_index_build
     from inventory.models import Vehicle
+    from inventory.page_cache import page_cache_invalidate
     from inventory.selectors import (
         FACET_VERSION_KEY,
         _parse_cursor,
@@ -363,40 +385,52 @@ def main() -> None:
         version = facets_cache_version()
         cache.clear()
         cache.set(FACET_VERSION_KEY, version, None)  # the index stays built
-        client.get("/vehicles/", params)  # warm the facet cache, as any visitor before would
-        page = measure(f"search: {name}", lambda p=params: client.get("/vehicles/", p), repeat=15)
 
-        def cold(p=params):
-            # A filter state nobody asked for yet: every cache entry gone (facets, filter
-            # column, cards) except the inventory version, whose facet index stays built.
+        def get(p=params):
+            return client.get("/vehicles/", p)
+
+        assert get().status_code == 200  # warm the caches, as any visitor before would
+        hit = measure(f"search (page cache hit): {name}", get, repeat=15)
+        assert get()["X-Page-Cache"] == "hit"
+        miss = measure_after(f"  search (page cache miss): {name}", page_cache_invalidate, get)
+
+        def clear():
+            # A filter state nobody asked for yet: every cache entry gone (pages, facets,
+            # filter column, cards) except the inventory version, whose facet index stays built.
             version = facets_cache_version()
             cache.clear()
             cache.set(FACET_VERSION_KEY, version, None)
-            client.get("/vehicles/", p)
 
-        cold_page = measure(f"  cold facets: {name}", cold, repeat=5, warmup=1)
+        cold_page = measure_after(f"  search (cold): {name}", clear, get, repeat=5, warmup=1)
         deep = _deep_cursor(params)
         value, pk = _parse_cursor(sort, deep) if deep else (None, None)
         deep_floor = measure(f"floor deep: {name}", _floor(where, args, sort, value, pk), repeat=15)
-        deep_page = measure(
-            f"search deep: {name}",
-            lambda p=params, c=deep: client.get("/vehicles/", {**p, "after": c}),
-            repeat=15,
-        )
+
+        def get_deep(p=params, c=deep):
+            return client.get("/vehicles/", {**p, "after": c})
+
+        get_deep()
+        deep_hit = measure(f"search deep (hit): {name}", get_deep, repeat=15)
+        deep_miss = measure_after(f"  search deep (miss): {name}", page_cache_invalidate, get_deep)
         report(floor)
         report(request_floor_timing, floor)
-        report(page, floor)
-        print(f"  search / floor as a page {page.p50 / request_floor_timing.p50:5.2f}x", flush=True)
+        report(hit, floor)
+        report(miss, floor)
+        print(f"  miss / floor as a page {miss.p50 / request_floor_timing.p50:5.2f}x", flush=True)
         report(cold_page, floor)
         report(deep_floor)
-        report(deep_page, deep_floor)
-        print(f"  deep/first page ratio {deep_page.p50 / page.p50:5.2f}x", flush=True)
+        report(deep_hit, deep_floor)
+        report(deep_miss, deep_floor)
+        print(f"  deep/first page ratio (miss) {deep_miss.p50 / miss.p50:5.2f}x", flush=True)
         ratios.append(
             (
                 name,
-                page.p50 / floor.p50,
-                deep_page.p50 / deep_floor.p50,
-                page.p50 / request_floor_timing.p50,
+                hit.p50 / floor.p50,
+                miss.p50 / floor.p50,
+                deep_hit.p50 / deep_floor.p50,
+                deep_miss.p50 / deep_floor.p50,
+                cold_page.p50 / floor.p50,
+                miss.p50 / request_floor_timing.p50,
             )
         )
 
@@ -440,18 +474,47 @@ def main() -> None:
     vehicle_request_floor = request_floor(
         "  floor as a page: vehicle", client, vehicle_floor, repeat=30
     )
-    page = measure("vehicle page", lambda: client.get(url), repeat=30)
+    client.get(url)
+    page = measure("vehicle page (page cache hit)", lambda: client.get(url), repeat=30)
+    page_miss = measure_after(
+        "  vehicle page (page cache miss)",
+        page_cache_invalidate,
+        lambda: client.get(url),
+        repeat=30,
+    )
+
+    def clear():
+        version = facets_cache_version()
+        cache.clear()
+        cache.set(FACET_VERSION_KEY, version, None)
+
+    page_cold = measure_after(
+        "  vehicle page (cold: no cache entry)", clear, lambda: client.get(url), repeat=15
+    )
     report(floor)
     report(vehicle_request_floor, floor)
     report(page, floor)
-    print(f"  vehicle page / floor as a page {page.p50 / vehicle_request_floor.p50:5.2f}x")
+    report(page_miss, floor)
+    report(page_cold, floor)
+    print(f"  vehicle page hit / floor as a page {page.p50 / vehicle_request_floor.p50:5.2f}x")
+    print(
+        f"  vehicle page miss / floor as a page {page_miss.p50 / vehicle_request_floor.p50:5.2f}x"
+    )
 
     print(
-        "\nsummary (p50 ratio): first page / deep page to the floor; first page to the floor "
-        "served as a page"
+        "\nsummary (p50 ratio to the floor): first page hit, miss; deep page hit, miss; first "
+        "page cold; first page miss to the floor served as a page"
     )
-    for name, first, deep, as_page in ratios:
-        print(f"  {name:<42} {first:6.2f}x  {deep:6.2f}x  {as_page:6.2f}x")
+    print(
+        f"  {'':<42} {'hit':>7}  {'miss':>7}  {'d.hit':>7}  {'d.miss':>7}  {'cold':>7}  {'m/page':>7}"
+    )
+    for name, *figures in ratios:
+        print(f"  {name:<42} " + "  ".join(f"{figure:6.2f}x" for figure in figures))
+    print(
+        f"  {'vehicle page':<42} {page.p50 / floor.p50:6.2f}x  {page_miss.p50 / floor.p50:6.2f}x"
+        f"  {'':>7}  {'':>7}  {page_cold.p50 / floor.p50:6.2f}x"
+        f"  {page_miss.p50 / vehicle_request_floor.p50:6.2f}x"
+    )
 
     # The plans behind the figures.
     for name, params in (COMBOS[1], COMBOS[2], COMBOS[5]):
@@ -465,7 +528,28 @@ def main() -> None:
 
     _explain("facet index build (once per inventory version)", _BUILD_SQL, None)
     deep = _deep_cursor({"sort": "price"})
+    page_cache_invalidate()
     with CaptureQueriesContext(connection) as queries:
         client.get("/vehicles/", {"sort": "price", "after": deep})
     page_sql = next(q["sql"] for q in queries.captured_queries if "LIMIT 25" in q["sql"])
     _explain("deep page: price asc", page_sql, None)
+    from decimal import Decimal
+
+    from inventory.selectors import _SIMILAR_SQL, _VEHICLE_PAGE_SQL
+
+    _explain("vehicle page row", _VEHICLE_PAGE_SQL, ["ready", vehicle.stock_number])
+    price = vehicle.price
+    _explain(
+        "similar cars (once per inventory version)",
+        _SIMILAR_SQL,
+        [
+            "ready",
+            "ready",
+            "available",
+            vehicle.body_type,
+            price * Decimal("0.7"),
+            price * Decimal("1.3"),
+            vehicle.pk,
+            4,
+        ],
+    )

@@ -471,6 +471,9 @@ MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showro
 
 # The registration estimate shown in every price breakdown (a government fee, not taxed).
 VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
+# How long anonymous visitors' search and vehicle pages stay in the page cache (seconds; every
+# inventory, location or photo change starts new pages anyway). 0 turns the page cache off.
+SHOWROOM_PAGE_CACHE_SECONDS = env.int("SHOWROOM_PAGE_CACHE_SECONDS", default=600)
 
 # --- Orders -------------------------------------------------------------------------------
 

@@ -133,6 +133,7 @@ def photo_process(*, photo_id: int) -> None:
     """Make the gallery and thumbnail sizes once. Safe to run twice: a ready photo is skipped,
     and the row lock makes a concurrent second run wait and then skip."""
     from .models import VehiclePhoto
+    from .page_cache import page_cache_invalidate
 
     with transaction.atomic():
         photo = VehiclePhoto.objects.select_for_update().filter(pk=photo_id).first()
@@ -161,3 +162,5 @@ def photo_process(*, photo_id: int) -> None:
         )
         storage = VehiclePhoto._meta.get_field("original").storage
         transaction.on_commit(lambda: storage.delete(original))
+        # The vehicle page shows the new photo at once (cards refresh on their own: see cards.py).
+        transaction.on_commit(page_cache_invalidate)

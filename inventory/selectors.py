@@ -15,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
 )
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
@@ -27,6 +26,10 @@ from .models import Feature, Vehicle, VehiclePhoto
 
 FACET_CACHE_SECONDS = 300
 FACET_VERSION_KEY = "inventory:facets:version"
+# Changed for what the showroom shows but the inventory version does not follow (a photo made
+# ready): see page_cache.page_cache_invalidate.
+PAGE_VERSION_KEY = "inventory:pages:version"
+SIMILAR_CACHE_SECONDS = 600
 
 # sort key -> (column, descending)
 SORTS = {
@@ -75,7 +78,11 @@ def _primary_photo(column: str) -> RawSQL:
 def with_card_data(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
     """What a result card shows: location and the primary photo, in the same query. Only for
     querysets whose own table is the outermost (the photo SQL names it)."""
-    return queryset.select_related("location").annotate(
+    return _with_photo(queryset).select_related("location")
+
+
+def _with_photo(queryset: QuerySet[Vehicle]) -> QuerySet[Vehicle]:
+    return queryset.annotate(
         card_thumbnail=_primary_photo("thumbnail"), card_alt=_primary_photo("alt_text")
     )
 
@@ -184,7 +191,9 @@ def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
     """
     sort = filters.sort if filters.sort in SORTS else Sort.NEWEST
     column, descending = SORTS[sort]
-    qs = with_card_data(_apply(vehicle_list_public(), filters))
+    # The cards' locations come from the cached public list (_attach_locations): no join, and
+    # no location object built per row.
+    qs = _with_photo(_apply(vehicle_list_public(), filters))
     size = filters.page_size
     after = _parse_cursor(sort, filters.after) if filters.after else None
     before = _parse_cursor(sort, filters.before) if filters.before and not after else None
@@ -204,6 +213,7 @@ def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
         has_next = len(rows) > size
         rows = rows[:size]
         has_previous = after is not None
+    _attach_locations(rows)
     return SearchPage(
         vehicles=rows,
         next_cursor=cursor_for(rows[-1], sort) if rows and has_next else "",
@@ -247,6 +257,17 @@ def facets_cache_version() -> str:
     """The inventory's version: a random token, so an emptied cache (a Redis restart) gives a
     new one and nothing built for an older inventory is taken for current."""
     return cache.get_or_set(FACET_VERSION_KEY, _new_version, None)
+
+
+def cache_versions(*keys: str) -> tuple[str, ...]:
+    """Version tokens kept in the cache, read in one round trip; a missing one (an emptied
+    cache) is set, and whoever sets it first wins (``add``), so concurrent requests agree."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if found.get(key) is None:
+            cache.add(key, _new_version(), None)
+            found[key] = cache.get(key)
+    return tuple(str(found[key]) for key in keys)
 
 
 def facets_invalidate() -> None:
@@ -353,30 +374,42 @@ _PAGE_FEATURES_SQL = """(
 )"""
 
 
+# The vehicle page's row: SQL written once (the ORM compiled this query afresh on every page,
+# three times longer than the query takes). The location comes from the cached public list.
+_VEHICLE_PAGE_SQL = f"""
+    SELECT inventory_vehicle.*, {_PAGE_PHOTOS_SQL} AS page_photos,
+           {_PAGE_FEATURES_SQL} AS page_features
+    FROM inventory_vehicle
+    WHERE inventory_vehicle.stock_number = %s
+    LIMIT 1
+"""  # noqa: S608 # nosec B608 - constants only; the values are parameters
+
+
+def _attach_locations(vehicles) -> None:
+    """Set each vehicle's location from the cached public locations (one cache read, no query);
+    a vehicle at an inactive location loads its own when asked."""
+    from dealership.accounts.location_cache import location_list_public_cached
+
+    by_id = {location.pk: location for location in location_list_public_cached()}
+    for vehicle in vehicles:
+        location = by_id.get(vehicle.location_id)
+        if location is not None:
+            vehicle.location = location
+
+
 def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
     """The vehicle for a page URL, whatever its status (the view decides what to show).
 
-    One query: the location joined, the ready photos (in gallery order) and the feature names
-    (alphabetical) aggregated as JSON on the row, set as ``ready_photos`` (PagePhoto) and
-    ``feature_names``. Two prefetch queries and their machinery cost more than the rows.
+    One query on the unique stock number: the ready photos (in gallery order) and the feature
+    names (alphabetical) aggregated as JSON on the row, set as ``ready_photos`` (PagePhoto) and
+    ``feature_names``; the location (with its opening hours) from the cached public locations.
     """
     stock = slug_stock.rpartition("-")[2].upper()
-    vehicles = list(
-        Vehicle.objects.select_related("location")
-        .annotate(
-            page_photos=RawSQL(  # noqa: S611 # nosec B611 - constant SQL, status a parameter
-                _PAGE_PHOTOS_SQL, [VehiclePhoto.Status.READY], output_field=TextField()
-            ),
-            page_features=RawSQL(_PAGE_FEATURES_SQL, [], output_field=TextField()),  # noqa: S611 # nosec B611
-        )
-        .filter(stock_number=stock)
-        # No ordering: `.first()` would order by the model's -published_at and let the
-        # planner walk that index instead of the unique stock number's.
-        .order_by()[:1]
-    )
+    vehicles = list(Vehicle.objects.raw(_VEHICLE_PAGE_SQL, [VehiclePhoto.Status.READY, stock]))
     if not vehicles:
         return None
     vehicle = vehicles[0]
+    _attach_locations([vehicle])
     vehicle.ready_photos = [
         PagePhoto(
             gallery_url=_storage_url(photo["gallery"]),
@@ -391,17 +424,48 @@ def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
     return vehicle
 
 
+# Cars like the one on a page, with what their cards show: SQL written once (see above), on the
+# (status, price) index.
+_SIMILAR_SQL = f"""
+    SELECT inventory_vehicle.*, {_PRIMARY_PHOTO_SQL["thumbnail"]} AS card_thumbnail,
+           {_PRIMARY_PHOTO_SQL["alt_text"]} AS card_alt
+    FROM inventory_vehicle
+    WHERE inventory_vehicle.status = %s AND inventory_vehicle.body_type = %s
+      AND inventory_vehicle.price >= %s AND inventory_vehicle.price <= %s
+      AND inventory_vehicle.id <> %s
+    ORDER BY inventory_vehicle.price, inventory_vehicle.id
+    LIMIT %s
+"""  # noqa: S608 # nosec B608 - constants only; the values are parameters
+
+
 def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
-    """Available cars like this one: same body type, closest in price."""
+    """Available cars like this one: same body type, closest in price.
+
+    Cached per inventory and page version (the latter changes when a photo becomes ready), so
+    the list is read once per version, not once per page view."""
     price = vehicle.price or Decimal(0)
-    return list(
-        with_card_data(
-            vehicle_list_public()
-            .exclude(pk=vehicle.pk)
-            .filter(body_type=vehicle.body_type)
-            .filter(price__gte=price * Decimal("0.7"), price__lte=price * Decimal("1.3"))
-        ).order_by("price", "id")[:limit]
-    )
+    inventory, pages = cache_versions(FACET_VERSION_KEY, PAGE_VERSION_KEY)
+    key = f"inventory:similar:{inventory}:{pages}:{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
+    similar = cache.get(key)
+    if similar is None:
+        similar = list(
+            Vehicle.objects.raw(
+                _SIMILAR_SQL,
+                [
+                    VehiclePhoto.Status.READY,
+                    VehiclePhoto.Status.READY,
+                    Vehicle.Status.AVAILABLE,
+                    vehicle.body_type,
+                    price * Decimal("0.7"),
+                    price * Decimal("1.3"),
+                    vehicle.pk,
+                    limit,
+                ],
+            )
+        )
+        _attach_locations(similar)
+        cache.set(key, similar, SIMILAR_CACHE_SECONDS)
+    return similar
 
 
 def vehicle_list_by_ids(*, ids: list[int]) -> list[Vehicle]:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from . import visitor
 from .cards import cards_attach
 from .forms import Sort, VehicleSearchForm
 from .models import SavedSearch, Vehicle
+from .page_cache import anonymous_page_cache, hole_context
 from .pricing import payment_plan, price_breakdown
 from .saved_searches import normalise_query, saved_search_cancel, saved_search_create
 from .selectors import (
@@ -57,10 +59,14 @@ def _search_context(request) -> dict:
 
 
 def _visitor_lists(request) -> dict:
-    return visitor.visitor_context(request)
+    return {**visitor.visitor_context(request), **hole_context(request)}
 
 
+# Read-only: no transaction around the request (ATOMIC_REQUESTS would add two round trips to
+# every page, a cache hit included).
+@transaction.non_atomic_requests
 @require_GET
+@anonymous_page_cache
 def vehicle_search(request):
     """The showroom search. All state lives in the query string; htmx swaps the results
     area, and the same URL renders the full page without JavaScript."""
@@ -145,7 +151,11 @@ def _json_ld(request, vehicle: Vehicle, photos) -> str:
     return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
 
 
+# Read-only: no transaction around the request (ATOMIC_REQUESTS would add two round trips to
+# every page, a cache hit included).
+@transaction.non_atomic_requests
 @require_GET
+@anonymous_page_cache
 def vehicle_detail(request, slug):
     vehicle = vehicle_get_public(slug_stock=slug)
     if vehicle is None or vehicle.status == Vehicle.Status.DRAFT:

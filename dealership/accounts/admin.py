@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_scoping import LocationScopedAdmin, sees_every_location
+from .location_cache import locations_invalidate
 from .models import AuditEvent, Location, OpeningHours, User
 from .roles import GRANTABLE_ROLES
 from .selectors import location_list_for_user
@@ -42,6 +44,20 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]
+
+    # The showroom caches the public locations and their opening hours (location_cache.py):
+    # every change here starts a new version once it is committed.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(locations_invalidate)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(locations_invalidate)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(locations_invalidate)
 
 
 def grantable_role_names(user: User) -> set[str]:
