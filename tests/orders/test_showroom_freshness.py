@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from aftersales.models import OwnedVehicle
 from inventory.models import Vehicle
+from inventory.page_cache import page_cache_invalidate
 from inventory.selectors import facets_cache_version
 from inventory.services import vehicles_set_status
 from orders.models import Order
@@ -27,9 +28,14 @@ SUVS = {"body_type": "suv"}
 
 def _showroom(client, params=None) -> tuple[int, list[str], int]:
     """The search page as a visitor gets it: the count it shows, the stock numbers it lists,
-    and the SUV count of the body-type facet."""
+    and the SUV count of the body-type facet. Always a fresh render: a page-cache hit has no
+    template context to read, so the page version moves first (the facets and the result list
+    stay keyed by the inventory version alone, which is what these tests are about; the page
+    cache follows that same version, see tests/inventory/test_page_cache.py)."""
+    page_cache_invalidate()
     response = client.get("/vehicles/", params or {})
     assert response.status_code == 200
+    assert response.get("X-Page-Cache") != "hit"
     facets = response.context["facets"]
     suvs = next((f.count for f in facets.get("body_type") if f.value == "suv"), 0)
     stocks = sorted(v.stock_number for v in response.context["page"].vehicles)
