@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -21,10 +22,20 @@ from dealership.accounts.selectors import location_list_for_user
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
 from .models import Feature, PriceChange, SavedSearch, Vehicle, VehiclePhoto
+from .page_views import views_day
 from .photos import photo_add, photo_check_upload
-from .selectors import vehicle_list_for_staff
+from .selectors import vehicle_list_for_staff, vehicles_with_views
 from .services import vehicle_save_from_admin, vehicles_set_status
 from .vin import decode_vin
+
+
+class ViewsChangeList(ChangeList):
+    """The vehicle change list with each row's page views (30 days) annotated."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return vehicles_with_views(
+            super().get_queryset(request, exclude_parameters), today=views_day()
+        )
 
 
 @admin.register(Feature)
@@ -112,6 +123,7 @@ class VehicleAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         "status",
         "location",
         "days_in_stock",
+        "views_recent",
     ]
     list_filter = [
         "status",
@@ -185,6 +197,11 @@ class VehicleAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             .filter(pk__in=vehicle_list_for_staff(user=request.user).values("pk"))
         )
 
+    def get_changelist(self, request, **kwargs):
+        # The views column is read in the change list's own query (a subquery per row shown),
+        # only there: the change form and the actions don't need it.
+        return ViewsChangeList
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "location":
             kwargs["queryset"] = location_list_for_user(user=request.user)
@@ -197,6 +214,10 @@ class VehicleAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     @admin.display(description=_("Price"), ordering="price")
     def price_display(self, vehicle):
         return vehicle.price
+
+    @admin.display(description=_("Views (30 days)"), ordering="views_recent")
+    def views_recent(self, vehicle):
+        return getattr(vehicle, "views_recent", None)
 
     @admin.display(description=_("Decoded from the VIN"))
     def vin_decoded(self, vehicle):
