@@ -33,9 +33,11 @@ class ViewsChangeList(ChangeList):
     """The vehicle change list with each row's page views (30 days) annotated."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        return vehicles_with_views(
-            super().get_queryset(request, exclude_parameters), today=views_day()
-        )
+        # Annotated before the change list filters and orders (the column sorts); the counts
+        # leave the unused subqueries out.
+        if "views_recent" not in self.root_queryset.query.annotations:
+            self.root_queryset = vehicles_with_views(self.root_queryset, today=views_day())
+        return super().get_queryset(request, exclude_parameters)
 
 
 @admin.register(Feature)
