@@ -298,3 +298,26 @@ def test_on_redis_a_view_is_one_counter_with_an_expiry_read_by_the_flush(frozen,
         assert stored(car) == [("RD1", TODAY, 3)]
     finally:
         backend.clear()
+
+
+def test_demo_views_are_the_same_every_run(frozen):
+    # Given a demo car in stock for 10 days, one for 40 and a draft
+    from inventory.demo import seed_views
+
+    recent = VehicleFactory(stock_number="D001", in_stock_since=TODAY - datetime.timedelta(days=10))
+    VehicleFactory(stock_number="D002", in_stock_since=TODAY - datetime.timedelta(days=40))
+    VehicleFactory(stock_number="D003", status=Vehicle.Status.DRAFT)
+
+    # When the demo views are seeded twice
+    first = seed_views()
+    figures = list(VehicleDailyViews.objects.order_by("pk").values_list("vehicle", "day", "views"))
+    second = seed_views()
+
+    # Then the first car has a row per day since it came in (11), the second 30, and the
+    # second run changed nothing
+    assert (first, second) == (41, 41)
+    assert VehicleDailyViews.objects.filter(vehicle=recent).count() == 11
+    assert (
+        list(VehicleDailyViews.objects.order_by("pk").values_list("vehicle", "day", "views"))
+        == figures
+    )
