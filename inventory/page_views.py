@@ -151,7 +151,8 @@ def _flush_candidates(day: datetime.date):
             Q(status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED])
             | Q(status=Vehicle.Status.SOLD, sold_at__gte=since)
         )
-        .order_by()
+        # In id order: two flushes at once lock the rows in the same order (no deadlock).
+        .order_by("pk")
         .values_list("pk", "stock_number")
     )
 

@@ -3,12 +3,14 @@ which is safe to run twice, after a crash and after a cache eviction."""
 
 import datetime
 import os
+import threading
 import uuid
 from datetime import UTC
 
 import pytest
 import time_machine
 from django.core.cache import cache, caches
+from django.db import connection
 from django.test import Client
 
 from inventory import page_views
@@ -321,3 +323,41 @@ def test_demo_views_are_the_same_every_run(frozen):
         list(VehicleDailyViews.objects.order_by("pk").values_list("vehicle", "day", "views"))
         == figures
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_flushes_at_once_store_each_figure_once():
+    # Given 300 cars viewed today (1 to 300 times each) and two beats' flushes starting
+    # together, each on its own connection
+    with time_machine.travel(NOW, tick=False):
+        cars = VehicleFactory.create_batch(300)
+        cache.set_many(
+            {
+                views_key(stock_number=car.stock_number, day=TODAY): n + 1
+                for n, car in enumerate(cars)
+            }
+        )
+        barrier = threading.Barrier(2)
+        results, errors = [], []
+
+        def flush():
+            try:
+                barrier.wait()
+                results.append(vehicle_views_flush())
+            except Exception as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=flush) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    # Then neither failed, each car has one row with its figure, written once between them
+    assert errors == []
+    assert sum(results) == 300
+    assert VehicleDailyViews.objects.count() == 300
+    assert sorted(VehicleDailyViews.objects.values_list("views", flat=True)) == list(range(1, 301))
