@@ -299,6 +299,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 240.0,
         "kwargs": {"force": True},
     },
+    "inventory-views-flush": {"task": "inventory.views_flush", "schedule": 300.0},
     "inventory-saved-search-alerts": {
         "task": "inventory.saved_search_alerts",
         "schedule": crontab(minute=30, hour=5),

@@ -346,3 +346,30 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return f"{self.email}: {self.description or self.query}"
+
+
+class VehicleDailyViews(models.Model):
+    """How many times a vehicle's public page was viewed on one day (UTC).
+
+    Anonymous counts only: no visitor, session, address or user agent is stored, so this is
+    not personal data (the privacy registry maps customer-linked models only). The figures
+    come from counters in the shared cache (see page_views.py), written here by the
+    ``inventory.views_flush`` job, which never lowers a stored figure.
+    """
+
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="daily_views", verbose_name=_("vehicle")
+    )
+    day = models.DateField(_("day (UTC)"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("vehicle daily views")
+        verbose_name_plural = _("vehicle daily views")
+        constraints = [
+            models.UniqueConstraint(fields=["vehicle", "day"], name="vehicle_daily_views_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.vehicle_id} {self.day}: {self.views}"

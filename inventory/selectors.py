@@ -12,17 +12,21 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import (
     CharField,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from dealership.accounts.models import Location
 
 from .forms import Sort, VehicleFilters
-from .models import Feature, Vehicle, VehiclePhoto
+from .models import Feature, Vehicle, VehicleDailyViews, VehiclePhoto
 
 FACET_CACHE_SECONDS = 300
 FACET_VERSION_KEY = "inventory:facets:version"
@@ -500,3 +504,36 @@ def location_for_vehicle(*, vehicle: Vehicle, public_locations) -> Location:
         if location.pk == vehicle.location_id:
             return location
     return vehicle.location
+
+
+VIEWS_RECENT_DAYS = 30
+
+
+def _views_sum(days: Q) -> Coalesce:
+    total = (
+        VehicleDailyViews.objects.filter(days, vehicle=OuterRef("pk"))
+        .order_by()
+        .values("vehicle")
+        .annotate(total=Sum("views"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def vehicles_with_views(
+    queryset: QuerySet[Vehicle], *, today: datetime.date, days: int = VIEWS_RECENT_DAYS
+) -> QuerySet[Vehicle]:
+    """``queryset`` with each vehicle's page views annotated, in the same query (a subquery
+    per row on the (vehicle, day) unique index, so only the rows fetched cost anything):
+
+    - ``views_recent``: the views of the ``days`` days ending with ``today`` (30: today and
+      the 29 days before);
+    - ``views_in_stock``: the views since the vehicle's ``in_stock_since``.
+
+    Days are UTC days (see page_views.py); the counters of the last few minutes are not in
+    yet (the flush runs every 5 minutes)."""
+    first = today - datetime.timedelta(days=days - 1)
+    return queryset.annotate(
+        views_recent=_views_sum(Q(day__gte=first, day__lte=today)),
+        views_in_stock=_views_sum(Q(day__gte=OuterRef("in_stock_since"), day__lte=today)),
+    )

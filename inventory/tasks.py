@@ -24,3 +24,11 @@ def facet_index_refresh(force: bool = False) -> int:
     from .facet_index import facet_index_refresh as refresh
 
     return refresh(force=force)
+
+
+@shared_task(name="inventory.views_flush")
+def views_flush() -> int:
+    """Every 5 minutes: store the vehicle page view counters (safe to run twice)."""
+    from .page_views import vehicle_views_flush
+
+    return vehicle_views_flush()

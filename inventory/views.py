@@ -21,6 +21,7 @@ from .cards import cards_attach
 from .forms import Sort, VehicleSearchForm
 from .models import SavedSearch, Vehicle
 from .page_cache import anonymous_page_cache, hole_context
+from .page_views import count_vehicle_views
 from .pricing import payment_plan, price_breakdown
 from .saved_searches import normalise_query, saved_search_cancel, saved_search_create
 from .selectors import (
@@ -155,6 +156,7 @@ def _json_ld(request, vehicle: Vehicle, photos) -> str:
 # every page, a cache hit included).
 @transaction.non_atomic_requests
 @require_GET
+@count_vehicle_views
 @anonymous_page_cache
 def vehicle_detail(request, slug):
     vehicle = vehicle_get_public(slug_stock=slug)

@@ -24,6 +24,7 @@ from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import PriceChange, Vehicle
+from inventory.selectors import vehicles_with_views
 from leads.models import Lead
 from surveys.scoring import nps
 
@@ -560,8 +561,11 @@ def inventory_report(
     *, user: User, filters: ReportFilters, today: datetime.date | None = None
 ) -> dict:
     """Stock by status and age now; turnover (units sold in the period / average of the
-    stock at its start and end); the oldest vehicles with their leads; price-drop candidates
-    (in stock over 60 days, no lead and no price change in the last 30)."""
+    stock at its start and end); the oldest vehicles with their leads and page views;
+    price-drop candidates (in stock over 60 days, no lead and no price change in the last 30),
+    with their page views: the rule leaves views out on purpose, the column tells the manager
+    which kind of candidate it is — many views and no lead: priced too high; few views: the
+    listing (photos, description) needs work before the price does."""
     period = _period(user, filters)
     today = today or timezone.localdate(timezone=period.tz)
     vehicles = Vehicle.objects.filter(location__in=_location_ids(user, filters)).order_by()
@@ -620,15 +624,27 @@ def inventory_report(
     )
 
     oldest = list(
-        in_stock.order_by("in_stock_since", "pk").only(
-            "stock_number", "model_year", "make", "model", "status", "in_stock_since", "vin"
+        vehicles_with_views(
+            in_stock.order_by("in_stock_since", "pk").only(
+                "stock_number", "model_year", "make", "model", "status", "in_stock_since", "vin"
+            ),
+            today=today,
         )[:OLDEST_LIMIT]
     )
     leads_by_vin = _lead_counts_by_vin([v.vin for v in oldest])
     oldest_table = Table(
         "oldest",
         _("Oldest vehicles in stock"),
-        [_("Stock number"), _("Vehicle"), _("Status"), _("In stock since"), _("Days"), _("Leads")],
+        [
+            _("Stock number"),
+            _("Vehicle"),
+            _("Status"),
+            _("In stock since"),
+            _("Days"),
+            _("Leads"),
+            _("Views (30 days)"),
+            _("Views since in stock"),
+        ],
         [
             [
                 v.stock_number,
@@ -637,6 +653,8 @@ def inventory_report(
                 v.in_stock_since,
                 (today - v.in_stock_since).days,
                 leads_by_vin.get(v.vin, 0),
+                v.views_recent,
+                v.views_in_stock,
             ]
             for v in oldest
         ],
@@ -649,17 +667,34 @@ def inventory_report(
         .exclude(
             Exists(PriceChange.objects.filter(vehicle=OuterRef("pk"), changed_at__gte=quiet_since))
         )
-        .order_by("in_stock_since", "pk")[:OLDEST_LIMIT]
+        .order_by("in_stock_since", "pk")
     )
     candidate_table = Table(
         "price_drop_candidates",
         _("Price-drop candidates"),
-        [_("Stock number"), _("Vehicle"), _("Days"), _("Price")],
         [
-            [v.stock_number, v.title, (today - v.in_stock_since).days, v.price]
-            for v in candidates.only(
-                "stock_number", "model_year", "make", "model", "in_stock_since", "price", "vin"
-            )
+            _("Stock number"),
+            _("Vehicle"),
+            _("Days"),
+            _("Price"),
+            _("Views (30 days)"),
+            _("Views since in stock"),
+        ],
+        [
+            [
+                v.stock_number,
+                v.title,
+                (today - v.in_stock_since).days,
+                v.price,
+                v.views_recent,
+                v.views_in_stock,
+            ]
+            for v in vehicles_with_views(
+                candidates.only(
+                    "stock_number", "model_year", "make", "model", "in_stock_since", "price", "vin"
+                ),
+                today=today,
+            )[:OLDEST_LIMIT]
         ],
     )
     return {

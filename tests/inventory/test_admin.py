@@ -1,9 +1,13 @@
+import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from inventory.models import Vehicle, VehiclePhoto
+from inventory.models import Vehicle, VehicleDailyViews, VehiclePhoto
 from tests.accounts.factories import LocationFactory
 
 from .factories import VehicleFactory, jpeg_bytes, make_vin
@@ -267,3 +271,40 @@ def test_manager_sees_and_files_vehicles_only_at_their_locations(client, manager
     assert [v.pk for v in listing.context["cl"].result_list] == [mine.pk]
     locations = add.context["adminform"].form.fields["location"].queryset
     assert list(locations) == [manager.locations.get()]
+
+
+def test_vehicle_change_list_shows_views_of_the_last_30_days_in_one_query(
+    admin_client, django_assert_num_queries
+):
+    # Given (today 16 March, UTC) a car viewed 4 times today, 3 times on 15 February (the
+    # 30th day back) and 9 times on 14 February (too old), and a car never viewed
+    viewed = VehicleFactory(stock_number="VW1", list_price=Decimal("30000"))
+    VehicleFactory(stock_number="VW2", list_price=Decimal("20000"))
+    for day, views in (((2026, 3, 16), 4), ((2026, 2, 15), 3), ((2026, 2, 14), 9)):
+        VehicleDailyViews.objects.create(vehicle=viewed, day=datetime.date(*day), views=views)
+    url = "/admin/inventory/vehicle/"
+
+    with time_machine.travel(datetime.datetime(2026, 3, 16, 9, tzinfo=datetime.UTC), tick=False):
+        # When a manager sorts the change list by views (its 9th column), most first
+        with CaptureQueriesContext(connection) as first:
+            response = admin_client.get(url, {"o": "-9"})
+        # and again with ten more viewed cars
+        for n in range(10):
+            car = VehicleFactory(stock_number=f"MORE{n}")
+            VehicleDailyViews.objects.create(vehicle=car, day=datetime.date(2026, 3, 10), views=n)
+        with django_assert_num_queries(len(first)):
+            again = admin_client.get(url, {"o": "-9"})
+
+    # Then the column shows each car's 30-day sum, the views read in the list's own query
+    assert response.status_code == 200
+    assert "Views (30 days)" in response.content.decode()
+    rows = response.context["cl"].result_list
+    assert [(v.stock_number, v.views_recent) for v in rows] == [("VW1", 7), ("VW2", 0)]
+    rows = again.context["cl"].result_list
+    # (ties broken by the newest car first)
+    assert [(v.stock_number, v.views_recent) for v in rows][:4] == [
+        ("MORE9", 9),
+        ("MORE8", 8),
+        ("MORE7", 7),
+        ("VW1", 7),
+    ]

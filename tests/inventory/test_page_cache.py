@@ -5,12 +5,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from dealership.accounts.location_cache import locations_invalidate
 from dealership.accounts.models import Location
 from inventory.models import Vehicle
 from inventory.page_cache import page_cache_invalidate
+from inventory.page_views import views_day, views_key
 from tests.accounts.factories import LocationFactory, UserFactory
 
 from .factories import VehicleFactory
@@ -50,7 +52,8 @@ def test_the_second_anonymous_request_is_served_from_the_cache_without_a_query(
 
     # When they are asked for again (the search with its parameters in another order)
     with django_assert_num_queries(0):
-        page = client.get(vehicle.get_absolute_url())
+        # (a browser's view: counted in the cache without a query)
+        page = client.get(vehicle.get_absolute_url(), HTTP_USER_AGENT="Mozilla/5.0 Firefox/132.0")
         search = client.get("/vehicles/", {"make": "Volkswagen", "sort": "price"})
 
     # Then both come from the cache and show the same page, with a real token put in
@@ -66,6 +69,7 @@ def test_the_second_anonymous_request_is_served_from_the_cache_without_a_query(
     first_html, html = first_page.content.decode(), page.content.decode()
     assert html.replace(_token(html), "TOKEN") == first_html.replace(_token(first_html), "TOKEN")
     assert "€24,990" in search.content.decode()
+    assert cache.get(views_key(stock_number=vehicle.stock_number, day=views_day())) == 1
 
 
 def test_two_visitors_each_see_their_own_lists_and_token_on_one_cached_page():

@@ -3,8 +3,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from inventory.models import Vehicle
+from inventory.page_views import views_day, views_key
 from tests.accounts.factories import LocationFactory
 
 from .factories import FeatureFactory, VehicleFactory, VehiclePhotoFactory
@@ -26,6 +28,7 @@ def _with_photos(vehicle, count):
 SEARCH_QUERIES = 1
 INDEX_BUILD_QUERIES = 2
 LOCATION_QUERIES = 2
+BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 Safari/605.1.15"
 
 
 @pytest.mark.parametrize("cars", [3, 30])
@@ -114,10 +117,13 @@ def test_vehicle_page_query_count_does_not_grow_with_photos_or_features(
     # The vehicle with its location, photos and feature names (one row), the similar cars, the
     # header/footer locations and their opening hours (also used for this car's location). The
     # last three come from the cache once read (per inventory / location version).
+    # Counting the two views (a browser's) costs no query.
+    browser = {"HTTP_USER_AGENT": BROWSER}
     with django_assert_num_queries(4):
-        response = client.get(vehicle.get_absolute_url())
+        response = client.get(vehicle.get_absolute_url(), **browser)
     with django_assert_num_queries(1):
-        other = client.get(vehicle.get_absolute_url() + "?utm_source=test")
+        other = client.get(vehicle.get_absolute_url() + "?utm_source=test", **browser)
+    assert cache.get(views_key(stock_number=vehicle.stock_number, day=views_day())) == 2
 
     assert response.status_code == 200
     assert len(response.context["photos"]) == 12

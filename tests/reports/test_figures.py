@@ -1,5 +1,6 @@
 """Every figure against the hand-computed fixture in conftest.py."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from dealership.reports.selectors import (
     leaderboard_report,
     response_report,
 )
+from inventory.models import VehicleDailyViews
 from leads.models import Lead
 
 from .conftest import FIRST, LAST
@@ -157,6 +159,45 @@ def test_inventory_stock_ages_turnover_oldest_and_candidates(shop):
         ("V6", 4, 0),
     ]
     assert [(r[0], r[2]) for r in tables["price_drop_candidates"]] == [("V1", 135)]
+
+
+def _views(vehicle, day: datetime.date, views: int) -> None:
+    VehicleDailyViews.objects.create(vehicle=vehicle, day=day, views=views)
+
+
+def test_inventory_oldest_and_candidates_show_page_views(shop):
+    # Given (today 16 March; the last 30 days are 15 February to 16 March) page views of
+    # V1 (in stock since 1 November): 4 today, 3 on 15 February, 10 on 14 February (in stock,
+    # not in the 30 days), 100 on 31 October (before it came in); of V2 (since 5 January): 5
+    # on 1 March; and of V4, sold: 50 today (not in stock, in neither table)
+    v = shop["vehicles"]
+    _views(v["V1"], datetime.date(2026, 3, 16), 4)
+    _views(v["V1"], datetime.date(2026, 2, 15), 3)
+    _views(v["V1"], datetime.date(2026, 2, 14), 10)
+    _views(v["V1"], datetime.date(2025, 10, 31), 100)
+    _views(v["V2"], datetime.date(2026, 3, 1), 5)
+    _views(v["V4"], datetime.date(2026, 3, 16), 50)
+
+    result = inventory_report(user=shop["manager"], filters=filters())
+    tables = {t.name: t for t in result["tables"]}
+
+    # Then: stock number, days, leads, views (30 days), views since in stock
+    assert [str(c) for c in tables["oldest"].columns[4:]] == [
+        "Days",
+        "Leads",
+        "Views (30 days)",
+        "Views since in stock",
+    ]
+    assert [(r[0], r[4], r[5], r[6], r[7]) for r in tables["oldest"].rows] == [
+        ("V1", 135, 0, 7, 17),
+        ("V7", 86, 0, 0, 0),
+        ("V2", 70, 2, 5, 5),
+        ("V3", 24, 0, 0, 0),
+        ("V6", 4, 0, 0, 0),
+    ]
+    assert [(r[0], r[2], r[4], r[5]) for r in tables["price_drop_candidates"].rows] == [
+        ("V1", 135, 7, 17)
+    ]
 
 
 def test_manager_figures_leave_out_other_locations(shop, mode):

@@ -1,6 +1,7 @@
 """The dashboards over HTTP: who may open them, the filter, CSV export, fixed query counts."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from dealership.accounts.roles import Role
 from dealership.reports.services import rollup_backfill
+from inventory.models import VehicleDailyViews
 from orders.models import Order
 from testdrives.models import Booking
 from tests.accounts.factories import UserFactory
@@ -145,6 +147,19 @@ def test_every_table_exports_as_csv(manager_client, name, table):
     assert rows[0] == [str(c) for c in expected.columns]
 
 
+def test_oldest_vehicles_csv_has_their_page_views(manager_client, shop):
+    # Given V1 (the oldest car) viewed 4 times today and 6 times 40 days ago
+    v1 = shop["vehicles"]["V1"]
+    VehicleDailyViews.objects.create(vehicle=v1, day=datetime.date(2026, 3, 16), views=4)
+    VehicleDailyViews.objects.create(vehicle=v1, day=datetime.date(2026, 2, 4), views=6)
+
+    response = manager_client.get(url("inventory"), {**PERIOD, "export": "oldest"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][-2:] == ["Views (30 days)", "Views since in stock"]
+    assert (rows[1][0], rows[1][-2:]) == ("V1", ["4", "10"])
+
+
 def test_unknown_export_is_404(manager_client):
     assert manager_client.get(url("funnel"), {**PERIOD, "export": "x"}).status_code == 404
 
@@ -180,6 +195,8 @@ def test_query_count_does_not_grow_with_rows(
         make_drive(shop["leipzig"], shop["elsewhere"], consultant, start=at(12), status=done)
         make_order(shop["leipzig"], shop["elsewhere"], consultant, created=at(12), status=placed)
     LeadFactory.create_batch(3, location=shop["leipzig"], created_at=at(12))
+    for n, vehicle in enumerate(shop["vehicles"].values()):  # page views read in the same query
+        VehicleDailyViews.objects.create(vehicle=vehicle, day=datetime.date(2026, 3, 16), views=n)
     rollup_backfill(first=FIRST, last=LAST)
     with django_assert_num_queries(queries):
         assert manager_client.get(url(name), PERIOD).status_code == 200
