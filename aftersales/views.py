@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.client_ip import client_ip
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_public
-from dealership.messaging.ratelimit import client_ip, rate_limited
 from leads.models import Customer
 from leads.selectors import customer_list_for_user
 

@@ -326,7 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
     "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},
     # Hourly: each sales manager's summary goes out in the hour their location reaches
-    # Monday 08:00 (zones differ; the dedupe key makes a second run a no-op).
+    # Monday 08:00, or at a later run that Monday if that one was missed (zones differ; the
+    # dedupe key makes a second run a no-op).
     "reports-weekly-summaries": {
         "task": "reports.weekly_summaries",
         "schedule": crontab(minute=5),

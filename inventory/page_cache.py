@@ -86,12 +86,31 @@ def hole_context(request) -> dict:
     return {"csrf_token": holes.csrf, "page_cache_holes": holes}
 
 
+@functools.cache
+def _known_params() -> frozenset[str]:
+    """The query parameters these pages read: the search filters, its cursors and the payment
+    calculator's inputs."""
+    from .forms import PaymentCalculatorForm, VehicleSearchForm
+
+    return (
+        frozenset(VehicleSearchForm.base_fields)
+        | frozenset(PaymentCalculatorForm.base_fields)
+        | {"after", "before"}
+    )
+
+
 def _cacheable(request) -> bool:
+    """Only a GET from nobody in particular, whose query the page reads in full. A URL with
+    other parameters (an ad's ``utm_source`` or ``gclid``, a made-up ``?x=1``) is rendered
+    afresh and never stored: otherwise every tracking link would store one more copy of the
+    same page (about 60 KB each) in the cache, which in production is the Redis that also
+    holds the task queue."""
     return (
         settings.SHOWROOM_PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        and _known_params().issuperset(request.GET.keys())
     )
 
 

@@ -2,7 +2,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -14,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dealership.messaging.ratelimit import client_ip
+from dealership.accounts.ratelimit import rate_limited
 
 from . import visitor
 from .cards import cards_attach
@@ -321,21 +320,6 @@ def favourites(request):
     )
 
 
-def _client_address(request) -> str:
-    return client_ip(request)
-
-
-def _rate_limited(request, scope: str, limit: int, seconds: int) -> bool:
-    """A fixed-window counter in the shared cache: the same limit on every web process."""
-    key = f"ratelimit:{scope}:{_client_address(request)}"
-    cache.add(key, 0, seconds)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-        return False
-
-
 @require_POST
 def saved_search_new(request):
     from .forms import SavedSearchForm
@@ -344,7 +328,8 @@ def saved_search_new(request):
     search_url = reverse("inventory:search")
     query = normalise_query(request.POST.get("query", ""))
     back = f"{search_url}?{query}" if query else search_url
-    if _rate_limited(request, "saved-search", *SAVED_SEARCH_RATE):
+    limit, period = SAVED_SEARCH_RATE
+    if rate_limited(request, scope="saved-search", limit=limit, period=period):
         return render(
             request,
             "inventory/saved_search_result.html",

@@ -18,9 +18,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.client_ip import client_ip
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user, location_list_public
-from dealership.messaging.ratelimit import client_ip, rate_limited
 from inventory.selectors import vehicle_list_public
 
 from . import selectors

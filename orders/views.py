@@ -15,8 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.client_ip import client_ip
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.selectors import location_list_for_user
-from dealership.messaging.ratelimit import client_ip, rate_limited
 from inventory import visitor
 
 from . import selectors, services

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
-from dealership.messaging.ratelimit import rate_limited
 from leads.selectors import consultants_for_locations
 
 from . import scoring, selectors

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.client_ip import client_ip
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.selectors import location_list_for_user
-from dealership.messaging.ratelimit import client_ip, rate_limited
 
 from . import selectors
 from .forms import (

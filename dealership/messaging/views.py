@@ -13,12 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
+from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 
 from . import selectors, services
 from .forms import CancelForm, EmailPreferencesForm, OutboxFilterForm
 from .models import Channel, InboundSms, OutboxMessage
-from .ratelimit import rate_limited
 from .tokens import unsubscribe_address
 
 PUBLIC_LIMIT_PER_MINUTE = 20

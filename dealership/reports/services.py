@@ -1,8 +1,10 @@
 """The weekly summary email: Monday 08:00 in each sales manager's location time, once a week.
 
 Writes nothing of its own: the outbox row (unique dedupe key) is the record that a week's
-summary went out, so the hourly job is safe to run twice, or again after a crash within the
-hour. What the summary says is built in weekly_summary.py.
+summary went out, so the hourly job is safe to run twice, or again after a crash. A summary
+not sent at 08:xx (the worker or beat was down, the job crashed) goes out at the job's next
+run that Monday: later that morning is still worth a manager's reading, the Tuesday isn't
+(the week's own figures have started). What the summary says is built in weekly_summary.py.
 """
 
 import datetime
@@ -49,15 +51,15 @@ def _key(manager: User, locations: list[Location], now: datetime.datetime) -> st
 
 
 def weekly_summary_managers_due(*, now: datetime.datetime) -> list[tuple[User, list[Location]]]:
-    """Sales managers whose (first) location's clock shows Monday 08:xx and who have no
-    summary for this ISO week and these locations yet, with their locations."""
+    """Sales managers whose (first) location's clock shows Monday, 08:00 or later, and who
+    have no summary for this ISO week and these locations yet, with their locations."""
     due = []
     for manager in _sales_managers():
         locations = list(manager.locations.all())
         if not locations:
             continue
         local = timezone.localtime(now, locations[0].tzinfo)
-        if local.weekday() == SEND_WEEKDAY and local.hour == SEND_HOUR:
+        if local.weekday() == SEND_WEEKDAY and local.hour >= SEND_HOUR:
             due.append((manager, locations))
     keys = {_key(m, locations, now) for m, locations in due}
     sent = set(

@@ -391,3 +391,31 @@ def test_the_page_cache_can_be_turned_off(client, settings, django_assert_num_qu
     assert response.status_code == 200
     assert "X-Page-Cache" not in response
     assert response.context["vehicle"] == vehicle
+
+
+def test_a_url_with_parameters_the_pages_dont_read_is_rendered_afresh_and_never_stored(client):
+    # Given a car, and a search and its page as an ad's tracking link and a made-up URL ask
+    vehicle = VehicleFactory(list_price=Decimal("24990"))
+    urls = [
+        ("/vehicles/", {"make": "Volkswagen", "utm_source": "newsletter", "gclid": "abc"}),
+        (vehicle.get_absolute_url(), {"fbclid": "xyz"}),
+        ("/vehicles/", {"x": "1"}),
+    ]
+
+    for path, params in urls:
+        # When the same URL is asked for twice
+        responses = [client.get(path, params) for _ in range(2)]
+
+        # Then both are full pages rendered for this visitor, neither from nor into the cache
+        for response in responses:
+            assert response.status_code == 200
+            assert "X-Page-Cache" not in response
+            assert "private" in response["Cache-Control"]
+            assert len(_token(response.content.decode())) == 64
+            assert "hole" not in response.content.decode()
+
+    # While the parameters the pages read are cached as before (the calculator's included)
+    client.get(vehicle.get_absolute_url(), {"term": "36", "apr": "2.9"})
+    again = client.get(vehicle.get_absolute_url(), {"apr": "2.9", "term": "36"})
+    assert again["X-Page-Cache"] == "hit"
+    assert "€24,990" in again.content.decode()

@@ -18,7 +18,7 @@ OTHER_PROCESS = """
 import django
 django.setup()
 from django.test import RequestFactory
-from dealership.messaging.ratelimit import rate_limited
+from dealership.accounts.ratelimit import rate_limited
 request = RequestFactory().post("/enquiries/new/", REMOTE_ADDR="203.0.113.7")
 print([rate_limited(request, scope="leads-enquiry", limit=3, period=600) for _ in range(3)])
 """

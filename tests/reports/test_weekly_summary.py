@@ -70,15 +70,30 @@ def test_running_twice_or_later_in_the_hour_sends_once(shop):
     assert OutboxMessage.objects.count() == 1
 
 
-def test_nothing_outside_monday_8_local(shop):
+def test_nothing_before_monday_8_local_nor_after_monday(shop):
     for moment in (
         LEIPZIG_0805 - datetime.timedelta(hours=1),  # 07:05 in Leipzig
-        LEIPZIG_0805 + datetime.timedelta(hours=1),  # 09:05
+        LEIPZIG_0805 - datetime.timedelta(hours=8, minutes=6),  # Sunday 23:59
         LEIPZIG_0805 + datetime.timedelta(days=1),  # Tuesday 08:05
+        LEIPZIG_0805 + datetime.timedelta(hours=15, minutes=55),  # Tuesday 00:00
     ):
         with time_machine.travel(moment, tick=False):
             assert weekly_summaries_send_due() == 0
     assert OutboxMessage.objects.count() == 0
+
+
+def test_a_summary_missed_at_8_goes_out_later_that_monday_once(shop):
+    # Given the 08:xx run never happened (the worker was down)
+    # When the job runs at 11:05 and again at 23:55 Leipzig time
+    with time_machine.travel(LEIPZIG_0805 + datetime.timedelta(hours=3), tick=False):
+        assert weekly_summaries_send_due() == 1
+    with time_machine.travel(LEIPZIG_0805 + datetime.timedelta(hours=15, minutes=50), tick=False):
+        assert weekly_summaries_send_due() == 0
+
+    # Then that week's summary went out once
+    assert list(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == [
+        f"reports:weekly:{shop['manager'].pk}:2026-W12:{shop['leipzig'].pk}"
+    ]
 
 
 def test_consultants_get_no_summary(shop):
