@@ -1,9 +1,10 @@
 """The showroom's search and vehicle pages for anonymous visitors, served from the cache with
 the per-visitor parts punched out.
 
-A cacheable request (GET, no session cookie: nobody logged in, no flash message waiting) is
-rendered once per (scheme, host, path, query with its parameters in a fixed order, language,
-htmx partial or not, inventory version, location version, page version) and stored as HTML
+A cacheable request (GET, or HEAD: the same answer without its body; no session cookie:
+nobody logged in, no flash message waiting) is rendered once per (scheme, host, path, query
+with its parameters in a fixed order, language, htmx partial or not, inventory version,
+location version, page version) and stored as HTML
 with *holes*: markers made with a random token chosen at render time, which nothing on the
 page (a visitor's search text included) can guess. Every response, the first one included,
 fills the holes for the visitor asking:
@@ -100,14 +101,14 @@ def _known_params() -> frozenset[str]:
 
 
 def _cacheable(request) -> bool:
-    """Only a GET from nobody in particular, whose query the page reads in full. A URL with
+    """Only a GET (or HEAD) from nobody in particular, whose query the page reads in full. A URL with
     other parameters (an ad's ``utm_source`` or ``gclid``, a made-up ``?x=1``) is rendered
     afresh and never stored: otherwise every tracking link would store one more copy of the
     same page (about 60 KB each) in the cache, which in production is the Redis that also
     holds the task queue."""
     return (
         settings.SHOWROOM_PAGE_CACHE_SECONDS > 0
-        and request.method == "GET"
+        and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
         and _known_params().issuperset(request.GET.keys())

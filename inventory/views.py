@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dealership.accounts.ratelimit import rate_limited
 
@@ -65,7 +65,7 @@ def _visitor_lists(request) -> dict:
 # Read-only: no transaction around the request (ATOMIC_REQUESTS would add two round trips to
 # every page, a cache hit included).
 @transaction.non_atomic_requests
-@require_GET
+@require_safe
 @anonymous_page_cache
 def vehicle_search(request):
     """The showroom search. All state lives in the query string; htmx swaps the results
@@ -154,7 +154,7 @@ def _json_ld(request, vehicle: Vehicle, photos) -> str:
 # Read-only: no transaction around the request (ATOMIC_REQUESTS would add two round trips to
 # every page, a cache hit included).
 @transaction.non_atomic_requests
-@require_GET
+@require_safe
 @count_vehicle_views
 @anonymous_page_cache
 def vehicle_detail(request, slug):
@@ -189,7 +189,7 @@ def vehicle_detail(request, slug):
     return render(request, "inventory/vehicle_detail.html", context)
 
 
-@require_GET
+@require_safe
 def vehicle_payment(request, slug):
     """The payment calculator alone (htmx swaps it in as the inputs change)."""
     vehicle = get_object_or_404(

@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .health import broker_status, cache_status, database_status
 from .models import JobHeartbeat
@@ -10,7 +10,7 @@ from .models import JobHeartbeat
 # Not inside ATOMIC_REQUESTS: a dead database must give a 503 from here, not a 500 before it.
 @transaction.non_atomic_requests
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     checks = {"database": database_status(), "broker": broker_status(), "cache": cache_status()}
     healthy = all(value in ("ok", "not configured") for value in checks.values())

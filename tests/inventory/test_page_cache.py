@@ -419,3 +419,23 @@ def test_a_url_with_parameters_the_pages_dont_read_is_rendered_afresh_and_never_
     again = client.get(vehicle.get_absolute_url(), {"apr": "2.9", "term": "36"})
     assert again["X-Page-Cache"] == "hit"
     assert "€24,990" in again.content.decode()
+
+
+def test_a_head_request_is_answered_like_the_get_without_a_body(client):
+    # Given a car whose page and a search were shown once
+    vehicle = VehicleFactory(list_price=Decimal("24990"))
+    client.get(vehicle.get_absolute_url())
+    client.get("/vehicles/", {"make": "Volkswagen"})
+
+    # When a crawler or link checker asks with HEAD
+    page = client.head(vehicle.get_absolute_url())
+    search = client.head("/vehicles/", {"make": "Volkswagen"})
+    health = client.head("/healthz")
+
+    # Then each gets the GET's answer without a body
+    for response in (page, search):
+        assert response.status_code == 200
+        assert response["X-Page-Cache"] == "hit"
+        assert response["Content-Type"] == "text/html; charset=utf-8"
+        assert response.content == b""
+    assert health.status_code in (200, 503)
