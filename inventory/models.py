@@ -207,6 +207,14 @@ class Vehicle(models.Model):
             ),
             models.Index(fields=["status", "location"], name="vehicle_status_location"),
             models.Index(fields=["sold_at", "location"], name="vehicle_sold_location"),
+            # The managers' oldest cars in stock (drafts count: bought, not yet on sale) and
+            # price-drop candidates: the ten oldest are the first index entries, not a sort
+            # of every car (reports' IN_STOCK).
+            models.Index(
+                fields=["in_stock_since", "id"],
+                name="vehicle_in_stock_age",
+                condition=models.Q(status__in=["draft", "available", "reserved"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
