@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Vehicle
@@ -137,6 +138,13 @@ class VehicleSearchForm(forms.Form):
         return VehicleFilters(**values)
 
 
+TERMS = (12, 24, 36, 48, 60, 72, 84)
+
+
+def _term_choices() -> list[tuple[int, str]]:
+    return [(n, gettext("%(months)d months") % {"months": n}) for n in TERMS]
+
+
 class PaymentCalculatorForm(forms.Form):
     down_payment = forms.DecimalField(
         label=_("Down payment"), min_value=0, max_digits=10, decimal_places=2, initial=0
@@ -155,7 +163,8 @@ class PaymentCalculatorForm(forms.Form):
     term = forms.TypedChoiceField(
         label=_("Term"),
         coerce=int,
-        choices=[(n, _("%(months)d months") % {"months": n}) for n in (12, 24, 36, 48, 60, 72, 84)],
+        # A callable: the labels are translated for each request's language, not once at import.
+        choices=_term_choices,
         initial=60,
     )
 

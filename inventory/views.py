@@ -18,6 +18,7 @@ from dealership.accounts.ratelimit import rate_limited
 from . import visitor
 from .cards import cards_attach
 from .forms import Sort, VehicleSearchForm
+from .fragments import vehicle_body_key
 from .models import SavedSearch, Vehicle
 from .page_cache import anonymous_page_cache, hole_context
 from .page_views import count_vehicle_views
@@ -180,12 +181,20 @@ def vehicle_detail(request, slug):
         "photos": photos,
         "breakdown": breakdown,
         "similar": similar,
-        "json_ld": _json_ld(request, vehicle, photos),
+        # Called by the template only when the page's head is rendered (not when it comes from
+        # the fragment cache).
+        "json_ld": lambda: _json_ld(request, vehicle, photos),
         "canonical_url": request.build_absolute_uri(vehicle.get_absolute_url()),
         "og_image": request.build_absolute_uri(photos[0].gallery_url) if photos else "",
         **_visitor_lists(request),
         **_calculator(request, vehicle, breakdown),
     }
+    if getattr(request, "page_cache_holes", None) is not None:
+        context["vehicle_body_key"] = vehicle_body_key(
+            vehicle=vehicle,
+            query=sorted(request.GET.lists()),
+            site=(request.scheme, request.get_host()),
+        )
     return render(request, "inventory/vehicle_detail.html", context)
 
 

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
 from inventory.cards import card_body
+from inventory.fragments import fragment_get, fragment_set
 
 register = template.Library()
 
@@ -208,3 +209,37 @@ def vehicle_card_columns(context, vehicles) -> str:
     include's context and template machinery was a third of a results page's rendering)."""
     html = "".join(f'<div class="col">{_card_html(context, v)}</div>' for v in vehicles)
     return SafeString(html)  # nosec B703 - our own templates' escaped output
+
+
+class PageFragmentNode(template.Node):
+    def __init__(self, nodelist, name: str, key):
+        self.nodelist, self.name, self.key = nodelist, name, key
+
+    def render(self, context) -> str:
+        holes = context.get("page_cache_holes")
+        key = self.key.resolve(context, ignore_failures=True)
+        if holes is None or not key:
+            return self.nodelist.render(context)
+        key = f"{key}:{self.name}"
+        html = fragment_get(key, holes.token)
+        if html is None:
+            html = self.nodelist.render(context)
+            fragment_set(key, holes.token, html)
+        elif holes.actions(0)[:-2] in html:
+            # A stored compare/save buttons hole: the page needs the buttons' variants.
+            _card_action_variants(context)
+        return SafeString(html)  # nosec B703 - our template's escaped output, stored as str
+
+
+@register.tag
+def page_fragment(parser, token):
+    """``{% page_fragment "name" key %}…{% endpage_fragment %}``: the enclosed part of a page
+    rendered for the page cache, stored under ``key`` (see inventory/fragments.py) and reused
+    by the next render with the same key; rendered as usual without a key or outside the page
+    cache (a logged-in visitor's page)."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError("page_fragment takes a name and a key")
+    nodelist = parser.parse(("endpage_fragment",))
+    parser.delete_first_token()
+    return PageFragmentNode(nodelist, bits[1].strip("\"'"), parser.compile_filter(bits[2]))
