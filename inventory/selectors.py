@@ -56,6 +56,28 @@ FACETS = {
 }
 
 
+# The columns a result card and its cursor need (cards.card_state, the card body template,
+# cursor_for): a results page loads no description, VIN or colour it never shows.
+CARD_FIELDS = (
+    "id",
+    "updated_at",
+    "status",
+    "slug",
+    "model_year",
+    "make",
+    "model",
+    "trim",
+    "list_price",
+    "sale_price",
+    "price",
+    "mileage",
+    "fuel",
+    "transmission",
+    "location_id",
+    "published_at",
+)
+
+
 def vehicle_list_public() -> QuerySet[Vehicle]:
     return Vehicle.objects.filter(status=Vehicle.Status.AVAILABLE)
 
@@ -197,7 +219,7 @@ def vehicle_search_page(*, filters: VehicleFilters) -> SearchPage:
     column, descending = SORTS[sort]
     # The cards' locations come from the cached public list (_attach_locations): no join, and
     # no location object built per row.
-    qs = _with_photo(_apply(vehicle_list_public(), filters))
+    qs = _with_photo(_apply(vehicle_list_public(), filters)).only(*CARD_FIELDS)
     size = filters.page_size
     after = _parse_cursor(sort, filters.after) if filters.after else None
     before = _parse_cursor(sort, filters.before) if filters.before and not after else None

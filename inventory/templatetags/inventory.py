@@ -13,6 +13,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
@@ -126,25 +127,32 @@ _ACTION_KEYS = ("csrf_token", "compare_url", "favourites_url", "current_path")
 _ACTIONS_MEMO = "_inventory_card_actions"
 
 
-def _card_action_variants(context) -> tuple[str, dict[tuple[bool, bool], str]]:
-    """The compare and save buttons rendered once per page for each pressed/unpressed pair,
-    with a random placeholder where the vehicle id goes (so nothing a visitor typed can be
-    mistaken for it). Kept on the render's Context object: it lives as long as the page's
-    render, across the per-card includes, and never leaks into another request."""
-    memo = getattr(context, _ACTIONS_MEMO, None)
-    if memo is not None:
-        return memo
+# Rendered into the cached variants where each page's CSRF token (or its hole) goes.
+_CSRF_SENTINEL = f"csrf{secrets.token_hex(12)}"
+
+
+@functools.lru_cache(maxsize=512)
+def _rendered_action_variants(
+    language: str, autoescape: bool, compare_url: str, favourites_url: str, current_path: str
+) -> tuple[str, dict[tuple[bool, bool], str]]:
+    """The four button variants of one page (per language and path), rendered once per process
+    with a sentinel for the CSRF token: a page rendered afresh (a new page version, a logged-in
+    visitor) reuses them instead of rendering four partials again. Nothing else goes in: the
+    partials see only these values."""
     placeholder = f"vehicle-{secrets.token_hex(8)}"
-    values = {key: context.get(key, "") for key in _ACTION_KEYS}
-    values["vehicle_id"] = placeholder
+    values = {
+        "csrf_token": _CSRF_SENTINEL,
+        "compare_url": compare_url,
+        "favourites_url": favourites_url,
+        "current_path": current_path,
+        "vehicle_id": placeholder,
+    }
     partials = {
         name: get_template(f"inventory/partials/{name}_button.html").template
         for name in ("compare", "favourites")
     }
     rendered = {
-        (name, active): partial.render(
-            Context({**values, "active": active}, autoescape=context.autoescape)
-        )
+        (name, active): partial.render(Context({**values, "active": active}, autoescape=autoescape))
         for name, partial in partials.items()
         for active in (False, True)
     }
@@ -155,6 +163,25 @@ def _card_action_variants(context) -> tuple[str, dict[tuple[bool, bool], str]]:
         for compare in (False, True)
         for favourite in (False, True)
     }
+    return placeholder, variants
+
+
+def _card_action_variants(context) -> tuple[str, dict[tuple[bool, bool], str]]:
+    """The compare and save buttons for each pressed/unpressed pair, with a random placeholder
+    where the vehicle id goes (so nothing a visitor typed can be mistaken for it) and this
+    page's CSRF token (or its hole) put in. Kept on the render's Context object: it lives as
+    long as the page's render, across the per-card includes, and never leaks into another
+    request."""
+    memo = getattr(context, _ACTIONS_MEMO, None)
+    if memo is not None:
+        return memo
+    placeholder, rendered = _rendered_action_variants(
+        translation.get_language() or "",
+        context.autoescape,
+        *(str(context.get(key, "")) for key in _ACTION_KEYS[1:]),
+    )
+    csrf = str(conditional_escape(context.get("csrf_token", "")))
+    variants = {state: html.replace(_CSRF_SENTINEL, csrf) for state, html in rendered.items()}
     memo = (placeholder, variants)
     setattr(context, _ACTIONS_MEMO, memo)
     holes = context.get("page_cache_holes")

@@ -155,3 +155,29 @@ def test_the_term_labels_are_in_the_visitors_language(client, settings, german_m
     assert '<option value="60" selected>60 Monate</option>' in german
     assert '<option value="84">84 Monate</option>' in german
     assert "months</option>" not in german
+
+
+def test_a_logged_in_visitor_gets_their_own_token_and_buttons_in_rendered_pages(client, consultant):
+    # Given two cars, the first on the consultant's compare list
+    first, second = VehicleFactory(), VehicleFactory()
+    client.force_login(consultant)
+    client.post("/vehicles/compare/", {"vehicle": first.pk})
+
+    # When the consultant opens the search twice (rendered each time: no page cache)
+    pages = [client.get("/vehicles/").content.decode() for _ in range(2)]
+
+    # Then each render's buttons carry that render's CSRF token and the visitor's own state
+    for html in pages:
+        token = CSRF_META.search(html).group(1)
+        forms = re.findall(r'<form method="post" action="/vehicles/compare/".*?</form>', html, re.S)
+        assert len(forms) == 2
+        for form in forms:
+            assert f'name="csrfmiddlewaretoken" value="{token}"' in form
+        pressed = {
+            int(re.search(r'name="vehicle" value="(\d+)"', form).group(1)): 'aria-pressed="true"'
+            in form
+            for form in forms
+        }
+        assert pressed == {first.pk: True, second.pk: False}
+        # and no sentinel ("csrf…") of the shared variants is left in
+        assert "csrf" not in html.replace("csrfmiddlewaretoken", "").replace("csrf-token", "")
