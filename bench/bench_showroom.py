@@ -12,7 +12,8 @@ timed three ways:
 - hit: the page cache answers (the per-visitor holes filled in), what a repeat URL costs;
 - miss: the page rendered afresh (a new page version before each request, outside the timing),
   with the facets, cards and filter column of that filter state already cached (a visitor who
-  changes a filter others used before, or any logged-in user);
+  changes a filter others used before, or any logged-in user); for the vehicle page, its head
+  and body fragments (inventory/fragments.py) cached, the row and similar cars read afresh;
 - cold: every cache entry cleared but the inventory version, whose facet index stays built (a
   filter state nobody asked for yet: facets counted, cards and filter column rendered afresh).
 The index build (by the worker) and a search right after an inventory change (which builds it
