@@ -50,12 +50,11 @@ class BookingForm(forms.Form):
 
 class CustomerSearchForm(forms.Form):
     customer_q = forms.CharField(
-        label=_("Find the customer by name, phone or email"), max_length=100, required=False
+        label=_("Find the customer by name, phone or email"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["customer_q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
 
 class OwnedVehicleChoiceField(forms.ModelChoiceField):

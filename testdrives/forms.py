@@ -150,6 +150,13 @@ def vehicle_choice_label(vehicle: Vehicle) -> str:
     return f"{vehicle.title} · {vehicle.stock_number}"
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+
 class PhoneBookingSearchForm(forms.Form):
     """The search above a phone booking (GET): the location, the caller, the car."""
 
@@ -157,17 +164,21 @@ class PhoneBookingSearchForm(forms.Form):
         label=_("Location"), queryset=None, required=False, empty_label=None
     )
     customer_q = forms.CharField(
-        label=_("Find the customer by name, phone or email"), max_length=100, required=False
+        label=_("Find the customer by name, phone or email"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
     )
     vehicle_q = forms.CharField(
-        label=_("Find a vehicle by stock number, make or model"), max_length=100, required=False
+        label=_("Find a vehicle by stock number, make or model"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
     )
 
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
-        self.fields["customer_q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
-        self.fields["vehicle_q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
 
 class StaffBookingForm(forms.Form):
@@ -177,11 +188,7 @@ class StaffBookingForm(forms.Form):
     validate); `shown_*` are what the page lists (the search results, the location's)."""
 
     customer = forms.ModelChoiceField(
-        label=_("Customer"),
-        queryset=None,
-        required=False,
-        widget=forms.RadioSelect,
-        empty_label=_("New customer (enter the details below)"),
+        label=_("Customer"), queryset=None, required=False, widget=forms.RadioSelect
     )
     vehicle = forms.ModelChoiceField(label=_("Vehicle"), queryset=None)
     start = LocalDateTimeField(label=_("Starts (location's local time)"))
@@ -220,7 +227,7 @@ class StaffBookingForm(forms.Form):
         fields = self.fields
         if shown_customers is not None:
             fields["customer"].choices = [
-                ("", fields["customer"].empty_label),
+                ("", _("New customer (enter the details below)")),
                 *((c.pk, customer_choice_label(c)) for c in shown_customers),
             ]
         if shown_vehicles is not None:
