@@ -1,5 +1,7 @@
 """Forms validate and shape input only; services do the work."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,72 @@ class BookingForm(forms.Form):
 
     def clean_items(self):
         return [self.item_map[pk] for pk in self.cleaned_data["items"]]
+
+
+class CustomerSearchForm(forms.Form):
+    customer_q = forms.CharField(
+        label=_("Find the customer by name, phone or email"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class OwnedVehicleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.label} · {obj.vin}"
+
+
+class ServiceItemChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class StaffAppointmentForm(forms.Form):
+    """A service visit booked by staff (on the phone) for one of the customer's cars."""
+
+    owned_vehicle = OwnedVehicleChoiceField(label=_("Car"), queryset=None, empty_label=None)
+    location = forms.ModelChoiceField(label=_("Workshop"), queryset=None, empty_label=None)
+    drop_off_at = forms.DateTimeField(
+        label=_("Drop-off (workshop's local time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    items = ServiceItemChoiceField(
+        label=_("Services"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    handover = forms.ChoiceField(
+        label=_("Drop-off or wait"),
+        choices=ServiceAppointment.Handover.choices,
+        widget=forms.RadioSelect,
+        initial=ServiceAppointment.Handover.DROP_OFF,
+    )
+    courtesy_car = forms.BooleanField(label=_("Courtesy car"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, vehicles, locations, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owned_vehicle"].queryset = vehicles
+        self.fields["location"].queryset = locations
+        self.fields["items"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        location, at = data.get("location"), data.get("drop_off_at")
+        if location is not None and at is not None:
+            naive = at.replace(tzinfo=None)
+            local = naive.replace(tzinfo=location.tzinfo)
+            if (
+                local.astimezone(datetime.UTC).astimezone(location.tzinfo).replace(tzinfo=None)
+                != naive
+            ):
+                self.add_error("drop_off_at", _("That time does not exist on that day."))
+            data["drop_off_at"] = local
+        return data
 
 
 class CheckInForm(forms.Form):

@@ -14,6 +14,7 @@ from .models import (
     OwnedVehicle,
     RecallVehicle,
     ServiceAppointment,
+    ServiceItem,
     ServiceRecord,
 )
 from .services.recalls import recalls_open_by_location
@@ -148,3 +149,15 @@ def owned_vehicle_list_for_user(*, user: User) -> QuerySet[OwnedVehicle]:
     return OwnedVehicle.objects.filter(location__in=_location_ids(user)).select_related(
         "customer", "location"
     )
+
+
+def owned_vehicles_for_booking(*, user: User, customer) -> QuerySet[OwnedVehicle]:
+    """The customer's active cars serviced at the user's locations."""
+    return owned_vehicle_list_for_user(user=user).filter(
+        customer=customer, status=OwnedVehicle.Status.ACTIVE
+    )
+
+
+def service_items_for(*, vehicles: QuerySet[OwnedVehicle]) -> QuerySet[ServiceItem]:
+    """The plan items of these cars, each plan's in its own order."""
+    return ServiceItem.objects.filter(plan_id__in=vehicles.values("plan_id"))

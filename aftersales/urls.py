@@ -12,6 +12,7 @@ urlpatterns = [
     path("service/complaints/new/", views.complaint_new, name="complaint_new"),
     path("service/complaints/thanks/", views.complaint_thanks, name="complaint_thanks"),
     path("staff/service/", views.workshop, name="workshop"),
+    path("staff/service/appointments/new/", views.appointment_new, name="appointment_new"),
     path(
         "staff/service/appointments/<int:pk>/", views.appointment_detail, name="appointment_detail"
     ),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
 from dealership.accounts.client_ip import client_ip
@@ -20,7 +20,7 @@ from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_public
 from leads.models import Customer
-from leads.selectors import customer_list_for_user
+from leads.selectors import customer_list_for_user, customer_search_for_user
 
 from . import selectors, services
 from .forms import (
@@ -31,7 +31,9 @@ from .forms import (
     ComplaintPublicForm,
     ComplaintStatusForm,
     CompleteForm,
+    CustomerSearchForm,
     RecallImportForm,
+    StaffAppointmentForm,
     VehicleForm,
     WebsiteBookingForm,
 )
@@ -538,6 +540,77 @@ def vehicle_new(request):
     return render(
         request, "aftersales/vehicle_new.html", {"form": form, "customer": customer}, status=status
     )
+
+
+def _customer_chosen(request) -> Customer | None:
+    """The customer a staff page is for (?customer=), None when not given; 404 when not
+    visible to the user."""
+    if not request.GET.get("customer"):
+        return None
+    return _customer_for_staff(request)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def appointment_new(request):
+    """A service visit booked by staff, e.g. on the phone: find the customer (no new record
+    is made), choose one of their cars, the workshop and the drop-off time."""
+    customer = _customer_chosen(request)
+    search = CustomerSearchForm(request.GET)
+    query = search.cleaned_data.get("customer_q", "") if search.is_valid() else ""
+    context = {
+        "search": search,
+        "customer": customer,
+        "found": customer_search_for_user(user=request.user, q=query) if customer is None else [],
+        "searched": bool(query),
+    }
+    if customer is None:
+        if request.method == "POST":
+            raise Http404
+        return render(request, "aftersales/appointment_new.html", context)
+    vehicles = selectors.owned_vehicles_for_booking(user=request.user, customer=customer)
+    locations = selectors.workshop_locations(user=request.user)
+    first = vehicles.first()
+    form = StaffAppointmentForm(
+        request.POST or None,
+        vehicles=vehicles,
+        locations=locations,
+        items=selectors.service_items_for(vehicles=vehicles),
+        initial={
+            "owned_vehicle": first.pk if first else None,
+            "location": first.location_id if first else None,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appt = services.appointment_book(
+                    owned_vehicle=data["owned_vehicle"],
+                    drop_off_at=data["drop_off_at"],
+                    items=list(data["items"]),
+                    handover=data["handover"],
+                    courtesy_car=data["courtesy_car"],
+                    notes=data["notes"],
+                    via=ServiceAppointment.BookedVia.STAFF,
+                    location=data["location"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Service visit booked."))
+                return redirect("aftersales:appointment_detail", pk=appt.pk)
+    workshop = form["location"].value()
+    location = next((loc for loc in locations if str(loc.pk) == str(workshop)), None)
+    if location is not None:
+        context["location"] = location
+        context["free_days"] = services.appointment_days(
+            location=location, start=location.localtime().date(), days=14
+        )
+    context.update(form=form, has_cars=first is not None)
+    return render(request, "aftersales/appointment_new.html", context, status=status)
 
 
 @staff_required

@@ -118,6 +118,7 @@ ROUTES: dict[str, Route] = {
     "aftersales:complaint_new": Route(Access.PUBLIC),
     "aftersales:complaint_thanks": Route(Access.PUBLIC),
     "aftersales:workshop": Route(Access.STAFF),
+    "aftersales:appointment_new": Route(Access.STAFF),  # staff book a visit (on the phone)
     "aftersales:appointment_detail": Route(
         Access.STAFF, scenario="tests.security.scenarios:service_appointment_staff"
     ),

@@ -42,6 +42,9 @@ class Prospect:
     postal_code: str = ""
     country: str = ""
     comments: str = ""
+    # Every <comments> of the prospect, verbatim, with where it came from:
+    # ("customer" | "vehicle" | "trade-in", text, the vehicle's year, make and model).
+    comment_sources: list[tuple[str, str, str]] = field(default_factory=list)
     timeframe: str = ""
     vendor_name: str = ""
     provider_name: str = ""
@@ -72,8 +75,61 @@ def _text(el: ET.Element | None) -> str:
     return " ".join("".join(el.itertext()).split()) if el is not None else ""
 
 
+def _verbatim(el: ET.Element) -> str:
+    """The element's text as sent (CDATA included), only the indentation around it trimmed."""
+    return "".join(el.itertext()).strip()
+
+
 _AMP = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.S)
 _DECL_ENCODING = re.compile(rb"^(<\?xml[^>]*?)\s+encoding=[\"'][^\"']*[\"']", re.I)
+# The ADF 1.0 specification's own header: `<?ADF VERSION "1.0"?>` then `<?XML VERSION "1.0"?>`,
+# in capitals, unquoted attribute syntax and the XML declaration second: not well-formed XML.
+_HEADER_PI = re.compile(rb"\s*<\?(adf|xml)(?=\s|\?>)(.*?)\?>", re.I | re.S)
+_HEADER_ENCODING = re.compile(rb"encoding\s*=?\s*[\"']([A-Za-z0-9._-]+)[\"']", re.I)
+_VERSION = re.compile(rb"\s+version\s*=\s*[\"']1\.\d[\"']")
+
+
+def _escape_ampersands(data: bytes) -> bytes:
+    """Bare `&` escaped outside CDATA sections (inside them an `&` is already literal)."""
+    parts = _CDATA.split(data)
+    return b"".join(part if i % 2 else _AMP.sub(b"&amp;", part) for i, part in enumerate(parts))
+
+
+def _header_is_well_formed(header: list[re.Match]) -> bool:
+    for position, match in enumerate(header):
+        name, body = match.group(1), match.group(2)
+        if name == b"xml":
+            if position or not _VERSION.match(body):
+                return False
+        elif name.lower() == b"xml":  # <?XML …?>: a reserved name in another case
+            return False
+    return True
+
+
+def _normalise_header(data: bytes) -> bytes:
+    """The leading `<?adf …?>` / `<?xml …?>` instructions rewritten as well-formed XML (the
+    XML declaration first, in lower case, quoted), keeping the declared encoding. A header that
+    is well-formed already is left as it is."""
+    header, position = [], 0
+    while match := _HEADER_PI.match(data, position):
+        header.append(match)
+        position = match.end()
+    if _header_is_well_formed(header):
+        return data
+    encoding = next(
+        (
+            found.group(1)
+            for match in header
+            if match.group(1).lower() == b"xml"
+            and (found := _HEADER_ENCODING.search(match.group(2)))
+        ),
+        None,
+    )
+    declaration = b'<?xml version="1.0"'
+    if encoding:
+        declaration += b' encoding="' + encoding + b'"'
+    return declaration + b'?>\n<?adf version="1.0"?>' + data[position:]
 
 
 def _parse(data: bytes) -> ET.Element:
@@ -83,9 +139,9 @@ def _parse(data: bytes) -> ET.Element:
 def parse_document(raw: bytes) -> tuple[ET.Element, list[str]]:
     """The <adf> root element and what had to be repaired to read it."""
     repairs: list[str] = []
-    data = raw.lstrip(b"\xef\xbb\xbf").lstrip()
-    if raw[:3] == b"\xef\xbb\xbf" or data != raw:
-        pass  # a BOM or leading whitespace is normal in the wild, not worth a flag
+    # A BOM, leading whitespace or the specification's own (not well-formed) header are
+    # normal in the wild, not worth a flag; the stored document keeps the bytes as sent.
+    data = _normalise_header(raw.lstrip(b"\xef\xbb\xbf").lstrip())
     try:
         root = _parse(data)
     except DefusedXmlException as error:
@@ -93,7 +149,7 @@ def parse_document(raw: bytes) -> tuple[ET.Element, list[str]]:
     except ET.ParseError as first_error:
         root = None
         candidates = []
-        fixed = _AMP.sub(b"&amp;", data)
+        fixed = _escape_ampersands(data)
         if fixed != data:
             candidates.append((fixed, "unescaped & replaced"))
         try:
@@ -102,7 +158,7 @@ def parse_document(raw: bytes) -> tuple[ET.Element, list[str]]:
             text = data.decode("cp1252", errors="replace").encode("utf-8")
             text = _DECL_ENCODING.sub(rb"\1", text)
             candidates.append((text, "not valid UTF-8: read as Windows-1252"))
-            candidates.append((_AMP.sub(b"&amp;", text), "read as Windows-1252, & escaped"))
+            candidates.append((_escape_ampersands(text), "read as Windows-1252, & escaped"))
         for candidate, repair in candidates:
             try:
                 root = _parse(candidate)
@@ -204,6 +260,7 @@ def _vehicle(el: ET.Element, currency: str, problems: list[str]) -> dict:
         "trim": _text(el.find("trim"))[:100],
         "vin": _text(el.find("vin")),
         "stock": _text(el.find("stock"))[:40],
+        "comments": [text for c in el.findall("comments") if (text := _verbatim(c))],
     }
     odometer = el.find("odometer")
     if odometer is not None and _int(_text(odometer)) is not None:
@@ -241,8 +298,12 @@ def _prospect(el: ET.Element, tzinfo, currency: str) -> Prospect:
         if p.request_date is None:
             p.problems.append(f"requestdate “{requested}” not understood: kept as text")
     vehicles = el.findall("vehicle")
+    vehicle_comments = []
     for vehicle in vehicles:
         data = _vehicle(vehicle, currency, p.problems)
+        where = "trade-in" if data["interest"] == "trade-in" else "vehicle"
+        label = " ".join(str(data[k]) for k in ("year", "make", "model") if data[k])
+        vehicle_comments += [(where, text, label) for text in data["comments"]]
         if data["interest"] == "trade-in" and not p.tradein:
             p.tradein = data
         elif not p.vehicle:
@@ -269,10 +330,13 @@ def _prospect(el: ET.Element, tzinfo, currency: str) -> Prospect:
             p.postal_code = _text(address.find("postalcode"))[:20]
             p.country = _text(address.find("country"))[:2].upper()
     if customer is not None:
-        p.comments = _text(customer.find("comments"))
+        customer_comments = [text for c in customer.findall("comments") if (text := _verbatim(c))]
+        p.comments = "\n\n".join(customer_comments)
+        p.comment_sources = [("customer", text, "") for text in customer_comments]
         p.timeframe = _text(customer.find("timeframe/description")) or _text(
             customer.find("timeframe")
         )
+    p.comment_sources += vehicle_comments
     p.vendor_name = _text(el.find("vendor/vendorname"))
     provider = el.find("provider")
     if provider is not None:

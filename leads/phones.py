@@ -17,6 +17,20 @@ def phone_to_e164(raw: str, *, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_to_e164_first(raw: str, *, regions) -> str | None:
+    """The number read with the first of `regions` (ISO country codes, blanks and unknown
+    codes skipped) under which it is valid; None when none is."""
+    tried = set()
+    for region in regions:
+        region = (region or "").upper()
+        if region in tried or region not in phonenumbers.SUPPORTED_REGIONS:
+            continue
+        tried.add(region)
+        if e164 := phone_to_e164(raw, region=region):
+            return e164
+    return None
+
+
 def phone_display(e164: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)

@@ -79,28 +79,47 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
-def _search(qs: QuerySet[Lead], q: str, user: User) -> QuerySet[Lead]:
-    """Search by name prefix, email, phone or VIN, each answered from an index."""
+def customer_search_q(q: str, user: User, *, prefix: str = "") -> Q | None:
+    """The condition for a search by name prefix, email, phone or VIN (each answered from an
+    index), on customers (`prefix` "") or on rows pointing at one ("customer__"). None for an
+    empty search; a condition matching nothing for a phone number that is no number."""
     q = q.strip()
     if not q:
-        return qs
+        return None
     if "@" in q:
-        return qs.filter(customer__email=q.lower())
+        return Q(**{f"{prefix}email": q.lower()})
     compact = re.sub(r"[\s-]", "", q).upper()
-    if len(compact) == 17 and VIN_RE.match(compact):
-        return qs.filter(vin=compact)
+    if prefix and len(compact) == 17 and VIN_RE.match(compact):
+        return Q(vin=compact)
     if re.fullmatch(r"[+\d\s()/.-]{6,}", q):
         # National numbers are read in the country of the user's (first) branch.
         region = user.locations.values_list("country", flat=True).first() or "DE"
         e164 = phone_to_e164(q, region=region)
         if e164:
-            return qs.filter(Q(customer__mobile_phone=e164) | Q(customer__other_phone=e164))
-        return qs.none()
+            return Q(**{f"{prefix}mobile_phone": e164}) | Q(**{f"{prefix}other_phone": e164})
+        return Q(pk__in=[])
     name = " ".join(q.lower().split())
-    return qs.filter(
-        Q(customer__search_name__startswith=name)
-        | Q(customer__search_name_reversed__startswith=name)
+    return Q(**{f"{prefix}search_name__startswith": name}) | Q(
+        **{f"{prefix}search_name_reversed__startswith": name}
     )
+
+
+def _search(qs: QuerySet[Lead], q: str, user: User) -> QuerySet[Lead]:
+    condition = customer_search_q(q, user, prefix="customer__")
+    return qs if condition is None else qs.filter(condition)
+
+
+CUSTOMER_SEARCH_LIMIT = 20
+
+
+def customer_search_for_user(*, user: User, q: str) -> list[Customer]:
+    """Live customers the user may see matching a name prefix, an email or a phone number
+    (the same matching as the lead inbox), at most CUSTOMER_SEARCH_LIMIT, by name."""
+    condition = customer_search_q(q, user)
+    if condition is None:
+        return []
+    qs = customer_list_for_user(user=user).filter(condition)
+    return list(qs.order_by("last_name", "first_name", "pk")[:CUSTOMER_SEARCH_LIMIT])
 
 
 def lead_inbox(

@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dealership.accounts.models import User
 from inventory.models import Vehicle
 from leads.forms import MARKETING_CONSENT_WORDING  # one consent wording for the whole site
-from leads.phones import phone_to_e164
+from leads.models import Customer
+from leads.phones import phone_display, phone_to_e164
 
 from .models import Booking
 
@@ -133,17 +133,73 @@ class CalendarForm(forms.Form):
         self.fields["location"].queryset = locations
 
 
+class ConsultantChoiceField(forms.ModelChoiceField):
+    """Staff listed by their full name (the username only when they have none)."""
+
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+def customer_choice_label(customer: Customer) -> str:
+    """How a customer found by a search reads in the list: name, email, phone."""
+    parts = [customer.full_name, customer.email, *map(phone_display, customer.phones)]
+    return " · ".join(part for part in parts if part)
+
+
+def vehicle_choice_label(vehicle: Vehicle) -> str:
+    return f"{vehicle.title} · {vehicle.stock_number}"
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+
+class PhoneBookingSearchForm(forms.Form):
+    """The search above a phone booking (GET): the location, the caller, the car."""
+
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=None, required=False, empty_label=None
+    )
+    customer_q = forms.CharField(
+        label=_("Find the customer by name, phone or email"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
+    )
+    vehicle_q = forms.CharField(
+        label=_("Find a vehicle by stock number, make or model"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+
+
 class StaffBookingForm(forms.Form):
+    """A test drive taken on the phone, for a customer found by the search or a new one.
+
+    `customers`, `vehicles` and `consultants` are what the staff member may choose (they
+    validate); `shown_*` are what the page lists (the search results, the location's)."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=None, required=False, widget=forms.RadioSelect
+    )
     vehicle = forms.ModelChoiceField(label=_("Vehicle"), queryset=None)
     start = LocalDateTimeField(label=_("Starts (location's local time)"))
-    consultant = forms.ModelChoiceField(
+    consultant = ConsultantChoiceField(
         label=_("Consultant"),
         queryset=None,
         required=False,
         empty_label=_("Any free consultant"),
     )
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
     licence_confirmed = forms.BooleanField(
@@ -153,18 +209,51 @@ class StaffBookingForm(forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
-    def __init__(self, *args, vehicles, consultants, **kwargs):
+    def __init__(
+        self,
+        *args,
+        customers,
+        vehicles,
+        consultants,
+        shown_customers=None,
+        shown_vehicles=None,
+        shown_consultants=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = customers
         self.fields["vehicle"].queryset = vehicles
         self.fields["consultant"].queryset = consultants
+        fields = self.fields
+        if shown_customers is not None:
+            fields["customer"].choices = [
+                ("", _("New customer (enter the details below)")),
+                *((c.pk, customer_choice_label(c)) for c in shown_customers),
+            ]
+        if shown_vehicles is not None:
+            fields["vehicle"].choices = [
+                ("", fields["vehicle"].empty_label),
+                *((v.pk, vehicle_choice_label(v)) for v in shown_vehicles),
+            ]
+        if shown_consultants is not None:
+            fields["consultant"].choices = [
+                ("", fields["consultant"].empty_label),
+                *((u.pk, fields["consultant"].label_from_instance(u)) for u in shown_consultants),
+            ]
 
     def clean(self):
         data = super().clean()
         vehicle = data.get("vehicle")
         if vehicle is not None and data.get("start") is not None:
             data["start"] = _in_zone(data["start"], vehicle.location.tzinfo)
-        if not data.get("email") and not data.get("phone"):
-            raise ValidationError(_("Give an email address or a phone number."))
+        if data.get("customer") is None and "customer" not in self.errors:
+            for name in ("first_name", "last_name"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Enter the new customer's name."))
+            if not data.get("email") and not data.get("phone"):
+                raise ValidationError(
+                    _("Choose the customer found, or give an email address or a phone number.")
+                )
         return data
 
 
@@ -206,7 +295,7 @@ class CompleteForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    consultant = forms.ModelChoiceField(label=_("Consultant"), queryset=None)
+    consultant = ConsultantChoiceField(label=_("Consultant"), queryset=None)
 
     def __init__(self, *args, consultants, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,12 +321,4 @@ def vehicles_for_booking(locations):
         )
         .select_related("location")
         .order_by("make", "model", "stock_number")
-    )
-
-
-def consultants_for(locations):
-    return (
-        User.objects.filter(is_active=True, is_staff=True, locations__in=locations)
-        .distinct()
-        .order_by("first_name", "last_name")
     )

@@ -8,6 +8,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import Vehicle
 from leads.services import consultants_on_duty
@@ -244,3 +245,37 @@ def calendar(
     if by == "consultant" and not any(rows[-1].cells):
         rows.pop()
     return {"rows": rows, "days": day_list, "bookings": bookings}
+
+
+def vehicles_for_staff_booking(*, location: Location) -> QuerySet[Vehicle]:
+    """The vehicles a test drive may be booked in at a location (on sale or reserved)."""
+    return (
+        Vehicle.objects.filter(
+            location=location, status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED]
+        )
+        .select_related("location")
+        .order_by("make", "model", "stock_number")
+    )
+
+
+def vehicle_search(vehicles: QuerySet[Vehicle], q: str) -> QuerySet[Vehicle]:
+    """Vehicles whose stock number, make or model contain every word typed ("golf g22")."""
+    for word in q.split():
+        vehicles = vehicles.filter(
+            Q(stock_number__icontains=word) | Q(make__icontains=word) | Q(model__icontains=word)
+        )
+    return vehicles
+
+
+def consultants_at(*, location_id: int) -> QuerySet[User]:
+    """Active consultants who work at the location, by name."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            is_staff=True,
+            groups__name=Role.CONSULTANT.value,
+            locations=location_id,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )

@@ -257,8 +257,9 @@ def booking_create_by_staff(
     vehicle: Vehicle,
     start: datetime.datetime,
     by: User,
-    first_name: str,
-    last_name: str,
+    customer: Customer | None = None,
+    first_name: str = "",
+    last_name: str = "",
     email: str = "",
     phone: str = "",
     consultant: User | None = None,
@@ -266,21 +267,30 @@ def booking_create_by_staff(
     licence_confirmed: bool = False,
 ) -> Booking:
     """A booking taken on the phone: confirmed when it has a consultant (the given one, else a
-    free one on duty), requested otherwise. Same customer/lead handling and messages as the
-    website. Raises SlotTaken or ValidationError with nothing saved."""
+    free one on duty), requested otherwise. For the existing `customer` given, else for the
+    customer the contact details match (created only when none does, audited as entered by
+    `by`). Same lead handling and messages as the website. Raises SlotTaken or
+    ValidationError with nothing saved."""
     if start <= timezone.now():
         raise ValidationError({"start": _("Choose a time in the future.")})
     if consultant is not None and not consultant.locations.filter(pk=vehicle.location_id).exists():
         raise ValidationError({"consultant": _("This consultant does not work at the location.")})
     slot = _staff_slot(vehicle, start)
-    customer, _created = customer_get_or_create_from_contact(
-        location=vehicle.location,
-        source=Customer.Source.PHONE,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        phone=phone,
-    )
+    if customer is not None:
+        if customer.merged_into_id is not None:
+            raise ValidationError(
+                {"customer": _("This customer was merged into another. Search again.")}
+            )
+    else:
+        customer, _created = customer_get_or_create_from_contact(
+            location=vehicle.location,
+            source=Customer.Source.PHONE,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            actor=by,
+        )
     lead = _lead_for_booking(
         customer=customer, vehicle=vehicle, source=Lead.Source.PHONE, message=message
     )
@@ -425,6 +435,18 @@ def _lock(booking: Booking) -> Booking:
 
 
 @transaction.atomic
+def _check_in_day(booking: Booking) -> None:
+    """Check-in is for the customer standing in the showroom: on the booking's local day only."""
+    location = booking.location
+    day = location.localtime(booking.start_at).date()
+    if location.localtime().date() != day:
+        raise ValidationError(
+            _("A test drive can be checked in only on its day (%(day)s).")
+            % {"day": day.strftime("%d.%m.%Y")},
+            code="check_in_day",
+        )
+
+
 def booking_transition(
     *,
     booking: Booking,
@@ -451,6 +473,8 @@ def booking_transition(
             raise ValidationError({"reason": _("Say why the test drive is cancelled.")})
         if booking.kind == Booking.Kind.DRIVE and cancelled_by not in Booking.CancelledBy:
             raise ValidationError({"cancelled_by": _("Say who cancelled.")})
+    if to_status == Booking.Status.CHECKED_IN:
+        _check_in_day(booking)
     if to_status == Booking.Status.CONFIRMED and booking.consultant_id is None:
         raise ValidationError({"consultant": _("Assign a consultant before confirming.")})
     from_status = booking.status

@@ -17,6 +17,11 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.client_ip import client_ip
 from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.selectors import location_list_for_user
+from leads.selectors import (
+    consultants_for_locations,
+    customer_list_for_user,
+    customer_search_for_user,
+)
 
 from . import selectors
 from .forms import (
@@ -27,11 +32,11 @@ from .forms import (
     CalendarForm,
     CancelForm,
     CompleteForm,
+    PhoneBookingSearchForm,
     RescheduleForm,
     StaffBookingForm,
     StaffRescheduleForm,
     StatusForm,
-    consultants_for,
     vehicles_for_booking,
 )
 from .models import ALLOWED_TRANSITIONS, OPEN_STATUSES, Booking
@@ -277,20 +282,67 @@ def calendar(request):
 
 def _staff_scope(request):
     locations = location_list_for_user(user=request.user)
-    return locations, vehicles_for_booking(locations), consultants_for(locations)
+    return locations, vehicles_for_booking(locations)
+
+
+def _phone_booking_forms(request, locations, vehicles):
+    """The search (GET) and the booking form, listing the customers found, the vehicles of
+    the chosen location that match the search and the consultants who work there; the
+    booking form accepts any customer, vehicle and consultant the staff member may see."""
+    search = PhoneBookingSearchForm(request.GET, locations=locations)
+    query = search.cleaned_data if search.is_valid() else {}
+    chosen_vehicle = vehicles.filter(
+        pk=_int(request.POST.get("vehicle") or request.GET.get("vehicle"))
+    ).first()
+    location = query.get("location") or (
+        chosen_vehicle.location if chosen_vehicle else locations.first()
+    )
+    customers = customer_list_for_user(user=request.user)
+    shown_customers = customer_search_for_user(user=request.user, q=query.get("customer_q", ""))
+    chosen_customer = customers.filter(
+        pk=_int(request.POST.get("customer") or request.GET.get("customer"))
+    ).first()
+    if chosen_customer is not None and chosen_customer not in shown_customers:
+        shown_customers.insert(0, chosen_customer)
+    shown_vehicles = []
+    if location is not None:
+        shown_vehicles = list(
+            selectors.vehicle_search(
+                selectors.vehicles_for_staff_booking(location=location),
+                query.get("vehicle_q", ""),
+            )
+        )
+    if chosen_vehicle is not None and chosen_vehicle not in shown_vehicles:
+        shown_vehicles.insert(0, chosen_vehicle)
+    form = StaffBookingForm(
+        request.POST or None,
+        customers=customers,
+        vehicles=vehicles,
+        consultants=consultants_for_locations(user=request.user),
+        shown_customers=shown_customers,
+        shown_vehicles=shown_vehicles,
+        shown_consultants=selectors.consultants_at(location_id=location.pk) if location else [],
+        initial={
+            "vehicle": chosen_vehicle.pk if chosen_vehicle else None,
+            "customer": chosen_customer.pk if chosen_customer else None,
+        },
+    )
+    return search, form, location
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_book(request):
-    _locations, vehicles, consultants = _staff_scope(request)
+    locations, vehicles = _staff_scope(request)
+    search, form, location = _phone_booking_forms(request, locations, vehicles)
     status = 200
-    form = StaffBookingForm(
-        request.POST or None,
-        vehicles=vehicles,
-        consultants=consultants,
-        initial={"vehicle": request.GET.get("vehicle")},
-    )
     alternatives = []
     if request.method == "POST":
         status = 400
@@ -301,6 +353,7 @@ def staff_book(request):
                     vehicle=data["vehicle"],
                     start=data["start"],
                     by=request.user,
+                    customer=data["customer"],
                     first_name=data["first_name"],
                     last_name=data["last_name"],
                     email=data["email"],
@@ -321,7 +374,13 @@ def staff_book(request):
     return render(
         request,
         "testdrives/staff_book.html",
-        {"form": form, "alternatives": alternatives},
+        {
+            "search": search,
+            "form": form,
+            "location": location,
+            "searched": bool(request.GET.get("customer_q", "").strip()),
+            "alternatives": alternatives,
+        },
         status=status,
     )
 
@@ -329,7 +388,7 @@ def staff_book(request):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def block(request):
-    _locations, vehicles, _consultants = _staff_scope(request)
+    _locations, vehicles = _staff_scope(request)
     form = BlockForm(
         request.POST or None, vehicles=vehicles, initial={"vehicle": request.GET.get("vehicle")}
     )
@@ -362,7 +421,7 @@ def _get_booking(request, pk: int) -> Booking:
 
 
 def _detail(request, booking, *, status=200, **forms):
-    consultants = consultants_for([booking.location_id])
+    consultants = selectors.consultants_at(location_id=booking.location_id)
     tz = booking.location.tzinfo
     context = {
         "booking": booking,
@@ -437,7 +496,9 @@ def booking_complete_view(request, pk: int):
 @require_POST
 def booking_assign_view(request, pk: int):
     booking = _get_booking(request, pk)
-    form = AssignForm(request.POST, consultants=consultants_for([booking.location_id]))
+    form = AssignForm(
+        request.POST, consultants=selectors.consultants_at(location_id=booking.location_id)
+    )
     if not form.is_valid():
         return _detail(request, booking, assign_form=form, status=400)
     try:

@@ -217,11 +217,18 @@ def appointment_check_in(
     now: datetime.datetime | None = None,
 ) -> tuple[ServiceAppointment, OdometerReading]:
     """Check a car in with its odometer reading (which updates the mileage estimate unless it
-    is lower than the last one: then it is kept with a warning and ignored)."""
+    is lower than the last one: then it is kept with a warning and ignored). Only on the
+    appointment's day, in the location's time zone."""
     now = now or timezone.now()
     appt = _locked(appointment)
     if appt.status != Status.BOOKED:
         raise ValidationError(_("Only a booked appointment can be checked in."))
+    if appt.location.localtime(now).date() != appt.day:
+        raise ValidationError(
+            _("A car can be checked in only on the day of its appointment (%(day)s).")
+            % {"day": appt.day.strftime("%d.%m.%Y")},
+            code="check_in_day",
+        )
     appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km
     appt.save(update_fields=["status", "checked_in_at", "checkin_odometer_km", "updated_at"])
     reading = odometer_record(

@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location
 from inventory.vin import validate_vin
 
 from ..adf import AdfSyntaxError, Prospect, parse_document, parse_prospects
 from ..models import AdfDocument, Customer, Lead, ProviderApiKey
-from ..phones import phone_to_e164
+from ..phones import phone_to_e164_first
 from .customers import customer_get_or_create_from_contact
 from .leads import lead_create
 
@@ -110,7 +111,11 @@ def _location_for(prospect: Prospect, default: Location | None) -> Location | No
     return default
 
 
-def _contact(prospect: Prospect, region: str, problems: list[str]) -> tuple[str, str]:
+def _contact(
+    prospect: Prospect, location: Location, problems: list[str]
+) -> tuple[str, str, list[tuple[str | None, str]]]:
+    """The email, the phone in E.164 (a mobile first) and the other numbers sent: as
+    (E.164 or the text as sent when no region reads it, which is flagged). None is dropped."""
     email = ""
     for candidate in prospect.emails:
         try:
@@ -120,14 +125,20 @@ def _contact(prospect: Prospect, region: str, problems: list[str]) -> tuple[str,
             continue
         email = candidate
         break
+    # The customer's own country first (a US number on a lead for a German branch).
+    regions = (prospect.country, location.country)
     ordered = sorted(prospect.phones, key=lambda p: p[0] not in ("cellphone", "mobile", "cell"))
-    phone = ""
+    phone, others = "", []
     for _type, number in ordered:
-        if phone_to_e164(number, region=region):
-            phone = number
-            break
-        problems.append(f"phone “{number}” is not a valid number")
-    return email, phone
+        e164 = phone_to_e164_first(number, regions=regions)
+        if e164 is None:
+            problems.append(f"phone “{number}” is not a valid number")
+            others.append((None, number))
+        elif not phone:
+            phone = e164
+        elif e164 != phone:
+            others.append((e164, number))
+    return email, phone, others
 
 
 def _details(prospect: Prospect, problems: list[str]) -> dict:
@@ -192,11 +203,28 @@ def _requested(prospect: Prospect, received_at: datetime.datetime, problems: lis
     return requested
 
 
-def _message(prospect: Prospect) -> str:
-    lines = [prospect.comments]
+def _comment_label(where: str, vehicle: str) -> str:
+    if where == "customer":
+        return _("Customer comments")
+    label = _("Trade-in comments") if where == "trade-in" else _("Vehicle comments")
+    return f"{label} ({vehicle})" if vehicle else label
+
+
+def _message(prospect: Prospect, other_phones: list[tuple[str | None, str]]) -> str:
+    """Every comment of the prospect verbatim, each labelled by where it came from, then the
+    phone numbers not kept on the customer (unreadable ones as sent) and the provider."""
+    parts = [
+        f"{_comment_label(where, vehicle)}: {text}"
+        for where, text, vehicle in prospect.comment_sources
+    ]
+    for e164, number in other_phones:
+        if e164 is None:
+            parts.append(f"{_('Phone as sent (not a valid number)')}: {number}")
+        else:
+            parts.append(f"{_('Other phone')}: {e164}")
     if prospect.provider_name or prospect.provider_service:
-        lines.append(f"— {prospect.provider_name} {prospect.provider_service}".strip())
-    return "\n".join(line for line in lines if line)
+        parts.append(f"— {prospect.provider_name} {prospect.provider_service}".strip())
+    return "\n\n".join(parts)
 
 
 def _import_prospect(
@@ -215,7 +243,7 @@ def _import_prospect(
     if location is None:
         result.skipped.append(f"{label}: no location (vendor “{prospect.vendor_name}” unknown)")
         return
-    email, phone = _contact(prospect, location.country, problems)
+    email, phone, other_phones = _contact(prospect, location, problems)
     if not email and not phone:
         result.skipped.append(f"{label}: no valid email or phone to contact the person")
         return
@@ -238,7 +266,7 @@ def _import_prospect(
         if newer:
             for name, value in details.items():
                 setattr(existing, name, value)
-            existing.message = _message(prospect) or existing.message
+            existing.message = _message(prospect, other_phones) or existing.message
             existing.timeframe = prospect.timeframe[:200]
             existing.external_sequence = prospect.sequence
             existing.adf_document = document
@@ -266,7 +294,7 @@ def _import_prospect(
         source=source,
         type=_lead_type(prospect),
         location=location,
-        message=_message(prospect),
+        message=_message(prospect, other_phones),
         # The response clock starts when the lead reaches us, not when the feed says.
         received_at=received_at,
         timeframe=prospect.timeframe[:200],

@@ -75,7 +75,10 @@ def test_the_sample_document_becomes_a_lead(client, provider, leipzig):
     assert lead.price == Decimal("23490")
     assert lead.vehicle_status == "used"
     assert lead.timeframe == "This month"
-    assert lead.message.startswith("Is a test drive possible on Saturday?")
+    assert lead.message == (
+        "Customer comments: Is a test drive possible on Saturday?\n\n"
+        "— Example Auto Market Used car enquiry"
+    )
     assert (lead.external_source, lead.external_id, lead.external_sequence) == (
         "ExampleAutoMarket",
         "EAM-778812",
@@ -114,7 +117,7 @@ def test_a_resend_updates_the_lead_instead_of_duplicating(client, provider):
     assert response.status_code == 200
     lead = Lead.objects.get()
     assert response.json()["updated"] == [lead.pk]
-    assert lead.message.startswith("Sunday would suit me better.")
+    assert lead.message.startswith("Customer comments: Sunday would suit me better.")
     assert lead.external_sequence == 2
     assert AdfDocument.objects.count() == 2
 
@@ -223,7 +226,7 @@ def test_liberal_input_is_imported_and_what_cannot_be_trusted_is_flagged(client,
     assert paul.odometer_km == 16093
     assert paul.vin == ""  # wrong check digit for a North American VIN
     assert paul.price is None
-    assert paul.message.startswith("Tom & Jerry's car")
+    assert paul.message == "Customer comments: Tom & Jerry's car"
     assert paul.needs_review is True
     assert paul.review_notes.splitlines() == [
         "unescaped & replaced",

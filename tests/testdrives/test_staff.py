@@ -107,9 +107,10 @@ def test_anonymous_visitors_go_to_the_login(client):
 
 
 def test_check_in_then_complete_with_wants_offer_advances_lead_and_creates_task(
-    consultant_client, drive, consultant
+    consultant_client, frozen, drive, consultant
 ):
     url = f"/staff/test-drives/{drive.pk}/"
+    frozen.move_to(TUESDAY_10 - datetime.timedelta(minutes=10))  # the customer is here
 
     assert consultant_client.post(url + "status/", {"to_status": "checked_in"}).status_code == 302
     response = consultant_client.post(url + "complete/", {"outcome": "wants_offer", "note": ""})
@@ -127,13 +128,14 @@ def test_check_in_then_complete_with_wants_offer_advances_lead_and_creates_task(
     task = Task.objects.get()
     assert task.title == "Prepare and send an offer: 2022 Volkswagen Golf"
     assert task.owner == consultant
-    assert task.due_at == utc(2026, 3, 2, 7) + datetime.timedelta(days=1)
+    assert task.due_at == utc(2026, 3, 3, 8, 50) + datetime.timedelta(days=1)
     page = consultant_client.get(url).content.decode()
     assert "Wants an offer" in page
 
 
-def test_not_interested_loses_the_lead_with_the_reason(consultant_client, drive):
+def test_not_interested_loses_the_lead_with_the_reason(consultant_client, frozen, drive):
     url = f"/staff/test-drives/{drive.pk}/"
+    frozen.move_to(TUESDAY_10)
     consultant_client.post(url + "status/", {"to_status": "checked_in"})
 
     consultant_client.post(url + "complete/", {"outcome": "not_interested"})
