@@ -1,8 +1,5 @@
 """The after-sales panel's indexes: reminders by when their messages went out with the car,
-and each car's bookings (not cancelled) by when made, for the reminder -> booking semi-join.
-
-PostgreSQL only (INCLUDE and these plans are PostgreSQL's); other databases (SQLite for
-`make run`) skip them, as testdrives 0002 does."""
+and each car's bookings (not cancelled) by when made, for the reminder -> booking semi-join."""
 
 from django.db import migrations
 
@@ -18,8 +15,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 

@@ -1,8 +1,7 @@
-"""Percentiles in SQL on PostgreSQL (percentile_cont), the same interpolation in Python on
-SQLite (which has none), so `make run` shows the figures PostgreSQL computes."""
+"""Percentiles in SQL (PostgreSQL's percentile_cont), and the same interpolation over a
+histogram of counts for figures that are already summed up."""
 
 import math
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
 from django.conf import settings
@@ -24,48 +23,23 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
-def percentile(values: list[float], fraction: float) -> float | None:
-    """percentile_cont's linear interpolation between the closest ranks."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def in_sql() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def percentiles_by(
     qs: QuerySet, *, field: str, fractions: Iterable[float], group: str | None = None
 ) -> dict[Hashable, list[float | None]]:
     """{group value (None without a group): [percentile per fraction]} of `field`'s non-null
-    values: one GROUP BY query on PostgreSQL, one value scan elsewhere."""
+    values, in one GROUP BY query."""
     fractions = list(fractions)
     qs = qs.filter(**{f"{field}__isnull": False}).order_by()
-    if in_sql():
-        aggregates = {f"p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)}
-        # percentile_cont sorts every value; with the default work_mem a year of leads sorts
-        # on disk. SET LOCAL lasts to the end of the transaction (the request's, or this one).
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.REPORTS_WORK_MEM])
-            if group is None:
-                row = qs.aggregate(**aggregates)
-                return {None: [row[f"p{i}"] for i in range(len(fractions))]}
-            rows = list(qs.values(group).annotate(**aggregates))
-        return {r[group]: [r[f"p{i}"] for i in range(len(fractions))] for r in rows}
-    values: dict[Hashable, list[float]] = defaultdict(list)
-    if group is None:
-        values[None] = [float(v) for v in qs.values_list(field, flat=True)]
-    else:
-        for key, value in qs.values_list(group, field):
-            values[key].append(float(value))
-    result = {key: [percentile(v, f) for f in fractions] for key, v in values.items()}
-    if group is None and None not in result:
-        result[None] = [None] * len(fractions)
-    return result
+    aggregates = {f"p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)}
+    # percentile_cont sorts every value; with the default work_mem a year of leads sorts
+    # on disk. SET LOCAL lasts to the end of the transaction (the request's, or this one).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.REPORTS_WORK_MEM])
+        if group is None:
+            row = qs.aggregate(**aggregates)
+            return {None: [row[f"p{i}"] for i in range(len(fractions))]}
+        rows = list(qs.values(group).annotate(**aggregates))
+    return {r[group]: [r[f"p{i}"] for i in range(len(fractions))] for r in rows}
 
 
 def percentile_of_counts(counts: Iterable[tuple[float, int]], fraction: float) -> float | None:

@@ -9,7 +9,6 @@ Inventory reads the vehicles directly (a few thousand rows).
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -81,15 +80,6 @@ def _period(user: User, filters: ReportFilters) -> Period:
     return Period.of(filters.first, filters.last, tz)
 
 
-def _leads(location_ids: list[int], filters: ReportFilters) -> QuerySet[Lead]:
-    qs = Lead.objects.filter(location__in=location_ids)
-    if filters.source:
-        qs = qs.filter(source=filters.source)
-    if filters.consultant_id is not None:
-        qs = qs.filter(assigned_to=filters.consultant_id)
-    return qs.order_by()
-
-
 def _ratio(part, whole, places: str = "0.1") -> Decimal | None:
     """part / whole as a percentage, rounded once (None when there is no whole)."""
     if not whole:
@@ -112,9 +102,9 @@ def rollup_cutoff(location_ids: list[int]) -> datetime.date:
     last rollup run started (services.rollup_refresh, every 10 minutes), in the zone of
     whichever of the locations is furthest behind: every earlier day had ended, at every
     location, when that run recomputed it. A lead's later progress (contacted, say) reaches
-    the summary with the next run. No run yet, REPORTS_USE_ROLLUPS off, or no PostgreSQL:
-    every day is read live (exact, slow over a year). One query."""
-    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql" or not location_ids:
+    the summary with the next run. No run yet or REPORTS_USE_ROLLUPS off: every day is
+    read live (exact, slow over a year). One query."""
+    if not settings.REPORTS_USE_ROLLUPS or not location_ids:
         return datetime.date.min
     with connection.cursor() as cursor:
         cursor.execute(
@@ -209,16 +199,6 @@ def _fetch(sql: str, params: dict) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _python_rows(location_ids, filters, first, last) -> tuple[list[dict], list[dict]]:
-    return rollup.python_rows(
-        first,
-        last,
-        locations=location_ids,
-        source=filters.source,
-        consultant=filters.consultant_id,
-    )
-
-
 def _figure_sums(
     location_ids: list[int],
     filters: ReportFilters,
@@ -233,16 +213,6 @@ def _figure_sums(
     """{group: {figure: sum}} over the days first..last. Groups: by="" one (None),
     by="consultant_id" each consultant (nobody left out), by="current" whether the day is
     on or after `split`. One query."""
-    if connection.vendor != "postgresql":
-        totals: dict = {}
-        for row in _python_rows(location_ids, filters, first, last)[0]:
-            group = (row["day"] >= split) if by == "current" else (row[by] if by else None)
-            if by == "consultant_id" and group is None:
-                continue
-            sums = totals.setdefault(group, dict.fromkeys(figures, 0))
-            for f in figures:
-                sums[f] += row[f]
-        return totals
     rows_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, figures=figures)
     sums = ", ".join(f"coalesce(sum({f}), 0)::int AS {f}" for f in figures)
     if by == "current":
@@ -268,17 +238,6 @@ def _histograms(
     """{group: [(business minutes, leads)]}: the first-response histogram of the days'
     leads, whole (group None) or per consultant (by="consultant_id"). One query."""
     histograms: dict = {}
-    if connection.vendor != "postgresql":
-        counts: dict = {}
-        for row in _python_rows(location_ids, filters, first, last)[1]:
-            group = row[by] if by else None
-            if by and group is None:
-                continue
-            key = (group, row["minutes"])
-            counts[key] = counts.get(key, 0) + row["leads"]
-        for (group, minutes), n in counts.items():
-            histograms.setdefault(group, []).append((minutes, n))
-        return histograms
     minutes_sql, params = _rows_sql(location_ids, filters, first, last, cut=cut, minutes=True)
     group, where = (by, f"WHERE {by} IS NOT NULL") if by else ("NULL::int", "")
     for row in _fetch(
@@ -295,27 +254,14 @@ def _unanswered(
 ) -> dict:
     """Leads without a first response: new ones now, new ones overdue now, and those of the
     period's days overdue now (breaches). Few rows (a partial index): always read live."""
-    if connection.vendor == "postgresql":
-        params = {
-            **rollup.day_range_params(period.first, period.last),
-            "now": now,
-            "locations": location_ids,
-            "source": filters.source,
-            "consultant": filters.consultant_id,
-        }
-        return _fetch(rollup.unanswered_sql(), params)[0]
-    result = {"now": 0, "overdue": 0, "breached": 0}
-    rows = _leads(location_ids, filters).filter(first_response_at__isnull=True)
-    for status, due, created, tz in rows.values_list(
-        "status", "response_due_at", "created_at", "location__time_zone"
-    ):
-        overdue = due is not None and due < now
-        is_new = status == Lead.Status.NEW
-        result["now"] += is_new
-        result["overdue"] += is_new and overdue
-        day = created.astimezone(zoneinfo.ZoneInfo(tz)).date()
-        result["breached"] += overdue and period.first <= day <= period.last
-    return result
+    params = {
+        **rollup.day_range_params(period.first, period.last),
+        "now": now,
+        "locations": location_ids,
+        "source": filters.source,
+        "consultant": filters.consultant_id,
+    }
+    return _fetch(rollup.unanswered_sql(), params)[0]
 
 
 def _nps(row: dict) -> Decimal | None:

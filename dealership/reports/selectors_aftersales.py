@@ -49,15 +49,6 @@ class HoursBetween(Func):
             **extra,
         )
 
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(julianday(%(expressions)s)) * 24.0",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
 
 def _in(period: Period, field: str) -> Q:
     return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})

@@ -129,7 +129,7 @@ def _summary_cutoff(location_ids: list[int], tz: zoneinfo.ZoneInfo) -> datetime.
     """The day of the last rollup run (as selectors.rollup_cutoff), when NpsMonthly can give
     this report's months: every location keeps the report's calendar (its months are the
     locations' months). None otherwise (the invitations are read). One query."""
-    if not settings.REPORTS_USE_ROLLUPS or connection.vendor != "postgresql" or not location_ids:
+    if not settings.REPORTS_USE_ROLLUPS or not location_ids:
         return None
     with connection.cursor() as cursor:
         cursor.execute(

@@ -120,8 +120,8 @@ def rollup_recompute(*, first: datetime.date, last: datetime.date) -> int:
     from . import rollup
     from .models import DailyFigures, NpsMonthly, ResponseMinutes, ResponseMinutesMonthly
 
-    if last < first or connection.vendor != "postgresql":
-        return 0  # without PostgreSQL the panels read the source tables (selectors)
+    if last < first:
+        return 0
     params = rollup.day_range_params(first, last)
     columns = ", ".join((*rollup.KEY, *rollup.FIGURES))
     figures, minutes = DailyFigures._meta.db_table, ResponseMinutes._meta.db_table
@@ -233,8 +233,6 @@ def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     through the appointment's updated_at, not by a 60-day window recomputed every run). The state
     row moves only after the recompute committed: a crashed run is redone next time, and a
     run twice recomputes the same days to the same rows. Returns the rows written."""
-    from django.db import connection
-
     from .models import RollupState
 
     now = now or timezone.now()
@@ -242,7 +240,7 @@ def rollup_refresh(*, now: datetime.datetime | None = None) -> int:
     first = today - datetime.timedelta(days=settings.REPORTS_ROLLUP_WINDOW_DAYS + 1)
     state = RollupState.objects.filter(pk=1).first()
     older = set()
-    if state is not None and connection.vendor == "postgresql":
+    if state is not None:
         older = {d for d in _touched_days(state.started_at) if d < first}
     written = rollup_recompute(first=first, last=today)
     for a, b in _day_runs(older):

@@ -1,9 +1,6 @@
 """The orders panel's indexes: placed orders by location and day with every column the
 panel groups and sums (an index-only scan bounded by the period), and cancelled orders by
-when they were cancelled with the reason.
-
-PostgreSQL only (INCLUDE and these plans are PostgreSQL's); other databases (SQLite for
-`make run`) skip them, as testdrives 0002 does."""
+when they were cancelled with the reason."""
 
 from django.db import migrations
 
@@ -19,8 +16,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 

@@ -1,8 +1,5 @@
 """The NPS panel's index: customer survey invitations by location and day sent, with the
-touchpoint, score and consultant it groups and counts (an index-only scan by the period).
-
-PostgreSQL only (INCLUDE and these plans are PostgreSQL's); other databases (SQLite for
-`make run`) skip them, as testdrives 0002 does."""
+touchpoint, score and consultant it groups and counts (an index-only scan by the period)."""
 
 from django.db import migrations
 
@@ -16,8 +13,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 

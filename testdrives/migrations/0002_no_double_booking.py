@@ -1,6 +1,5 @@
 """Never double-booked: exclusion constraints on (vehicle, time) and (consultant, time) for
-active bookings. PostgreSQL only (btree_gist); other databases (SQLite for `make run`) skip
-them and rely on the services' checks."""
+active bookings (btree_gist)."""
 
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
@@ -23,8 +22,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 

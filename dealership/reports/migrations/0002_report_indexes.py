@@ -1,7 +1,6 @@
 """Indexes the dashboards' live part needs on other apps' tables (the days not in the summary
 yet, and the unanswered leads). They belong to the reports' queries, so they live here: the
-other apps' models stay as they are. PostgreSQL only (partial and covering indexes); other
-databases (SQLite for `make run`) compute the figures in Python and skip them."""
+other apps' models stay as they are (partial and covering indexes)."""
 
 from django.db import migrations
 
@@ -26,8 +25,6 @@ DROP = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 

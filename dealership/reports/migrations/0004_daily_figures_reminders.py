@@ -2,8 +2,7 @@
 `manage.py reports_backfill` after deploying (the periodic job fills new days).
 
 The after-sales panel sums the reminder rows alone (a few per location and day), through a
-partial covering index, instead of every sales row of the year. PostgreSQL only (partial and
-covering); other databases (SQLite for `make run`) compute the figures in Python."""
+partial covering index, instead of every sales row of the year."""
 
 from django.db import migrations, models
 
@@ -17,8 +16,6 @@ DROP = ["DROP INDEX IF EXISTS daily_figures_reminders"]
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement)
 
