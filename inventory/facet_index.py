@@ -84,43 +84,7 @@ def _build_sql() -> str:
     """  # noqa: S608 # nosec B608 - column names are this module's constants
 
 
-def _groups_portable() -> list[tuple[str, str | None, list[int]]]:
-    """What ``_BUILD_SQL`` returns, grouped in Python from two plain queries: for databases
-    without ``array_agg`` (SQLite, which ``make run`` uses with a few hundred demo cars). The
-    same rows, in an order that doesn't matter; a test checks both agree on PostgreSQL."""
-    from .models import Vehicle
-
-    rows = list(
-        Vehicle.objects.filter(status=Vehicle.Status.AVAILABLE)
-        .order_by("id")
-        .values_list("id", "stock_number", "price", "mileage", *_BITMAP_FIELDS)
-    )
-    groups: list[tuple[str, str | None, list[int]]] = []
-    for offset, name in enumerate(_BITMAP_FIELDS, start=4):
-        by_value: dict[str | None, list[int]] = {}
-        for row in rows:
-            value = row[offset]
-            by_value.setdefault(None if value is None else str(value), []).append(row[0])
-        groups += [(name, value, ids) for value, ids in by_value.items()]
-    by_feature: dict[str, list[int]] = {}
-    for vehicle_id, feature_id in Vehicle.features.through.objects.values_list(
-        "vehicle_id", "feature_id"
-    ):
-        by_feature.setdefault(str(feature_id), []).append(vehicle_id)
-    groups += [("features", value, ids) for value, ids in by_feature.items()]
-    for column, position, scale in (("price", 2, 100), ("mileage", 3, 1)):
-        ordered = sorted(rows, key=lambda row, p=position: (row[p], row[0]))
-        groups.append((f"_range:{column}", None, [row[0] for row in ordered]))
-        groups.append(
-            (f"_range:{column}:values", None, [int(row[position] * scale) for row in ordered])
-        )
-    groups.append(("_order", "\t".join(row[1] for row in rows), [row[0] for row in rows]))
-    return groups
-
-
 def _groups() -> list[tuple[str, str | None, list[int]]]:
-    if connection.vendor != "postgresql":
-        return _groups_portable()
     with connection.cursor() as cursor:
         cursor.execute(_BUILD_SQL)
         return cursor.fetchall()

@@ -168,29 +168,9 @@ WHERE {VehicleDailyViews._meta.db_table}.views < EXCLUDED.views
 """  # noqa: S608 # nosec B608 - table names from the models; the values are parameters
 
 
-# The same upsert a row at a time, for databases without unnest (SQLite, which ``make run``
-# uses); the larger figure wins there too. A test runs both on PostgreSQL.
-_UPSERT_ROW_SQL = f"""
-INSERT INTO {VehicleDailyViews._meta.db_table} (vehicle_id, day, views)
-SELECT %s, %s, %s
-WHERE EXISTS (SELECT 1 FROM {Vehicle._meta.db_table} v WHERE v.id = %s)
-ON CONFLICT (vehicle_id, day) DO UPDATE
-SET views = EXCLUDED.views
-WHERE {VehicleDailyViews._meta.db_table}.views < EXCLUDED.views
-"""  # noqa: S608 # nosec B608 - table names from the models; the values are parameters
-
-
-def _upsert_rows(rows: list[tuple[int, datetime.date, int]]) -> int:
-    with connection.cursor() as cursor:
-        cursor.executemany(_UPSERT_ROW_SQL, [(pk, day, n, pk) for pk, day, n in rows])
-        return max(cursor.rowcount, 0)
-
-
 def _upsert(rows: list[tuple[int, datetime.date, int]]) -> int:
     if not rows:
         return 0
-    if connection.vendor != "postgresql":
-        return _upsert_rows(rows)
     ids, days, views = zip(*rows, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL, [list(ids), list(days), list(views)])

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.db.models import (
     CharField,
     IntegerField,
@@ -424,24 +423,6 @@ def _attach_locations(vehicles) -> None:
             vehicle.location = location
 
 
-def _vehicle_page_portable(stock: str) -> Vehicle | None:
-    """``_VEHICLE_PAGE_SQL``'s row in three plain queries, for databases without json_agg
-    (SQLite, which ``make run`` uses); a test checks both agree on PostgreSQL."""
-    vehicle = Vehicle.objects.filter(stock_number=stock).first()
-    if vehicle is None:
-        return None
-    photos = vehicle.photos.filter(status=VehiclePhoto.Status.READY).order_by(
-        "-is_primary", "position", "id"
-    )
-    vehicle.page_photos = json.dumps(
-        list(photos.values("gallery", "thumbnail", "alt_text", "width", "height"))
-    )
-    vehicle.page_features = json.dumps(
-        list(vehicle.features.order_by("name").values_list("name", flat=True))
-    )
-    return vehicle
-
-
 def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
     """The vehicle for a page URL, whatever its status (the view decides what to show).
 
@@ -450,15 +431,10 @@ def vehicle_get_public(*, slug_stock: str) -> Vehicle | None:
     ``feature_names``; the location (with its opening hours) from the cached public locations.
     """
     stock = slug_stock.rpartition("-")[2].upper()
-    if connection.vendor != "postgresql":
-        vehicle = _vehicle_page_portable(stock)
-        if vehicle is None:
-            return None
-    else:
-        vehicles = list(Vehicle.objects.raw(_VEHICLE_PAGE_SQL, [VehiclePhoto.Status.READY, stock]))
-        if not vehicles:
-            return None
-        vehicle = vehicles[0]
+    vehicles = list(Vehicle.objects.raw(_VEHICLE_PAGE_SQL, [VehiclePhoto.Status.READY, stock]))
+    if not vehicles:
+        return None
+    vehicle = vehicles[0]
     _attach_locations([vehicle])
     vehicle.ready_photos = [
         PagePhoto(

@@ -115,32 +115,6 @@ def test_index_counts_what_the_database_counts(inventory, filters):
     assert _index_counts(filters) == _sql_counts(filters)
 
 
-def _normalised(groups) -> dict:
-    """Groups by (kind, value): the ids of a value as a set (their order is not part of the
-    contract), a range's and the stock order's as the list they are."""
-    return {
-        (kind, value): list(ids) if kind.startswith("_") else sorted(ids)
-        for kind, value, ids in groups
-    }
-
-
-@pytest.mark.postgres
-def test_the_portable_build_groups_what_the_sql_build_groups(inventory):
-    # make run's SQLite has no array_agg: the index is grouped in Python there
-    sql = facet_index_module._groups()
-    portable = facet_index_module._groups_portable()
-
-    assert _normalised(portable) == _normalised(sql)
-    assert len(portable) == len(sql)
-
-
-@pytest.mark.parametrize("filters", CASES[:6], ids=[repr(c)[15:70] for c in CASES[:6]])
-def test_the_portable_index_counts_what_the_database_counts(inventory, filters, monkeypatch):
-    monkeypatch.setattr(facet_index_module, "_groups", facet_index_module._groups_portable)
-
-    assert _index_counts(filters) == _sql_counts(filters)
-
-
 def test_the_free_text_finds_a_stock_number(inventory):
     vehicle = Vehicle.objects.filter(status="available").order_by("pk")[3]
 

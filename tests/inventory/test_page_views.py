@@ -364,18 +364,17 @@ def test_two_flushes_at_once_store_each_figure_once():
     assert sorted(VehicleDailyViews.objects.values_list("views", flat=True)) == list(range(1, 301))
 
 
-def test_the_row_at_a_time_upsert_of_make_run_keeps_the_larger_figure_too(frozen):
-    # (SQLite has no unnest: make run's flush upserts a row at a time, here run on PostgreSQL)
+def test_the_upsert_skips_a_deleted_car_and_keeps_the_larger_figure(frozen):
     car = VehicleFactory(stock_number="R1")
     gone = VehicleFactory(stock_number="R2")
     gone_id = gone.pk
     gone.delete()
     rows = [(car.pk, TODAY, 5), (gone_id, TODAY, 3)]
 
-    first = page_views._upsert_rows(rows)
-    again = page_views._upsert_rows(rows)
-    lower = page_views._upsert_rows([(car.pk, TODAY, 1)])
-    higher = page_views._upsert_rows([(car.pk, TODAY, 7)])
+    first = page_views._upsert(rows)
+    again = page_views._upsert(rows)
+    lower = page_views._upsert([(car.pk, TODAY, 1)])
+    higher = page_views._upsert([(car.pk, TODAY, 7)])
 
     # a deleted car's figure is skipped, a rerun or a lower figure writes nothing
     assert (first, again, lower, higher) == (1, 0, 0, 1)
