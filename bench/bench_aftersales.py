@@ -123,9 +123,6 @@ def main() -> None:
     from aftersales.services.reminders import reminders_due_selection
     from dealership.accounts.models import Location
 
-    if connection.vendor != "postgresql":
-        print("bench_aftersales needs PostgreSQL; skipped")
-        return
     location, _ = Location.objects.get_or_create(
         slug="bench",
         defaults={

@@ -134,15 +134,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
-        "TEST_DATABASE_NAME", default="test_showroom"
-    )
-else:
-    # The reports' summary tables (unique with NULLs not distinct) are PostgreSQL-only: on
-    # SQLite the dashboards compute every figure live and never write them.
-    SILENCED_SYSTEM_CHECKS = ["models.W047"]
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
+    "TEST_DATABASE_NAME", default="test_showroom"
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

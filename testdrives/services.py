@@ -323,8 +323,8 @@ def booking_create_by_staff(
 
 
 def _check_free(booking: Booking) -> None:
-    """The friendly Python check (and the only one on SQLite): refuse an overlap before the
-    database has to."""
+    """The friendly Python check: refuse an overlap before the database's exclusion
+    constraints have to."""
     overlapping = Booking.objects.filter(
         vehicle=booking.vehicle_id,
         status__in=ACTIVE_STATUSES,

@@ -1,10 +1,13 @@
-"""Shared fixtures, and the rule that a missing server skips loudly (and fails under CI=true)."""
+"""Shared fixtures, and the rule that a missing server skips loudly (and fails under CI=true).
+
+Every test that touches the database needs PostgreSQL (the only engine Showroom runs on):
+without a server (scripts/testservices.py could not start one, DATABASE_URL unset) those tests
+are skipped with the reason in red at the end of the run, and the run fails under CI=true."""
 
 import os
 import shutil
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from dealership.accounts.roles import Role
@@ -25,11 +28,24 @@ def _unavailable(marker: str) -> str | None:
     return None
 
 
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _needs(item, marker: str) -> bool:
+    if item.get_closest_marker(marker):
+        return True
+    # A database test needs PostgreSQL whether or not it says so.
+    return marker == "postgres" and (
+        item.get_closest_marker("django_db") is not None
+        or bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     skipped: dict[str, int] = {}
     for item in items:
         for marker in ("postgres", "redis", "integration", "browser"):
-            if item.get_closest_marker(marker) and (reason := _unavailable(marker)):
+            if _needs(item, marker) and (reason := _unavailable(marker)):
                 item.add_marker(pytest.mark.skip(reason=f"SKIPPED, missing server: {reason}"))
                 skipped[reason] = skipped.get(reason, 0) + 1
                 break
@@ -145,8 +161,3 @@ def manager(location):
 def consultant_client(client, consultant):
     client.force_login(consultant)
     return client
-
-
-@pytest.fixture
-def on_postgres():
-    return connection.vendor == "postgresql"

@@ -37,11 +37,6 @@ class Database:
     @classmethod
     def from_settings(cls, alias: str = "default") -> "Database":
         config = settings.DATABASES[alias]
-        if config["ENGINE"] != "django.db.backends.postgresql":
-            raise BackupError(
-                "Backups need PostgreSQL (DATABASE_URL=postgres://…). The SQLite demo database "
-                "is the single file var/showroom.sqlite3: copy it while the app is stopped."
-            )
         return cls(
             name=config["NAME"],
             host=config.get("HOST") or "",

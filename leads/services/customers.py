@@ -70,9 +70,7 @@ def customer_matches(*, email: str = "", phone: str = "") -> list[Customer]:
 
 def _lock_contact(email: str, phone: str) -> None:
     # Two leads from the same new person at the same moment must not make two customers:
-    # serialise on the contact details for the rest of the transaction (PostgreSQL only).
-    if connection.vendor != "postgresql":
-        return
+    # serialise on the contact details for the rest of the transaction.
     for value in sorted(v for v in (email, phone) if v):
         digest = int.from_bytes(hashlib.sha256(value.encode()).digest()[:8], "big", signed=True)
         with connection.cursor() as cursor:

@@ -7,8 +7,7 @@ from django.db.models.functions import Cast
 
 
 def backfill_deal_total(apps, schema_editor):
-    """Each order's deal total from its latest accepted version, by one UPDATE (the same
-    statement on PostgreSQL and SQLite)."""
+    """Each order's deal total from its latest accepted version, by one UPDATE."""
     Order = apps.get_model("orders", "Order")
     OrderVersion = apps.get_model("orders", "OrderVersion")
     latest_accepted = (
