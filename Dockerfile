@@ -9,6 +9,10 @@ COPY pyproject.toml README.md ./
 RUN pip install .
 
 COPY . .
+# The release in cache keys (dealership/release.py): `docker compose build` passes the commit
+# (SHOWROOM_RELEASE=$(git rev-parse --short=12 HEAD)); else .git if copied, else the version.
+ARG SHOWROOM_RELEASE=""
+ENV SHOWROOM_RELEASE=$SHOWROOM_RELEASE
 # collectstatic needs settings but no database or secrets of production.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \

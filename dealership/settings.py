@@ -16,6 +16,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from dealership import release
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -488,6 +490,9 @@ MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showro
 VEHICLE_REGISTRATION_ESTIMATE = Decimal(env("VEHICLE_REGISTRATION_ESTIMATE", default="150.00"))
 # How long anonymous visitors' search and vehicle pages stay in the page cache (seconds; every
 # inventory, location or photo change starts new pages anyway). 0 turns the page cache off.
+# The deploy's version, in every cached fragment's key (dealership/release.py): SHOWROOM_RELEASE,
+# else the checkout's git commit, else the package version.
+SHOWROOM_RELEASE = release.detect(BASE_DIR)
 SHOWROOM_PAGE_CACHE_SECONDS = env.int("SHOWROOM_PAGE_CACHE_SECONDS", default=600)
 
 # --- Orders -------------------------------------------------------------------------------

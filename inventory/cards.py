@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from dealership import release
+
 CARD_CACHE_SECONDS = 3600
 
 
@@ -52,7 +54,7 @@ def card_key(vehicle) -> str:
     """A change to anything the fragment shows makes a new key, so a stale card is never
     served (the old entry simply expires)."""
     digest = hashlib.blake2b(repr(card_state(vehicle)).encode(), digest_size=16).hexdigest()
-    return f"inventory:card:{vehicle.pk}:{digest}"
+    return release.cache_key(f"inventory:card:{vehicle.pk}:{digest}")
 
 
 def _render(vehicle) -> SafeString:

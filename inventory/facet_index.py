@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Value
 
+from dealership import release
 from dealership.accounts.models import Location
 
 from .forms import VehicleFilters
@@ -308,7 +309,7 @@ def _fresh(index: FacetIndex | None, token: str) -> bool:
 
 
 def _cache_key(token: str) -> str:
-    return f"inventory:facet-index:{token}"
+    return release.cache_key(f"inventory:facet-index:{token}")
 
 
 def facet_index_build(*, token: str) -> FacetIndex:

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from dealership import release
 from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
 
 from .selectors import cache_versions
@@ -48,7 +49,7 @@ def vehicle_body_key(*, vehicle, query: list, site: tuple[str, str]) -> str:
         )
     )
     digest = hashlib.blake2b(state.encode(), digest_size=20).hexdigest()
-    return f"inventory:vehicle-body:{vehicle.pk}:{digest}"
+    return release.cache_key(f"inventory:vehicle-body:{vehicle.pk}:{digest}")
 
 
 def fragment_get(key: str, token: str) -> str | None:

@@ -39,6 +39,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import ngettext
 
+from dealership import release
 from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
 
 from . import visitor
@@ -129,7 +130,8 @@ def _key(request, versions: tuple[str, ...]) -> str:
             versions,
         )
     )
-    return "inventory:page:" + hashlib.blake2b(state.encode(), digest_size=20).hexdigest()
+    digest = hashlib.blake2b(state.encode(), digest_size=20).hexdigest()
+    return release.cache_key(f"inventory:page:{digest}")
 
 
 def _fill(request, entry: dict) -> bytes:

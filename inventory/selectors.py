@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
+from dealership import release
 from dealership.accounts.models import Location
 
 from .forms import Sort, VehicleFilters
@@ -310,7 +311,7 @@ def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    return f"inventory:facets:{version}:{digest}"
+    return release.cache_key(f"inventory:facets:{version}:{digest}")
 
 
 def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
@@ -471,7 +472,9 @@ def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
     the list is read once per version, not once per page view."""
     price = vehicle.price or Decimal(0)
     inventory, pages = cache_versions(FACET_VERSION_KEY, PAGE_VERSION_KEY)
-    key = f"inventory:similar:{inventory}:{pages}:{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
+    key = release.cache_key(
+        f"inventory:similar:{inventory}:{pages}:{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
+    )
     similar = cache.get(key)
     if similar is None:
         similar = list(

@@ -18,6 +18,8 @@ import time
 
 from django.core.cache import cache
 
+from dealership import release
+
 from .models import Location
 from .selectors import location_list_public
 
@@ -46,7 +48,7 @@ def location_list_public_cached(*, version: str | None = None) -> list[Location]
     """The active locations with their opening hours prefetched, in name order. The same
     objects are shared by the requests of a process: read them, never change them."""
     global _memo
-    key = f"accounts:public-locations:{version or locations_version()}"
+    key = release.cache_key(f"accounts:public-locations:{version or locations_version()}")
     now = time.time()
     if _memo is not None and _memo[0] == key and _memo[1] > now:
         return list(_memo[2])

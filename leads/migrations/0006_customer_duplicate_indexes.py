@@ -2,10 +2,13 @@
 
 import django.db.models.functions.text
 from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # CREATE INDEX CONCURRENTLY: the table keeps taking writes while the index builds.
+    atomic = False
 
     dependencies = [
         ('accounts', '0003_audit_event'),
@@ -14,15 +17,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='customer',
             index=models.Index(django.db.models.functions.text.Lower('email'), condition=models.Q(('merged_into__isnull', True), models.Q(('email', ''), _negated=True)), name='customer_dup_email'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='customer',
             index=models.Index(models.F('mobile_phone'), condition=models.Q(('merged_into__isnull', True), models.Q(('mobile_phone', ''), _negated=True)), name='customer_dup_mobile'),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name='customer',
             index=models.Index(models.F('other_phone'), condition=models.Q(('merged_into__isnull', True), models.Q(('other_phone', ''), _negated=True)), name='customer_dup_other'),
         ),

@@ -61,8 +61,9 @@ def test_the_memo_expires_for_changes_written_without_a_new_version():
     from django.core.cache import cache
 
     from dealership.accounts.location_cache import locations_version
+    from dealership.release import cache_key
 
-    cache.delete(f"accounts:public-locations:{locations_version()}")
+    cache.delete(cache_key(f"accounts:public-locations:{locations_version()}"))
     with time_machine.travel(start + datetime.timedelta(seconds=LOCATIONS_MEMO_SECONDS - 1)):
         before = [loc.name for loc in location_list_public_cached()]
     with time_machine.travel(start + datetime.timedelta(seconds=LOCATIONS_MEMO_SECONDS + 1)):

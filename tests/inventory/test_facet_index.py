@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Count
 
+from dealership.release import cache_key
 from inventory import facet_index as facet_index_module
 from inventory.facet_index import FacetIndex, facet_index, facet_index_refresh
 from inventory.forms import VehicleFilters
@@ -204,11 +205,11 @@ def test_the_services_queue_the_refresh_on_commit(django_capture_on_commit_callb
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         vehicle_update(vehicle=vehicle, mileage=12_345)
-    assert not cache.has_key(f"inventory:facet-index:{facets_cache_version()}")
+    assert not cache.has_key(cache_key(f"inventory:facet-index:{facets_cache_version()}"))
 
     for callback in callbacks:
         callback()
-    assert cache.has_key(f"inventory:facet-index:{facets_cache_version()}")
+    assert cache.has_key(cache_key(f"inventory:facet-index:{facets_cache_version()}"))
     assert facet_index(facets_cache_version()).size == 1
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aftersales.models import OwnedVehicle
+from dealership.release import cache_key
 from inventory.models import Vehicle
 from inventory.page_cache import page_cache_invalidate
 from inventory.selectors import facets_cache_version
@@ -83,7 +84,7 @@ def test_a_reservation_leaves_the_showroom_at_commit(
     assert _showroom(client, SUVS) == (1, ["SUV002"], 1)
     assert _showroom(client) == (1, ["SUV002"], 1)
     # The facet index of the new version was built by the task queued on commit.
-    assert cache.has_key(f"inventory:facet-index:{facets_cache_version()}")
+    assert cache.has_key(cache_key(f"inventory:facet-index:{facets_cache_version()}"))
 
 
 @pytest.mark.django_db
