@@ -79,6 +79,14 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
+def inbox_default_scope(user: User) -> str:
+    """What the inbox shows before any filter: administrators every lead, managers all of
+    their locations, consultants their own location."""
+    if user_sees_all_locations(user):
+        return "all"
+    return "location"
+
+
 def customer_search_q(q: str, user: User, *, prefix: str = "") -> Q | None:
     """The condition for a search by name prefix, email, phone or VIN (each answered from an
     index), on customers (`prefix` "") or on rows pointing at one ("customer__"). None for an
@@ -129,7 +137,7 @@ def lead_inbox(
     own or their location's leads; managers also every lead of their locations."""
     now = now or timezone.now()
     qs = lead_list_for_user(user=user)
-    scope = filters.scope if filters.scope in inbox_scopes_for(user) else "mine"
+    scope = filters.scope if filters.scope in inbox_scopes_for(user) else inbox_default_scope(user)
     if scope == "mine":
         qs = qs.filter(assigned_to=user)
     elif scope == "location":

@@ -273,10 +273,16 @@ def _consultant_options(consultants) -> str:
 @staff_required
 def inbox(request):
     scopes = selectors.inbox_scopes_for(request.user)
-    form = InboxFilterForm(request.GET or None, scopes=scopes)
+    default_scope = selectors.inbox_default_scope(request.user)
+    query = None
+    if request.GET:
+        # A filter link without a scope shows (and selects) the default one.
+        query = request.GET.copy()
+        query.setdefault("scope", default_scope)
+    form = InboxFilterForm(query, scopes=scopes, initial={"scope": default_scope})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = selectors.InboxFilters(
-        scope=data.get("scope") or "mine",
+        scope=data.get("scope") or default_scope,
         status=data.get("status") or "",
         source=data.get("source") or "",
         type=data.get("type") or "",
