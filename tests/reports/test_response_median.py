@@ -69,6 +69,29 @@ def test_median_and_p90_of_0_3_10_45_business_minutes(answered):
     assert result["figures"]["median_minutes"] == Decimal("6.5")
     assert result["figures"]["p90_minutes"] == Decimal("34.5")
     assert result["figures"]["answered"] == 4
+    # and the panel's chart counts them by business minutes
+    chart = result["charts"][0]
+    assert chart.title == "Answered leads by first response (business minutes)"
+    assert [(bar.label, bar.display) for bar in chart.bars] == [
+        ("Within 5 min", "2"),
+        ("6–15 min", "1"),
+        ("16–60 min", "1"),
+        ("61–240 min", "0"),
+        ("Over 240 min", "0"),
+    ]
+
+
+def test_the_response_panel_draws_its_chart(client, answered):
+    client.force_login(answered["manager"])
+
+    with time_machine.travel(utc(16, 11), tick=False):
+        html = client.get(
+            "/staff/reports/response/", {"first": "2026-03-01", "last": "2026-03-15"}
+        ).content.decode()
+
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html
+    assert "<title>Answered leads by first response (business minutes)</title>" in html
+    assert "Within 5 min" in html
 
 
 def test_demo_history_answers_take_business_minutes(db):
