@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dealership.accounts.models import User
@@ -253,7 +253,21 @@ def pipeline_board(*, user: User, location_id: int, now: datetime.datetime | Non
     counts = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     columns = {status: [] for status in PIPELINE}
     per_column = 50
-    for lead in qs.select_related("customer", "assigned_to").order_by("-created_at")[:500]:
+    open_tasks = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True).order_by(
+        "due_at", "id"
+    )
+    cards = (
+        qs.select_related("customer", "assigned_to", "vehicle")
+        .annotate(
+            next_task_due=Subquery(open_tasks.values("due_at")[:1]),
+            next_task_title=Subquery(open_tasks.values("title")[:1]),
+        )
+        .order_by("-created_at")[:500]
+    )
+    for lead in cards:
+        # The card's value: the stock car's price, or the price the enquiry named.
+        lead.value = lead.vehicle.price if lead.vehicle_id else lead.price
+        lead.age_days = (now - lead.created_at).days
         if len(columns[lead.status]) < per_column:
             columns[lead.status].append(lead)
     return {

@@ -503,10 +503,15 @@ def pipeline(request):
     locations = list(location_list_for_user(user=request.user))
     if not locations:
         return render(request, "leads/pipeline.html", {"locations": [], "board": None})
+    # The board opens on the user's own (first) location; managers may switch.
+    own = next(
+        iter(request.user.locations.order_by("name", "pk").values_list("pk", flat=True)), None
+    )
+    default = own if own is not None else locations[0].pk
     try:
-        location_id = int(request.GET.get("location", locations[0].pk))
+        location_id = int(request.GET.get("location", default))
     except ValueError:
-        location_id = locations[0].pk
+        location_id = default
     location = next((loc for loc in locations if loc.pk == location_id), None)
     if location is None:
         raise Http404
