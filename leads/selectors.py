@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from dealership.accounts.models import User
@@ -79,6 +79,14 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
+def inbox_default_scope(user: User) -> str:
+    """What the inbox shows before any filter: administrators every lead, managers all of
+    their locations, consultants their own location."""
+    if user_sees_all_locations(user):
+        return "all"
+    return "location"
+
+
 def customer_search_q(q: str, user: User, *, prefix: str = "") -> Q | None:
     """The condition for a search by name prefix, email, phone or VIN (each answered from an
     index), on customers (`prefix` "") or on rows pointing at one ("customer__"). None for an
@@ -129,7 +137,7 @@ def lead_inbox(
     own or their location's leads; managers also every lead of their locations."""
     now = now or timezone.now()
     qs = lead_list_for_user(user=user)
-    scope = filters.scope if filters.scope in inbox_scopes_for(user) else "mine"
+    scope = filters.scope if filters.scope in inbox_scopes_for(user) else inbox_default_scope(user)
     if scope == "mine":
         qs = qs.filter(assigned_to=user)
     elif scope == "location":
@@ -245,7 +253,21 @@ def pipeline_board(*, user: User, location_id: int, now: datetime.datetime | Non
     counts = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     columns = {status: [] for status in PIPELINE}
     per_column = 50
-    for lead in qs.select_related("customer", "assigned_to").order_by("-created_at")[:500]:
+    open_tasks = Task.objects.filter(lead=OuterRef("pk"), completed_at__isnull=True).order_by(
+        "due_at", "id"
+    )
+    cards = (
+        qs.select_related("customer", "assigned_to", "vehicle")
+        .annotate(
+            next_task_due=Subquery(open_tasks.values("due_at")[:1]),
+            next_task_title=Subquery(open_tasks.values("title")[:1]),
+        )
+        .order_by("-created_at")[:500]
+    )
+    for lead in cards:
+        # The card's value: the stock car's price, or the price the enquiry named.
+        lead.value = lead.vehicle.price if lead.vehicle_id else lead.price
+        lead.age_days = (now - lead.created_at).days
         if len(columns[lead.status]) < per_column:
             columns[lead.status].append(lead)
     return {

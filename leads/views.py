@@ -273,10 +273,16 @@ def _consultant_options(consultants) -> str:
 @staff_required
 def inbox(request):
     scopes = selectors.inbox_scopes_for(request.user)
-    form = InboxFilterForm(request.GET or None, scopes=scopes)
+    default_scope = selectors.inbox_default_scope(request.user)
+    query = None
+    if request.GET:
+        # A filter link without a scope shows (and selects) the default one.
+        query = request.GET.copy()
+        query.setdefault("scope", default_scope)
+    form = InboxFilterForm(query, scopes=scopes, initial={"scope": default_scope})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = selectors.InboxFilters(
-        scope=data.get("scope") or "mine",
+        scope=data.get("scope") or default_scope,
         status=data.get("status") or "",
         source=data.get("source") or "",
         type=data.get("type") or "",
@@ -497,10 +503,15 @@ def pipeline(request):
     locations = list(location_list_for_user(user=request.user))
     if not locations:
         return render(request, "leads/pipeline.html", {"locations": [], "board": None})
+    # The board opens on the user's own (first) location; managers may switch.
+    own = next(
+        iter(request.user.locations.order_by("name", "pk").values_list("pk", flat=True)), None
+    )
+    default = own if own is not None else locations[0].pk
     try:
-        location_id = int(request.GET.get("location", locations[0].pk))
+        location_id = int(request.GET.get("location", default))
     except ValueError:
-        location_id = locations[0].pk
+        location_id = default
     location = next((loc for loc in locations if loc.pk == location_id), None)
     if location is None:
         raise Http404

@@ -14,7 +14,7 @@ from django.utils import timezone
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from inventory.models import Vehicle
-from leads.business_hours import business_minutes_between
+from leads.business_hours import add_business_minutes, business_minutes_between
 from leads.models import Customer, Lead
 
 from .services import rollup_backfill, rollup_refresh
@@ -66,7 +66,9 @@ def seed(*, locations: list[Location]) -> int:
             external_id = f"h-{location.slug}-{i}"
             status, stages = _stages(rng)
             created = now - datetime.timedelta(days=rng.uniform(1, DAYS))
-            wait = datetime.timedelta(minutes=rng.choice([3, 8, 12, 20, 35, 60, 180]))
+            # Business minutes to the first answer: an enquiry of the night or the weekend
+            # is answered after opening, as a consultant would.
+            wait = rng.choice([3, 8, 12, 20, 35, 60, 180])
             make, model = rng.choice(MODELS)
             if external_id in existing:
                 continue
@@ -82,7 +84,7 @@ def seed(*, locations: list[Location]) -> int:
                 search_name_reversed=f"{last} {first}".lower(),
             )
             new_customers.append(customer)
-            responded = created + wait if stages else None
+            responded = add_business_minutes(location, created, wait) if stages else None
             team = consultants.get(location.pk) or [None]
             lead = Lead(
                 location=location,
@@ -94,7 +96,7 @@ def seed(*, locations: list[Location]) -> int:
                 model=model,
                 year=2022,
                 assigned_to=team[i % len(team)],
-                response_due_at=created + datetime.timedelta(minutes=15),
+                response_due_at=add_business_minutes(location, created, 15),
                 first_response_at=responded,
                 first_response_minutes=(
                     business_minutes_between(location, created, responded) if responded else None

@@ -9,6 +9,7 @@ Inventory reads the vehicles directly (a few thousand rows).
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -399,7 +400,39 @@ def response_report(
             [_("Unanswered and overdue now"), figures["unanswered_overdue"]],
         ],
     )
-    return {"period": period, "figures": figures, "tables": [table], "charts": []}
+    return {
+        "period": period,
+        "figures": figures,
+        "tables": [table],
+        "charts": [response_chart(pairs)],
+    }
+
+
+# Upper bounds (business minutes, inclusive) of the first-response chart's bars.
+RESPONSE_BUCKETS = (5, 15, 60, 240)
+
+
+def response_chart(pairs: list[tuple[int, int]]) -> BarChart:
+    """Answered leads by first-response time, from the histogram the median is taken from."""
+    counts = [0] * (len(RESPONSE_BUCKETS) + 1)
+    for minutes, n in pairs:
+        index = next(
+            (i for i, top in enumerate(RESPONSE_BUCKETS) if minutes <= top), len(RESPONSE_BUCKETS)
+        )
+        counts[index] += n
+    labels = [_("Within %(m)d min") % {"m": RESPONSE_BUCKETS[0]}]
+    labels += [
+        _("%(low)d–%(high)d min") % {"low": low + 1, "high": high}
+        for low, high in itertools.pairwise(RESPONSE_BUCKETS)
+    ]
+    labels.append(_("Over %(m)d min") % {"m": RESPONSE_BUCKETS[-1]})
+    table = Table(
+        "response_times",
+        _("Answered leads by first response (business minutes)"),
+        [_("First response"), _("Leads")],
+        [[label, n] for label, n in zip(labels, counts, strict=True)],
+    )
+    return chart_from(table, label_col=0, value_col=1)
 
 
 # --- Consultant leaderboard -----------------------------------------------------------------

@@ -46,9 +46,11 @@ def test_unbound_filters_select_any_and_escape_the_search(consultant_client):
     bare = consultant_client.get("/staff/leads/").content.decode()
     hostile = consultant_client.get("/staff/leads/", {"q": '"><b>x'}).content.decode()
 
-    # Then only the "any" options are selected, nothing is checked, and the search comes back
-    # escaped
-    assert bare.count(" selected>") == 4
+    # Then only the default scope and the "any" options are selected, nothing is checked, and
+    # the search comes back escaped
+    assert bare.count(" selected>") == 5
+    assert '<option value="location" selected>My locations</option>' in bare
+    assert '<option value="location" selected>My locations</option>' in hostile
     assert '<option value="" selected>Any</option>' in bare
     assert '<option value="" selected>Any time</option>' in bare
     assert '<input type="checkbox" name="overdue" class="form-check-input" id="id_overdue">' in bare

@@ -73,7 +73,7 @@ def test_location_scope_shows_colleagues_leads_of_my_branch(
         customer=CustomerFactory(location=location, last_name="Colleagues"), assigned_to=colleague
     )
 
-    mine = consultant_client.get("/staff/leads/").content.decode()
+    mine = consultant_client.get("/staff/leads/?scope=mine").content.decode()
     branch = consultant_client.get("/staff/leads/?scope=location").content.decode()
 
     assert "Colleagues" not in mine
@@ -81,8 +81,48 @@ def test_location_scope_shows_colleagues_leads_of_my_branch(
     assert "Foreign" not in branch
 
 
-def test_consultant_cannot_use_the_all_scope(consultant_client, location):
-    LeadFactory(customer=CustomerFactory(location=location, last_name="Unassigned"))
+def _inbox_names(html: str) -> list[str]:
+    body = html.split('<tbody id="inbox-rows">')[1].split("</tbody>")[0]
+    return sorted(n for n in ("Mine", "Colleagues", "Foreign", "Second") if n in body)
+
+
+def test_consultant_inbox_opens_on_their_location(
+    consultant_client, location, my_lead, foreign_lead
+):
+    colleague = UserFactory(role=Role.CONSULTANT, locations=[location])
+    LeadFactory(
+        customer=CustomerFactory(location=location, last_name="Colleagues"), assigned_to=colleague
+    )
+
+    html = consultant_client.get("/staff/leads/").content.decode()
+
+    assert _inbox_names(html) == ["Colleagues", "Mine"]
+    assert '<option value="location" selected>' in html
+
+
+def test_manager_inbox_opens_on_all_of_their_locations(client, location, my_lead, foreign_lead):
+    second = LocationFactory(name="Porto branch")
+    manager = UserFactory(role=Role.SALES_MANAGER, locations=[location, second])
+    LeadFactory(customer=CustomerFactory(location=second, last_name="Second"))
+    client.force_login(manager)
+
+    html = client.get("/staff/leads/").content.decode()
+
+    assert _inbox_names(html) == ["Mine", "Second"]
+    assert '<option value="location" selected>' in html
+
+
+def test_administrator_inbox_opens_on_every_location(client, my_lead, foreign_lead):
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
+
+    html = client.get("/staff/leads/").content.decode()
+
+    assert _inbox_names(html) == ["Foreign", "Mine"]
+    assert '<option value="all" selected>' in html
+
+
+def test_consultant_cannot_use_the_all_scope(consultant_client, other_location):
+    LeadFactory(customer=CustomerFactory(location=other_location, last_name="Unassigned"))
 
     html = consultant_client.get("/staff/leads/?scope=all").content.decode()
 
