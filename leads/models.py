@@ -1,6 +1,8 @@
 """Customers, leads and the work done on them: assignment, response clocks, cadences,
 activities, tasks and the ADF documents leads are imported from."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -281,6 +283,10 @@ class Lead(models.Model):
     cadence_position = models.PositiveSmallIntegerField(default=0)
     cadence_next_at = models.DateTimeField(null=True, blank=True)
     cadence_stopped_reason = models.CharField(max_length=40, blank=True)
+    # Paused by staff: the job skips the lead; resuming moves the remaining steps later by
+    # the time spent paused (cadence_shift), so the sequence goes on where it was.
+    cadence_paused_at = models.DateTimeField(_("cadence paused"), null=True, blank=True)
+    cadence_shift = models.DurationField(default=datetime.timedelta(0))
 
     # Imported leads: the feed's own id (ADF <id source=…>), to update on re-sends.
     external_source = models.CharField(_("external source"), max_length=100, blank=True)
@@ -380,7 +386,23 @@ STAGE_TIMESTAMP = {
 }
 
 
+class LeadEvent(models.TextChoices):
+    """What happened elsewhere (test drives, orders) that moves a lead, or ""for a move by
+    hand. leads.services.events maps each to the lead's next status."""
+
+    TESTDRIVE_BOOKED = "testdrive_booked", _("Test drive booked")
+    TESTDRIVE_COMPLETED = "testdrive_completed", _("Test drive completed")
+    TESTDRIVE_NO_SHOW = "testdrive_no_show", _("Test drive missed (no-show)")
+    TESTDRIVE_CANCELLED = "testdrive_cancelled", _("Test drive cancelled")
+    ORDER_PLACED = "order_placed", _("Order placed")
+    ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+    ORDER_DELIVERED = "order_delivered", _("Order delivered")
+
+
 class LeadStatusChange(models.Model):
+    """The lead's status history. A row whose from and to are the same records an event that
+    did not move the lead, and why (e.g. it was already further on)."""
+
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Lead.Status.choices)
     to_status = models.CharField(max_length=20, choices=Lead.Status.choices)
@@ -388,6 +410,11 @@ class LeadStatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField()
+    event = models.CharField(_("event"), max_length=30, choices=LeadEvent.choices, blank=True)
+    # What the event was about ("booking:12", "order:7"): finds the lead again for the
+    # order's later events, and makes a redelivered event a no-op.
+    ref = models.CharField(_("about"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -396,6 +423,10 @@ class LeadStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def moved(self) -> bool:
+        return self.from_status != self.to_status
 
 
 class LeadAssignment(models.Model):
@@ -574,6 +605,31 @@ class CadenceRun(models.Model):
 
     def __str__(self):
         return f"{self.lead_id}/{self.step_id}: {self.outcome}"
+
+
+class CadenceEvent(models.Model):
+    """Staff pausing, resuming or stopping a lead's cadence, and the system stopping it."""
+
+    class Action(models.TextChoices):
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        STOPPED = "stopped", _("Stopped")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="cadence_events")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("cadence event")
+        verbose_name_plural = _("cadence events")
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.action}"
 
 
 class Activity(models.Model):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Vehicle
 from leads.forms import MARKETING_CONSENT_WORDING  # one consent wording for the whole site
-from leads.models import Customer
+from leads.models import Customer, Lead
 from leads.phones import phone_display, phone_to_e164
 
 from .models import Booking
@@ -87,7 +87,22 @@ class RescheduleForm(forms.Form):
     )
 
 
+# Why the customer is gone, when they are: the lead is lost with that reason. Empty: the
+# drive is off but the customer is still in (the lead goes back to its working state).
+GONE_CHOICES = [
+    ("", _("Other reason, or another time")),
+    (Lead.LostReason.BOUGHT_ELSEWHERE, _("Bought a car elsewhere")),
+    (Lead.LostReason.NOT_INTERESTED, _("No longer interested")),
+]
+
+
 class CancelForm(forms.Form):
+    why = forms.ChoiceField(
+        label=_("Why are you cancelling?"),
+        choices=GONE_CHOICES,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     reason = forms.CharField(
         label=_("Reason (optional)"),
         max_length=200,
@@ -283,6 +298,11 @@ class StatusForm(forms.Form):
     cancelled_by = forms.ChoiceField(
         label=_("Cancelled by"),
         choices=[("", "—"), *Booking.CancelledBy.choices],
+        required=False,
+    )
+    lost_reason = forms.ChoiceField(
+        label=_("The customer (when cancelling)"),
+        choices=[("", _("is still interested")), *GONE_CHOICES[1:]],
         required=False,
     )
 

@@ -13,7 +13,7 @@ from dealership.accounts.models import User
 from inventory.models import Vehicle
 from inventory.selectors import vehicle_similar
 from leads.models import OPEN_STATUSES as LEAD_OPEN_STATUSES
-from leads.models import Activity, Customer, Lead
+from leads.models import Activity, Customer, Lead, LeadEvent, Task
 from leads.outbox import consent_record_for_enquiry
 from leads.services import (
     activity_log,
@@ -21,7 +21,7 @@ from leads.services import (
     customer_get_or_create_from_contact,
     lead_assign,
     lead_create,
-    lead_transition,
+    lead_event,
     task_create,
 )
 
@@ -74,6 +74,23 @@ def _record(booking: Booking, from_status: str, by: User | None, note: str = "")
         note=note[:300],
         changed_by=by,
         changed_at=timezone.now(),
+    )
+
+
+def _lead_ref(booking: Booking) -> str:
+    return f"booking:{booking.pk}"
+
+
+def _other_drive_ahead(booking: Booking) -> bool:
+    """Another drive of the same lead still to come (or under way)."""
+    return (
+        Booking.objects.filter(
+            lead_id=booking.lead_id,
+            kind=Booking.Kind.DRIVE,
+            status__in=(*OPEN_STATUSES, Booking.Status.CHECKED_IN),
+        )
+        .exclude(pk=booking.pk)
+        .exists()
     )
 
 
@@ -136,8 +153,13 @@ def _attach_to_lead(booking: Booking, *, by: User | None) -> None:
     lead = booking.lead
     if booking.consultant is not None and lead.assigned_to_id is None:
         lead_assign(lead=lead, to_user=booking.consultant, by=by)
-    if lead.status in (Lead.Status.NEW, Lead.Status.CONTACTED, Lead.Status.QUALIFIED):
-        lead_transition(lead=lead, to_status=Lead.Status.APPOINTMENT, by=by)
+    lead_event(
+        lead=lead,
+        event=LeadEvent.TESTDRIVE_BOOKED,
+        by=by,
+        ref=_lead_ref(booking),
+        detail=_local_label(booking),
+    )
     activity_log(
         customer=booking.customer,
         lead=lead,
@@ -454,10 +476,20 @@ def booking_transition(
     by: User | None,
     reason: str = "",
     cancelled_by: str = "",
+    lost_reason: str = "",
 ) -> Booking:
     """Move a booking along its statuses: locks the row, refuses an illegal move with a clear
     error, writes a history row. Cancelling needs a reason and tells the customer; a no-show
-    sends the customer a reschedule offer. Completing goes through booking_complete."""
+    sends the customer a reschedule offer and gives the consultant a call task. Both move the
+    lead (leads.services.events): a cancellation with a `lost_reason` (bought elsewhere, not
+    interested) loses it. Completing goes through booking_complete."""
+    if lost_reason and lost_reason not in (
+        Lead.LostReason.BOUGHT_ELSEWHERE,
+        Lead.LostReason.NOT_INTERESTED,
+    ):
+        raise ValidationError({"lost_reason": _("Choose why the customer is no longer buying.")})
+    if lost_reason and to_status != Booking.Status.CANCELLED:
+        raise ValidationError({"lost_reason": _("Only a cancellation loses the lead.")})
     booking = _lock(booking)
     if to_status not in ALLOWED_TRANSITIONS.get(booking.status, ()):
         raise ValidationError(
@@ -491,9 +523,38 @@ def booking_transition(
     if to_status == Booking.Status.CANCELLED:
         outbox.booking_cancellation_enqueue(booking=booking)
         _note(booking, by, _("Test drive cancelled: %(reason)s") % {"reason": booking.reason})
+        if booking.lead_id:
+            lead_event(
+                lead=booking.lead,
+                event=LeadEvent.TESTDRIVE_CANCELLED,
+                by=by,
+                ref=_lead_ref(booking),
+                lost_reason=lost_reason,
+                detail=_local_label(booking),
+                still_active=_other_drive_ahead(booking),
+            )
     elif to_status == Booking.Status.NO_SHOW:
         outbox.booking_no_show_enqueue(booking=booking)
         _note(booking, by, _("Customer did not come to the test drive; offered another time."))
+        if booking.lead_id:
+            lead_event(
+                lead=booking.lead,
+                event=LeadEvent.TESTDRIVE_NO_SHOW,
+                by=by,
+                ref=_lead_ref(booking),
+                detail=_local_label(booking),
+                still_active=_other_drive_ahead(booking),
+            )
+            task_create(
+                owner=booking.consultant or booking.lead.assigned_to,
+                title=_("Call %(customer)s: missed the test drive of %(vehicle)s")
+                % {"customer": booking.customer, "vehicle": booking.vehicle.title},
+                due_at=timezone.now(),
+                by=by,
+                lead=booking.lead,
+                kind=Task.Kind.CALL,
+                dedupe_key=f"testdrive:{booking.pk}:no_show",
+            )
     elif to_status == Booking.Status.CONFIRMED:
         outbox.booking_confirmation_enqueue(booking=booking)
     return booking
@@ -510,22 +571,28 @@ def _note(booking: Booking, by: User | None, body: str) -> None:
         )
 
 
-def booking_cancel_by_customer(*, booking: Booking, reason: str = "") -> Booking:
+def booking_cancel_by_customer(
+    *, booking: Booking, reason: str = "", lost_reason: str = ""
+) -> Booking:
+    """The customer cancels online; saying they bought elsewhere (or lost interest) loses the
+    lead with that reason."""
     return booking_transition(
         booking=booking,
         to_status=Booking.Status.CANCELLED,
         by=None,
         reason=reason.strip() or _("Cancelled by the customer"),
         cancelled_by=Booking.CancelledBy.CUSTOMER,
+        lost_reason=lost_reason,
     )
 
 
-# What each outcome does to the lead, and the next task: (lead status or None, title, days).
+# What each outcome does to the lead, and the next task: (lost reason or "", title, days).
+# Without a lost reason the lead moves on to negotiation (leads.services.events).
 OUTCOME_FOLLOW_UP = {
-    Booking.Outcome.INTERESTED: (None, _("Follow up on the test drive"), 2),
-    Booking.Outcome.WANTS_OFFER: (Lead.Status.NEGOTIATION, _("Prepare and send an offer"), 1),
+    Booking.Outcome.INTERESTED: ("", _("Follow up on the test drive"), 2),
+    Booking.Outcome.WANTS_OFFER: ("", _("Prepare and send an offer"), 1),
     Booking.Outcome.NOT_INTERESTED: (
-        Lead.Status.LOST,
+        Lead.LostReason.NOT_INTERESTED,
         _("Ask what would suit them better after the test drive"),
         1,
     ),
@@ -534,8 +601,8 @@ OUTCOME_FOLLOW_UP = {
 
 @transaction.atomic
 def booking_complete(*, booking: Booking, outcome: str, by: User, note: str = "") -> Booking:
-    """Finish a checked-in drive with its outcome: the lead advances (wants an offer →
-    negotiation, not interested → lost) and the next task lands with the consultant."""
+    """Finish a checked-in drive with its outcome: the lead advances (interested or wants an
+    offer → negotiation, not interested → lost) and the next task lands with the consultant."""
     if outcome not in Booking.Outcome:
         raise ValidationError({"outcome": _("Choose how the test drive went.")})
     booking = booking_transition(
@@ -544,16 +611,17 @@ def booking_complete(*, booking: Booking, outcome: str, by: User, note: str = ""
     booking.outcome = outcome
     booking.save(update_fields=["outcome", "updated_at"])
     lead = booking.lead
-    status, title, days = OUTCOME_FOLLOW_UP[outcome]
+    lost_reason, title, days = OUTCOME_FOLLOW_UP[outcome]
     if lead is not None:
+        lead_event(
+            lead=lead,
+            event=LeadEvent.TESTDRIVE_COMPLETED,
+            by=by,
+            ref=_lead_ref(booking),
+            lost_reason=lost_reason,
+            detail=str(Booking.Outcome(outcome).label),
+        )
         lead = Lead.objects.get(pk=lead.pk)
-        if status is not None and lead.is_open and lead.status != status:
-            lead_transition(
-                lead=lead,
-                to_status=status,
-                by=by,
-                lost_reason=Lead.LostReason.NOT_INTERESTED if status == Lead.Status.LOST else "",
-            )
         task_create(
             owner=booking.consultant or lead.assigned_to or by,
             title=f"{title}: {booking.vehicle.title}",

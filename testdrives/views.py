@@ -238,7 +238,11 @@ def cancel(request, token: str):
     if not form.is_valid():
         return _manage_page(request, booking, token, status=400)
     try:
-        booking_cancel_by_customer(booking=booking, reason=form.cleaned_data["reason"])
+        booking_cancel_by_customer(
+            booking=booking,
+            reason=form.cleaned_data["reason"],
+            lost_reason=form.cleaned_data["why"],
+        )
     except ValidationError as error:
         messages.error(request, _errors(error))
         return _manage_page(request, booking, token, status=400)
@@ -463,6 +467,7 @@ def booking_status(request, pk: int):
             by=request.user,
             reason=data["reason"],
             cancelled_by=data["cancelled_by"],
+            lost_reason=data["lost_reason"],
         )
     except ValidationError as error:
         _add_error(form, error)

@@ -115,6 +115,8 @@ MAPPINGS: dict[str, Mapping] = {
         erase={"message": "", "review_notes": "", "timeframe": "", "tradein_vin": ""},
     ),
     "leads.LeadStatusChange": Mapping(KEEP, by_path("lead__customer")),
+    # Staff's own words on why a cadence was paused or stopped may name the customer.
+    "leads.CadenceEvent": Mapping(PSEUDONYMISE, by_path("lead__customer"), erase={"reason": ""}),
     "leads.LeadAssignment": Mapping(KEEP, by_path("lead__customer")),
     "leads.CadenceRun": Mapping(KEEP, by_path("lead__customer")),
     "leads.TradeInPhoto": Mapping(DELETE, by_path("lead__customer")),

@@ -7,16 +7,20 @@ from .assignment import (
     lead_assign_automatically,
     leads_bulk_assign,
 )
-from .cadence import cadence_run_due
+from .cadence import cadence_pause, cadence_resume, cadence_run_due, cadence_stop_by_staff
 from .customers import customer_get_or_create_from_contact, customer_merge
 from .enquiries import enquiry_submit
 from .escalation import leads_escalate_overdue
+from .events import lead_event, lead_for_sale
 from .leads import lead_create, lead_transition
 from .work import activity_log, task_complete, task_create
 
 __all__ = [
     "activity_log",
+    "cadence_pause",
+    "cadence_resume",
     "cadence_run_due",
+    "cadence_stop_by_staff",
     "consultant_set_availability",
     "consultants_on_duty",
     "customer_get_or_create_from_contact",
@@ -25,6 +29,8 @@ __all__ = [
     "lead_assign",
     "lead_assign_automatically",
     "lead_create",
+    "lead_event",
+    "lead_for_sale",
     "lead_transition",
     "leads_bulk_assign",
     "leads_escalate_overdue",

@@ -65,6 +65,11 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     Lead.Status.WON: frozenset(),
     Lead.Status.LOST: frozenset({Lead.Status.CONTACTED}),
 }
+# Moves only an event may make, never staff by hand: a cancelled order reopens the deal.
+EVENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    Lead.Status.WON: frozenset({Lead.Status.NEGOTIATION}),
+}
+CLOSED_STATUSES = (Lead.Status.WON, Lead.Status.LOST)
 
 
 def vehicle_match(*, vin: str = "", stock_number: str = "") -> Vehicle | None:
@@ -165,13 +170,47 @@ def lead_record_first_response(*, lead: Lead, at: datetime.datetime) -> bool:
     return True
 
 
+def response_clock_stop(*, lead: Lead, at: datetime.datetime) -> list[str]:
+    """A closed lead's response clock stops: a first-response target (or hand-on time) not
+    yet reached is withdrawn, so nothing escalates, reassigns or counts as a breach later. A
+    target already missed stays (the breach happened). The caller holds the row lock.
+    Returns the fields changed."""
+    if lead.first_response_at is not None:
+        return []
+    fields = []
+    if lead.response_due_at is not None and lead.response_due_at > at:
+        lead.response_due_at = None
+        fields.append("response_due_at")
+    if lead.reassign_due_at is not None and lead.reassign_due_at > at:
+        lead.reassign_due_at = None
+        fields.append("reassign_due_at")
+    return fields
+
+
+def _allowed(from_status: str, to_status: str, event: str) -> bool:
+    if to_status in ALLOWED_TRANSITIONS.get(from_status, ()):
+        return True
+    return bool(event) and to_status in EVENT_TRANSITIONS.get(from_status, ())
+
+
 @transaction.atomic
-def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason: str = "") -> Lead:
+def lead_transition(
+    *,
+    lead: Lead,
+    to_status: str,
+    by: User | None,
+    lost_reason: str = "",
+    reason: str = "",
+    event: str = "",
+    ref: str = "",
+) -> Lead:
     """Move a lead along the pipeline: locks the row, refuses an illegal move with a clear
-    error, records the stage time and a history row; leaving "new" counts as first response.
+    error, records the stage time and a history row (who, when, from, to, why: `reason`, and
+    the `event` and its `ref` when another app's event moved it); leaving "new" counts as
+    first response. Closing (won, lost) stops the response clock and the cadence.
     Audited ("update" with the status and lost reason before and after; `by` None = system)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if to_status not in ALLOWED_TRANSITIONS.get(lead.status, ()):
+    if not _allowed(lead.status, to_status, event):
         raise ValidationError(
             _("A lead cannot move from “%(from)s” to “%(to)s”.")
             % {
@@ -189,12 +228,21 @@ def lead_transition(*, lead: Lead, to_status: str, by: User | None, lost_reason:
     fields = ["status", "lost_reason", "updated_at"]
     setattr(lead, STAGE_TIMESTAMP[to_status], now)
     fields.append(STAGE_TIMESTAMP[to_status])
-    lead.full_clean()
-    lead.save(update_fields=fields)
     if from_status == Lead.Status.NEW and by is not None:
         lead_record_first_response(lead=lead, at=now)
+    if to_status in CLOSED_STATUSES:
+        fields += response_clock_stop(lead=lead, at=now)
+    lead.full_clean()
+    lead.save(update_fields=fields)
     LeadStatusChange.objects.create(
-        lead=lead, from_status=from_status, to_status=to_status, changed_by=by, changed_at=now
+        lead=lead,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=by,
+        changed_at=now,
+        event=event,
+        ref=ref,
+        reason=reason[:300],
     )
     audit_record(
         actor=by,

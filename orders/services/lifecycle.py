@@ -17,8 +17,8 @@ from dealership.messaging.services import message_enqueue
 from inventory.models import Vehicle
 from inventory.selectors import vehicle_similar
 from inventory.services import VehicleStatusError, vehicle_release, vehicle_set_status
-from leads.models import Activity
-from leads.services import activity_log
+from leads.models import Activity, LeadEvent
+from leads.services import activity_log, lead_event, lead_for_sale
 
 from ..models import Order, OrderTransition, Payment
 from ..payments import get_payment_backend
@@ -54,6 +54,13 @@ HOLDS_VEHICLE = tuple(s for s in S.values if s not in (S.DRAFT, S.CANCELLED, S.D
 
 
 TIMELINE_MILESTONES = (S.SUBMITTED, S.CONTRACT_SIGNED, S.DELIVERED, S.CANCELLED)
+# The order's moves that move the customer's lead (leads.services.events): placed → won,
+# cancelled → back to negotiation, delivered → won.
+LEAD_EVENTS = {
+    S.SUBMITTED: LeadEvent.ORDER_PLACED,
+    S.CANCELLED: LeadEvent.ORDER_CANCELLED,
+    S.DELIVERED: LeadEvent.ORDER_DELIVERED,
+}
 
 
 class TransitionError(ValidationError):
@@ -205,8 +212,39 @@ def _transition(
                 },
                 occurred_at=now,
             )
+        if to_status in LEAD_EVENTS:
+            _move_lead(locked, LEAD_EVENTS[to_status], by)
     order.status, order.status_changed_at = locked.status, locked.status_changed_at
     return locked
+
+
+def _move_lead(order: Order, event: str, by: User | None) -> None:
+    """Tell the customer's lead (the one the order's placement moved, else their open lead
+    about this car or at this location). A cancelled order leaves the lead won while another
+    order of the customer there is live or delivered."""
+    ref = f"order:{order.pk}"
+    lead = lead_for_sale(
+        customer=order.customer,
+        location=order.location,
+        vin=order.vehicle.vin,
+        stock_number=order.vehicle.stock_number,
+        ref=ref,
+    )
+    if lead is None:
+        return
+    still_active = (
+        event == LeadEvent.ORDER_CANCELLED
+        and Order.objects.filter(
+            customer_id=order.customer_id,
+            location_id=order.location_id,
+            status__in=(*HOLDS_VEHICLE, S.DELIVERED),
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    lead_event(
+        lead=lead, event=event, by=by, ref=ref, detail=order.reference, still_active=still_active
+    )
 
 
 def _deposit_payment(order: Order) -> Payment:

@@ -178,3 +178,51 @@ def test_the_cadence_task_runs_through_celery(lead, steps):
 
     with time_machine.travel(_minutes(1), tick=False):
         assert run_cadences.delay().get() == {"queued": 1}
+
+
+def test_a_paused_cadence_sends_nothing_and_resumes_later_by_the_pause(lead, steps):
+    from leads.models import CadenceEvent
+    from leads.services import cadence_pause, cadence_resume
+
+    _run(_minutes(1))  # step 1 queued; step 2 due at +60 min
+    with time_machine.travel(_minutes(30), tick=False):
+        cadence_pause(lead=lead, by=lead.assigned_to, reason="Customer on holiday")
+
+    assert _run(_minutes(24 * 60 * 5)) == {}
+    assert OutboxMessage.objects.count() == 1
+
+    with time_machine.travel(_minutes(130), tick=False):
+        cadence_resume(lead=lead, by=lead.assigned_to)
+    lead.refresh_from_db()
+    assert lead.cadence_shift == datetime.timedelta(minutes=100)
+    assert lead.cadence_next_at == _minutes(160)
+    assert _run(_minutes(159)) == {}
+    assert _run(_minutes(161)) == {"queued": 1}
+    lead.refresh_from_db()
+    assert lead.cadence_next_at == _minutes(24 * 60 + 100)
+    assert list(CadenceEvent.objects.order_by("id").values_list("action", "reason", "by")) == [
+        ("paused", "Customer on holiday", lead.assigned_to_id),
+        ("resumed", "", lead.assigned_to_id),
+    ]
+
+
+def test_a_stopped_cadence_is_skipped_by_the_job_and_pausing_needs_a_reason(lead, steps):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from leads.services import cadence_pause, cadence_stop_by_staff
+
+    with pytest.raises(ValidationError) as refused:
+        cadence_pause(lead=lead, by=lead.assigned_to, reason="  ")
+    assert refused.value.message_dict == {"reason": ["Say why the cadence is paused."]}
+    other = UserFactory(role=Role.CONSULTANT, locations=[lead.location])
+    with pytest.raises(PermissionDenied):
+        cadence_stop_by_staff(lead=lead, by=other, reason="No")
+    lead.refresh_from_db()
+    assert (lead.cadence_paused_at, lead.cadence_next_at) == (None, START)
+
+    cadence_stop_by_staff(lead=lead, by=lead.assigned_to, reason="Customer asked by phone")
+
+    assert _run(_minutes(24 * 60 * 5)) == {}
+    lead.refresh_from_db()
+    assert (lead.cadence_next_at, lead.cadence_stopped_reason) == (None, "stopped_by_staff")
+    assert OutboxMessage.objects.count() == 0
