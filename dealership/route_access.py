@@ -81,6 +81,7 @@ ROUTES: dict[str, Route] = {
     "leads:bulk_assign": Route(Access.STAFF, roles=MANAGER_ROLES),
     "leads:availability": Route(Access.STAFF),
     "leads:pipeline": Route(Access.STAFF),
+    "leads:pipeline_move": Route(Access.STAFF),
     "leads:tasks": Route(Access.STAFF),
     "leads:task_done": Route(Access.STAFF),
     "leads:lead_detail": Route(Access.STAFF, scenario="tests.security.scenarios:lead"),

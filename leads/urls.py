@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/leads/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("staff/leads/availability/", views.availability, name="availability"),
     path("staff/leads/pipeline/", views.pipeline, name="pipeline"),
+    path("staff/leads/<int:pk>/move/", views.pipeline_move, name="pipeline_move"),
     path("staff/leads/tasks/", views.task_list, name="tasks"),
     path("staff/leads/tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("staff/leads/<int:pk>/", views.lead_detail, name="lead_detail"),

@@ -498,18 +498,15 @@ def task_done(request, pk):
     return redirect(_safe_next(request, reverse("leads:tasks")))
 
 
-@staff_required
-def pipeline(request):
+def _pipeline_response(request, *, status: int = 200, location: str | None = None):
     locations = list(location_list_for_user(user=request.user))
     if not locations:
         return render(request, "leads/pipeline.html", {"locations": [], "board": None})
     # The board opens on the user's own (first) location; managers may switch.
-    own = next(
-        iter(request.user.locations.order_by("name", "pk").values_list("pk", flat=True)), None
-    )
-    default = own if own is not None else locations[0].pk
+    own = request.user.locations.order_by("name", "pk").values_list("pk", flat=True)
+    default = next(iter(own), None) or locations[0].pk
     try:
-        location_id = int(request.GET.get("location", default))
+        location_id = int(location or request.GET.get("location", default))
     except ValueError:
         location_id = default
     location = next((loc for loc in locations if loc.pk == location_id), None)
@@ -520,7 +517,49 @@ def pipeline(request):
         request,
         "leads/pipeline.html",
         {"locations": locations, "location": location, "board": board, "now": timezone.now()},
+        status=status,
     )
+
+
+@staff_required
+def pipeline(request):
+    return _pipeline_response(request)
+
+
+def _move_refused(request, message: str, status: int):
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return _pipeline_response(request, status=status, location=request.POST.get("location"))
+
+
+@staff_required
+@require_POST
+def pipeline_move(request, pk):
+    """A card dropped on (or sent by its "Move to" form to) another column: the one lead
+    transition service moves it. JSON for the drag-and-drop script, a redirect otherwise."""
+    lead = _lead_or_404(request, pk)
+    board = request.POST.get("location", "")
+    if board != str(lead.location_id):
+        return _move_refused(request, _("This lead is on another location's board."), 403)
+    may_move = request.user.has_role(*MANAGER_ROLES) or lead.assigned_to_id in (
+        None,
+        request.user.pk,
+    )
+    if not may_move:
+        return _move_refused(
+            request, _("Only the lead's consultant or a manager may move it."), 403
+        )
+    to_status = request.POST.get("to_status", "")
+    try:
+        lead = lead_transition(lead=lead, to_status=to_status, by=request.user)
+    except ValidationError as error:
+        return _move_refused(request, " ".join(error.messages), 400)
+    done = _("Moved to %(status)s.") % {"status": lead.get_status_display()}
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"status": lead.status, "message": done})
+    messages.success(request, done)
+    return redirect(f"{reverse('leads:pipeline')}?location={lead.location_id}")
 
 
 @staff_required

@@ -102,3 +102,103 @@ def test_pipeline_query_count_is_fixed(client, location, manager, django_assert_
 
     assert response.status_code == 200
     assert response.content.decode().count("<dt>Next task</dt>") == 10
+
+
+# --- Moving a card (drag and drop, or the card's "Move to" form) ---------------------------
+
+
+def _move(client, lead, to_status, *, location=None, json=False):
+    headers = {"Accept": "application/json"} if json else {}
+    return client.post(
+        f"/staff/leads/{lead.pk}/move/",
+        {"to_status": to_status, "location": location or lead.location_id},
+        headers=headers,
+    )
+
+
+@pytest.fixture
+def my_lead(location, consultant):
+    return LeadFactory(customer=CustomerFactory(location=location), assigned_to=consultant)
+
+
+def test_a_card_moves_by_its_form_and_comes_back_to_the_board(consultant_client, my_lead):
+    response = _move(consultant_client, my_lead, "qualified")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/leads/pipeline/?location={my_lead.location_id}"
+    my_lead.refresh_from_db()
+    assert my_lead.status == "qualified"
+    assert my_lead.status_changes.get().to_status == "qualified"
+
+
+def test_a_dropped_card_moves_and_gets_json(consultant_client, my_lead):
+    response = _move(consultant_client, my_lead, "contacted", json=True)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "contacted", "message": "Moved to Contacted."}
+    my_lead.refresh_from_db()
+    assert my_lead.status == "contacted"
+
+
+@pytest.mark.parametrize("json", [True, False])
+def test_an_illegal_move_is_400_with_its_message(consultant_client, my_lead, json):
+    response = _move(consultant_client, my_lead, "new", json=json)
+
+    assert response.status_code == 400
+    message = "A lead cannot move from “New” to “New”."
+    if json:
+        assert response.json() == {"error": message}
+    else:
+        assert message in response.content.decode()
+    my_lead.refresh_from_db()
+    assert my_lead.status == "new"
+    assert not my_lead.status_changes.exists()
+
+
+def test_moving_a_foreign_lead_is_404(consultant_client):
+    foreign = LeadFactory(customer=CustomerFactory(location=LocationFactory(name="Elsewhere")))
+
+    response = _move(consultant_client, foreign, "contacted")
+
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.status == "new"
+
+
+def test_moving_a_lead_of_another_locations_board_is_403(client, location):
+    porto = LocationFactory(name="Porto")
+    manager = UserFactory(role=Role.SALES_MANAGER, locations=[location, porto])
+    lead = LeadFactory(customer=CustomerFactory(location=porto))
+    client.force_login(manager)
+
+    response = _move(client, lead, "contacted", location=location.pk, json=True)
+
+    assert response.status_code == 403
+    assert response.json() == {"error": "This lead is on another location's board."}
+    lead.refresh_from_db()
+    assert lead.status == "new"
+
+
+def test_a_consultant_cannot_move_a_colleagues_lead(consultant_client, location):
+    colleague = UserFactory(role=Role.CONSULTANT, locations=[location])
+    lead = LeadFactory(customer=CustomerFactory(location=location), assigned_to=colleague)
+
+    response = _move(consultant_client, lead, "contacted")
+
+    assert response.status_code == 403
+    assert "Only the lead&#x27;s consultant or a manager may move it." in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.status == "new"
+
+
+def test_a_move_without_the_csrf_token_is_refused(consultant, my_lead):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(consultant)
+
+    response = _move(client, my_lead, "contacted")
+
+    assert response.status_code == 403
+    my_lead.refresh_from_db()
+    assert my_lead.status == "new"
