@@ -134,7 +134,7 @@ def _track_context(order: Order, **extra) -> dict:
         "order": order,
         "token": order_token(order),
         "version": version,
-        "deal": version.deal,
+        "deal": version.deal if version else None,
         "transitions": list(order.transitions.all()),
         "payments": payments,
         "deposit": deposit,
@@ -538,11 +538,14 @@ def _detail_context(request, order, **forms):
     if finance is not None:
         # The page shows the application: every staff view of it is logged.
         services.finance_application_view_log(application=finance, actor=request.user)
+    # Every order gets version 1 when it is created (orders.services.order_create); should
+    # one have none all the same (data from outside the services), say so instead of failing.
+    version = current_version(order)
     return {
         "order": order,
-        "version": order.versions.all()[0],
+        "version": version,
         "versions": list(order.versions.all()),
-        "deal": order.versions.all()[0].deal,
+        "deal": version.deal if version else None,
         "transitions": list(order.transitions.all()),
         "payments": list(order.payments.all()),
         "signature": next((s for s in order.signatures.all() if s.invalidated_at is None), None),

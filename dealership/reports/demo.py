@@ -74,7 +74,9 @@ def seed(*, locations: list[Location]) -> int:
                 continue
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             email = f"{external_id}@example.com"
+            team = consultants.get(location.pk) or [None]
             customer = Customer(
+                owner=team[i % len(team)],
                 first_name=first,
                 last_name=last,
                 email=email,
@@ -85,7 +87,6 @@ def seed(*, locations: list[Location]) -> int:
             )
             new_customers.append(customer)
             responded = add_business_minutes(location, created, wait) if stages else None
-            team = consultants.get(location.pk) or [None]
             lead = Lead(
                 location=location,
                 source=rng.choice([Lead.Source.WEBSITE, Lead.Source.PHONE, Lead.Source.WALK_IN]),
@@ -126,15 +127,17 @@ def seed(*, locations: list[Location]) -> int:
 
 def _sales_history(now: datetime.datetime) -> None:
     """For the history leads that got that far: a completed test drive on the appointment
-    day and a delivered order on the day it was won (on a sold car of the location), so
-    the funnel and the leaderboard have every stage. Idempotent: a lead with a booking has
-    its history; orders are found by their reference ("H" and the lead's id)."""
-    from orders.models import Order
+    day and, for a won lead, an order of an available car of the location, bought, paid,
+    signed and handed over through the orders' services (`orders.demo.sell`) and dated from
+    the day it was won to three days later, so the funnel and the leaderboard have every
+    stage. Idempotent: a lead with a booking has its history."""
+    from orders import demo as orders_demo
     from testdrives.models import Booking
 
     leads = list(
         Lead.objects.filter(external_source=SOURCE, appointment_at__lte=now)
         .exclude(testdrive_bookings__isnull=False)
+        .select_related("customer", "assigned_to")
         .order_by("pk")
     )
     if not leads:
@@ -170,19 +173,22 @@ def _sales_history(now: datetime.datetime) -> None:
         )
         if lead.won_at is None or lead.won_at > now:
             continue
-        delivered = min(lead.won_at + datetime.timedelta(days=3), now)
-        order, created = Order.objects.get_or_create(
-            reference=f"H{lead.pk}",
-            defaults={
-                "customer_id": lead.customer_id,
-                "vehicle_id": vehicle_id,
-                "location_id": lead.location_id,
-                "consultant_id": lead.assigned_to_id,
-                "status": Order.Status.DELIVERED,
-                "status_changed_at": delivered,
-                "payment_type": Order.PaymentType.CASH,
-                "delivered_at": delivered,
-            },
+        car = (
+            Vehicle.objects.filter(
+                location_id=lead.location_id,
+                status=Vehicle.Status.AVAILABLE,
+                stock_number__startswith="D",
+                bookings__isnull=True,
+            )
+            .order_by("pk")
+            .first()
         )
-        if created:
-            Order.objects.filter(pk=order.pk).update(created_at=lead.won_at)
+        if car is None or lead.assigned_to is None:
+            continue
+        orders_demo.sell(
+            customer=lead.customer,
+            vehicle=car,
+            consultant=lead.assigned_to,
+            ordered_at=lead.won_at,
+            delivered_at=min(lead.won_at + datetime.timedelta(days=3), now),
+        )
