@@ -59,14 +59,31 @@ class VehicleStatusError(ValidationError):
         self.status = status
 
 
-def _showroom_changed() -> None:
-    """On commit: a new inventory version (cached facets start over), and the facet index for
-    it built by a worker ahead of the next visitor (many changes in one transaction queue many
-    tasks; all but the first find the index built and do nothing)."""
-    from .tasks import facet_index_refresh
+class _ShowroomCommit:
+    """Run on commit: a new inventory version (cached facets start over) and the facet index
+    for it, built by a worker ahead of the next visitor. ``done`` once it ran."""
 
-    transaction.on_commit(facets_invalidate)
-    facet_index_refresh.delay_on_commit()
+    done = False
+
+    def __call__(self) -> None:
+        from .tasks import facet_index_refresh
+
+        self.done = True
+        facets_invalidate()
+        facet_index_refresh.delay()
+
+
+def _showroom_changed() -> None:
+    """On commit of the outermost transaction, once however many vehicles it wrote (seeding
+    or a feed import is one version and one rebuild, not one per car). A callback registered
+    in a savepoint that rolls back goes with it, so the next write registers it again."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        isinstance(func, _ShowroomCommit) and not func.done
+        for _sids, func, _robust in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_ShowroomCommit())
 
 
 # Fields a caller may set through vehicle_create / vehicle_update.
