@@ -34,7 +34,10 @@ FIN48 = PaymentOption("finance", 48, Decimal("4.90"), Decimal("3000"))
 FIN60 = PaymentOption("finance", 60, Decimal("5.90"), Decimal("1000"))
 
 
-def _desk(location, *, options=(CASH, FIN48), tradein=TradeIn(), add_ons=(), **kwargs):
+NO_TRADE_IN = TradeIn()
+
+
+def _desk(location, *, options=(CASH, FIN48), tradein=NO_TRADE_IN, add_ons=(), **kwargs):
     consultant = kwargs.pop("by", None) or UserFactory(role=Role.CONSULTANT, locations=[location])
     vehicle = kwargs.pop("vehicle", None) or VehicleFactory(
         location=location, price=Decimal("24990.00")
@@ -67,7 +70,9 @@ def test_quote_options_are_the_checkouts_figures_to_the_cent(rate, fee):
         ],
         strict=True,
     ):
-        online = make_order(VehicleFactory(location=location, price=Decimal("24990.00")), deal=choice)
+        online = make_order(
+            VehicleFactory(location=location, price=Decimal("24990.00")), deal=choice
+        )
         # The checkout's order at the quote's APR (staff set the APR on an order).
         online.apr = option.apr
         checkout = order_breakdown(online)
@@ -261,9 +266,7 @@ def test_emailing_without_an_address_is_a_400_with_a_message(client, location):
     assert OutboxMessage.objects.count() == 0
 
 
-def test_the_quote_page_has_a_fixed_number_of_queries(
-    client, location, django_assert_num_queries
-):
+def test_the_quote_page_has_a_fixed_number_of_queries(client, location, django_assert_num_queries):
     quote = _desk(location, add_ons=[AddOnFactory()], options=(CASH, FIN48, FIN60))
     client.force_login(quote.consultant)
     url = reverse("orders:quote", args=[quote.pk])
@@ -303,9 +306,10 @@ def test_desking_a_walk_in_through_the_form(client, location):
     assert response["Location"] == reverse("orders:quote", args=[quote.pk])
     assert [o.payment_type for o in quote.options.all()] == ["cash", "finance"]
     assert quote.customer.email == "kim@example.de"
-    assert breakdown_for(
-        vehicle=golf, location=location, payment_type="cash", add_ons=[]
-    ).as_dict() == quote.options.first().breakdown
+    assert (
+        breakdown_for(vehicle=golf, location=location, payment_type="cash", add_ons=[]).as_dict()
+        == quote.options.first().breakdown
+    )
 
 
 def test_the_form_without_a_customer_is_a_400_and_saves_nothing(client, location):
