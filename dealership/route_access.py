@@ -34,6 +34,10 @@ class Access(StrEnum):
     WEBHOOK = "webhook"  # machine-to-machine, CSRF-exempt, authenticated by a signature
 
 
+# Who desks deals (orders' quotes): the sales floor, not the service advisors.
+SALES_FLOOR = (Role.CONSULTANT, Role.SALES_MANAGER, Role.ADMINISTRATOR)
+
+
 @dataclass(frozen=True)
 class Route:
     access: Access
@@ -169,6 +173,14 @@ ROUTES: dict[str, Route] = {
     "orders:desk": Route(Access.STAFF),
     "orders:detail": Route(Access.STAFF, scenario="tests.security.scenarios:order_staff"),
     "orders:action": Route(Access.STAFF),
+    "orders:quotes": Route(Access.STAFF, roles=SALES_FLOOR),
+    "orders:quote-new": Route(Access.STAFF, roles=SALES_FLOOR),
+    "orders:quote": Route(Access.STAFF, roles=SALES_FLOOR, scenario="tests.orders.routes:quote"),
+    "orders:quote-print": Route(
+        Access.STAFF, roles=SALES_FLOOR, scenario="tests.orders.routes:quote"
+    ),
+    "orders:quote-send": Route(Access.STAFF, roles=SALES_FLOOR),  # POST behind the quote
+    "orders:quote-accept": Route(Access.STAFF, roles=SALES_FLOOR),  # POST behind the quote
     # Surveys: the customer's (or colleague's) answer page by its link, the staff results
     "surveys:answer": Route(Access.CUSTOMER_TOKEN, scenario="tests.surveys.routes:answer"),
     "surveys:results": Route(Access.STAFF),

@@ -337,6 +337,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "orders-expire-reservations": {"task": "orders.expire_reservations", "schedule": 60.0},
     "orders-send-reminders": {"task": "orders.send_reminders", "schedule": crontab(minute=15)},
+    "orders-expire-quotes": {"task": "orders.expire_quotes", "schedule": crontab(minute=20)},
     "surveys-invite-due": {"task": "surveys.invite_due", "schedule": crontab(minute=10)},
     "surveys-send-reminders": {"task": "surveys.send_reminders", "schedule": crontab(minute=40)},
     "surveys-staff-pulse": {"task": "surveys.staff_pulse", "schedule": crontab(minute=0, hour=9)},

@@ -8,7 +8,7 @@ calculation; every line of a breakdown is rounded and the total is the sum of th
 lines, so the figures always add up on paper.
 """
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -144,8 +144,9 @@ class DealBreakdown:
     """Everything a customer pays for one order, as the page, the order, the contract and the
     emails show it. Every amount is rounded to cents once; the total is the sum of the lines.
 
-    The trade-in credit is deducted before tax (a sales-tax credit); tax-exempt add-ons, the
-    registration estimate and the delivery fee are not taxed. The deposit counts towards what
+    The trade-in credit is deducted before tax (a sales-tax credit); the loan still owed on
+    the trade-in (its payoff, which the dealership settles) is added back after tax, untaxed;
+    tax-exempt add-ons, the registration estimate and the delivery fee are not taxed. The deposit counts towards what
     the customer pays; for finance and lease the down payment is paid at handover and the
     rest is financed.
     """
@@ -172,6 +173,16 @@ class DealBreakdown:
     residual: Decimal
     monthly_payment: Decimal
     currency: str
+    # Added later: snapshots stored before it read as no payoff.
+    trade_in_payoff: Decimal = Decimal("0.00")
+
+    @property
+    def total_paid(self) -> Decimal:
+        """What the customer pays altogether: the total for cash; deposit, down payment and
+        every instalment for finance and lease (a lease's residual is not bought)."""
+        if self.payment_type == "cash":
+            return self.total
+        return self.deposit + self.down_payment + self.monthly_payment * self.term_months
 
     def as_dict(self) -> dict:
         """A JSON-safe snapshot (amounts as strings): what an order version stores."""
@@ -190,7 +201,10 @@ class DealBreakdown:
     @classmethod
     def from_dict(cls, data: dict) -> "DealBreakdown":
         values = {}
-        for name, field_type in cls.__annotations__.items():
+        for item in fields(cls):
+            name, field_type = item.name, item.type
+            if name not in data and item.default is not MISSING:
+                continue
             value = data[name]
             if name == "add_ons":
                 value = tuple(
@@ -227,6 +241,7 @@ def deal_breakdown(
     add_ons: tuple[AddOnLine, ...] = (),
     discount: Decimal = Decimal(0),
     trade_in: Decimal = Decimal(0),
+    trade_in_payoff: Decimal = Decimal(0),
     delivery_fee: Decimal = Decimal(0),
     deposit: Decimal = Decimal(0),
     down_payment: Decimal = Decimal(0),
@@ -251,6 +266,7 @@ def deal_breakdown(
         "tax_rate": tax_rate,
         "registration": registration,
         "trade_in": trade_in,
+        "trade_in_payoff": trade_in_payoff,
         "delivery_fee": delivery_fee,
         "deposit": deposit,
         "down_payment": down_payment,
@@ -272,6 +288,7 @@ def deal_breakdown(
     add_ons_total = sum((a.price for a in add_ons), Decimal("0.00"))
     taxable_add_ons = sum((a.price for a in add_ons if a.taxable), Decimal("0.00"))
     documentation_fee, trade_in = to_cents(documentation_fee), to_cents(trade_in)
+    trade_in_payoff = to_cents(trade_in_payoff)
     registration, delivery_fee = to_cents(registration), to_cents(delivery_fee)
     taxable = max(price - discount + documentation_fee + taxable_add_ons - trade_in, CENT * 0)
     tax = to_cents(taxable * tax_rate / HUNDRED)
@@ -282,6 +299,7 @@ def deal_breakdown(
         + documentation_fee
         - trade_in
         + tax
+        + trade_in_payoff
         + registration
         + delivery_fee
     )
@@ -330,4 +348,5 @@ def deal_breakdown(
         residual=residual,
         monthly_payment=monthly,
         currency=currency,
+        trade_in_payoff=trade_in_payoff,
     )

@@ -42,3 +42,22 @@ def customer_actions(*, customer) -> list[dict]:
         {"label": label, "url": f"{reverse(url_name)}?customer={customer.pk}"}
         for label, url_name in _actions
     ]
+
+
+# Links other apps offer on a lead's page ("Desk a deal"): (label, URL name); the URL gets
+# "?lead=<pk>".
+_lead_actions: list[tuple] = []
+
+
+def lead_action_register(*, label, url_name: str) -> None:
+    if (label, url_name) not in _lead_actions:
+        _lead_actions.append((label, url_name))
+
+
+def lead_actions(*, lead) -> list[dict]:
+    from django.urls import reverse
+
+    return [
+        {"label": label, "url": f"{reverse(url_name)}?lead={lead.pk}"}
+        for label, url_name in _lead_actions
+    ]

@@ -17,6 +17,8 @@ def breakdown_rows(deal: DealBreakdown) -> list[tuple[str, str]]:
         rows.append((_("Trade-in credit"), "−" + money(deal.trade_in_credit)))
     rows.append((_("Taxable amount"), money(deal.taxable_amount)))
     rows.append((_("Tax (%(rate)s)") % {"rate": percent(deal.tax_rate)}, money(deal.tax)))
+    if deal.trade_in_payoff:
+        rows.append((_("Trade-in loan payoff"), money(deal.trade_in_payoff)))
     rows.append((_("Registration (estimate)"), money(deal.registration)))
     if deal.delivery_fee:
         rows.append((_("Home delivery"), money(deal.delivery_fee)))

@@ -22,6 +22,10 @@ def _reference() -> str:
     return "SO-" + secrets.token_hex(4).upper()
 
 
+def _quote_reference() -> str:
+    return "QU-" + secrets.token_hex(4).upper()
+
+
 class AddOn(models.Model):
     """Something the dealership sells with a car (extended warranty, floor mats…)."""
 
@@ -192,6 +196,14 @@ class Order(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
         help_text=_("Set by staff after the appraisal."),
+    )
+    tradein_payoff = models.DecimalField(
+        _("trade-in loan payoff"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("What is still owed on the trade-in; the dealership settles it."),
     )
     fulfilment = models.CharField(
         _("delivery"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.PICKUP
@@ -512,3 +524,170 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.signed_at:%Y-%m-%d})"
+
+
+class Quote(models.Model):
+    """A deal desked by a consultant in the showroom: one car, one trade-in, add-ons, and
+    several ways to pay it side by side (its options). Choosing an option turns it into the
+    same draft order the online checkout creates."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent to the customer")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+
+    reference = models.CharField(
+        _("reference"), max_length=12, unique=True, default=_quote_reference, editable=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("customer")
+    )
+    lead = models.ForeignKey(
+        Lead,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("lead"),
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("vehicle")
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name=_("consultant"),
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("location")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    valid_until = models.DateTimeField(_("valid until"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_option = models.ForeignKey(
+        "QuoteOption",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted option"),
+    )
+    order = models.OneToOneField(
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quote",
+        verbose_name=_("order"),
+    )
+    # The trade-in as appraised in the showroom.
+    tradein_year = models.PositiveSmallIntegerField(_("trade-in year"), null=True, blank=True)
+    tradein_make = models.CharField(_("trade-in make"), max_length=60, blank=True)
+    tradein_model = models.CharField(_("trade-in model"), max_length=60, blank=True)
+    tradein_mileage_km = models.PositiveIntegerField(
+        _("trade-in mileage (km)"), null=True, blank=True
+    )
+    tradein_vin = models.CharField(_("trade-in VIN"), max_length=17, blank=True)
+    tradein_value = models.DecimalField(
+        _("trade-in appraised value"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    tradein_payoff = models.DecimalField(
+        _("trade-in loan payoff"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    add_ons = models.ManyToManyField(AddOn, blank=True, related_name="quotes")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="accepted")
+                | (Q(order__isnull=False) & Q(accepted_option__isnull=False)),
+                name="quote_accepted_has_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "-created_at"], name="quote_location_recent")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def has_trade_in(self) -> bool:
+        return bool(self.tradein_make or self.tradein_value or self.tradein_payoff)
+
+    @property
+    def tradein_description(self) -> str:
+        parts = [str(self.tradein_year or ""), self.tradein_make, self.tradein_model]
+        text = " ".join(p for p in parts if p)
+        if self.tradein_mileage_km is not None:
+            text += f", {self.tradein_mileage_km} km"
+        return text
+
+
+class QuoteOption(models.Model):
+    """One way to pay a quote. The figures are the pricing function's, stored when the quote
+    was desked (the breakdown as an order version stores it, and its headline amounts)."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField(_("position"))
+    payment_type = models.CharField(_("payment"), max_length=10, choices=Order.PaymentType.choices)
+    term_months = models.PositiveSmallIntegerField(
+        _("term (months)"), default=0, validators=[MaxValueValidator(120)]
+    )
+    apr = models.DecimalField(
+        _("APR (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(99)],
+    )
+    down_payment = models.DecimalField(
+        _("down payment"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    financed = models.DecimalField(_("amount financed"), max_digits=12, decimal_places=2)
+    monthly_payment = models.DecimalField(_("monthly payment"), max_digits=10, decimal_places=2)
+    total_paid = models.DecimalField(_("total paid"), max_digits=12, decimal_places=2)
+    breakdown = models.JSONField(_("breakdown"))
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("quote option")
+        verbose_name_plural = _("quote options")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "position"], name="quoteoption_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_type="cash") | Q(term_months__gt=0),
+                name="quoteoption_financed_has_term",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quote_id} #{self.position}"
+
+    @property
+    def deal(self) -> DealBreakdown:
+        return DealBreakdown.from_dict(self.breakdown)

@@ -12,7 +12,15 @@ from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 from inventory.models import Vehicle
 
-from .models import AddOn, DeliverySlot, Order, OrderTransition, OrderVersion, Payment
+from .models import (
+    AddOn,
+    DeliverySlot,
+    Order,
+    OrderTransition,
+    OrderVersion,
+    Payment,
+    Quote,
+)
 from .tokens import order_token_data
 
 S = Order.Status
@@ -172,3 +180,58 @@ def delivery_slots_open(*, location_id: int, now: datetime.datetime | None = Non
 
 def drivers_for(*, order: Order) -> QuerySet[User]:
     return User.objects.filter(is_active=True, is_staff=True, locations=order.location_id)
+
+
+# --- Desking ----------------------------------------------------------------------------------
+
+
+def quote_list_for_staff(*, user: User) -> QuerySet[Quote]:
+    """The quotes of the user's locations (a consultant's branch, a manager's branches)."""
+    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+        return Quote.objects.all()
+    locations = location_list_for_user(user=user)
+    return Quote.objects.filter(location_id__in=list(locations.values_list("pk", flat=True)))
+
+
+def quote_recent_for_staff(*, user: User, limit: int = DESK_PAGE_SIZE) -> list[Quote]:
+    return list(
+        quote_list_for_staff(user=user)
+        .select_related("customer", "vehicle", "consultant", "location")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def quote_detail_for_staff(*, user: User, pk: int) -> Quote:
+    """One quote with everything its page shows, in three queries; 404 outside the user's
+    locations."""
+    quote = (
+        quote_list_for_staff(user=user)
+        .select_related("customer", "vehicle", "location", "consultant", "lead", "order")
+        .prefetch_related("options", "add_ons")
+        .filter(pk=pk)
+        .first()
+    )
+    if quote is None:
+        raise Http404
+    return quote
+
+
+def vehicles_for_desking(*, locations) -> QuerySet[Vehicle]:
+    """The cars a deal may be desked for: on sale or reserved, at the given locations."""
+    return (
+        Vehicle.objects.filter(
+            location__in=locations,
+            status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED],
+        )
+        .select_related("location")
+        .order_by("make", "model", "stock_number")
+    )
+
+
+def vehicle_search(vehicles: QuerySet[Vehicle], q: str) -> QuerySet[Vehicle]:
+    """Vehicles whose stock number, make or model contain every word typed ("golf g22")."""
+    for word in q.split():
+        vehicles = vehicles.filter(
+            Q(stock_number__icontains=word) | Q(make__icontains=word) | Q(model__icontains=word)
+        )
+    return vehicles

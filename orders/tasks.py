@@ -13,3 +13,10 @@ def send_reminders() -> int:
     from .services import orders_send_reminders
 
     return orders_send_reminders()
+
+
+@shared_task(name="orders.expire_quotes")
+def expire_quotes() -> int:
+    from .services import quotes_expire
+
+    return quotes_expire()

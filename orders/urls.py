@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_quotes
 
 app_name = "orders"
 
@@ -20,4 +20,10 @@ urlpatterns = [
     path("staff/orders/", views.desk, name="desk"),
     path("staff/orders/<int:pk>/", views.order_detail, name="detail"),
     path("staff/orders/<int:pk>/<slug:action>/", views.order_action, name="action"),
+    path("staff/desking/", views_quotes.quote_list, name="quotes"),
+    path("staff/desking/new/", views_quotes.quote_new, name="quote-new"),
+    path("staff/desking/<int:pk>/", views_quotes.quote_detail, name="quote"),
+    path("staff/desking/<int:pk>/print/", views_quotes.quote_print, name="quote-print"),
+    path("staff/desking/<int:pk>/send/", views_quotes.quote_send, name="quote-send"),
+    path("staff/desking/<int:pk>/accept/", views_quotes.quote_accept, name="quote-accept"),
 ]

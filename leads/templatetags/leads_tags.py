@@ -49,3 +49,11 @@ def local_to(value, location):
     zone (UTC here), which would undo the location's time zone.
     """
     return timezone.make_naive(value, location.tzinfo) if value else value
+
+
+@register.simple_tag
+def lead_page_actions(lead):
+    """The links other apps offer on a lead's page (leads.timeline.lead_action_register)."""
+    from ..timeline import lead_actions
+
+    return lead_actions(lead=lead)

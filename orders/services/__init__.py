@@ -32,10 +32,22 @@ from .payments import (
     payment_retry,
     payment_webhook_handle,
 )
+from .quotes import (
+    Contact,
+    PaymentOption,
+    TradeIn,
+    quote_accept,
+    quote_create,
+    quote_send,
+    quotes_expire,
+)
 
 __all__ = [
     "TRANSITIONS",
+    "Contact",
     "DealChoice",
+    "PaymentOption",
+    "TradeIn",
     "TransitionError",
     "VehicleUnavailable",
     "breakdown_for",
@@ -63,4 +75,8 @@ __all__ = [
     "payment_refund",
     "payment_retry",
     "payment_webhook_handle",
+    "quote_accept",
+    "quote_create",
+    "quote_send",
+    "quotes_expire",
 ]

@@ -62,6 +62,7 @@ def breakdown_for(
     apr: Decimal | None = None,
     discount: Decimal = Decimal(0),
     trade_in: Decimal = Decimal(0),
+    trade_in_payoff: Decimal = Decimal(0),
     fulfilment: str = Order.Fulfilment.PICKUP,
     distance_km: int = 0,
 ) -> DealBreakdown:
@@ -79,6 +80,7 @@ def breakdown_for(
             AddOnLine(a.name, a.price, a.tax_rule == AddOn.TaxRule.TAXABLE) for a in add_ons
         ),
         trade_in=trade_in,
+        trade_in_payoff=trade_in_payoff,
         delivery_fee=delivery_fee(fulfilment=fulfilment, distance_km=distance_km),
         deposit=settings.ORDERS_DEPOSIT,
         down_payment=down_payment,
@@ -100,6 +102,7 @@ def order_breakdown(order: Order) -> DealBreakdown:
         apr=order.apr,
         discount=order.discount,
         trade_in=order.tradein_offer or Decimal(0),
+        trade_in_payoff=order.tradein_payoff,
         fulfilment=order.fulfilment,
         distance_km=order.delivery_distance_km,
     )
@@ -191,34 +194,61 @@ def order_create(
         country=location.country,
         language=language,
     )
+    address = (street, postal_code, city) if deal.fulfilment == Order.Fulfilment.DELIVERY else None
+    return draft_order_create(
+        customer=customer,
+        vehicle=vehicle,
+        consultant=customer.owner,
+        deal=deal,
+        apr=default_apr(deal.payment_type),
+        delivery_address=address,
+        reason=_("Deal built online"),
+        by=None,
+    )
+
+
+def draft_order_create(
+    *,
+    customer,
+    vehicle: Vehicle,
+    consultant: User | None,
+    deal: DealChoice,
+    apr: Decimal,
+    reason: str,
+    by: User | None,
+    delivery_address: tuple[str, str, str] | None = None,
+    tradein_offer: Decimal | None = None,
+    tradein_payoff: Decimal = Decimal(0),
+) -> Order:
+    """The draft order, its add-ons and its accepted version 1: what the online checkout
+    (`order_create`) and a desked quote (`quote_accept`) both make, in the caller's
+    transaction."""
     order = Order(
         customer=customer,
         vehicle=vehicle,
-        location=location,
-        consultant=customer.owner,
+        location=vehicle.location,
+        consultant=consultant,
         status=Order.Status.DRAFT,
         status_changed_at=timezone.now(),
         payment_type=deal.payment_type,
         down_payment=to_cents(deal.down_payment),
         term_months=deal.term_months if deal.payment_type != "cash" else 0,
-        apr=default_apr(deal.payment_type),
+        apr=apr,
         fulfilment=deal.fulfilment,
         delivery_distance_km=deal.delivery_distance_km
         if deal.fulfilment == Order.Fulfilment.DELIVERY
         else 0,
+        tradein_offer=tradein_offer,
+        tradein_payoff=to_cents(tradein_payoff),
     )
-    if deal.fulfilment == Order.Fulfilment.DELIVERY:
-        order.delivery_street, order.delivery_postal_code, order.delivery_city = (
-            street,
-            postal_code,
-            city,
-        )
+    if deal.fulfilment == Order.Fulfilment.DELIVERY and delivery_address:
+        order.delivery_street, order.delivery_postal_code, order.delivery_city = delivery_address
     if deal.tradein:
         _apply_tradein(order, deal.tradein, customer.pk)
     order.full_clean()
     order.save()
     order.add_ons.set(AddOn.objects.filter(pk__in=deal.add_on_ids, is_active=True))
-    version_create(order=order, reason=_("Deal built online"), by=None, accepted=True)
+    version_create(order=order, reason=reason, by=by, accepted=True)
     return order
 
 
