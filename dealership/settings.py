@@ -144,6 +144,16 @@ else:
     # SQLite the dashboards compute every figure live and never write them.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
+# A streaming read replica for the dashboards and CSV exports (dealership/routers.py):
+# only reads inside `replica_reads()` go there; every other read and every write use default.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_ENABLED = bool(DATABASE_REPLICA_URL)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dealership.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://showroom")}
