@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from dealership.accounts.access import staff_required
 from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
+from dealership.routers import replica_reads
 from leads.selectors import consultants_for_locations
 
 from . import scoring, selectors
@@ -197,29 +198,31 @@ def results_csv(request):
                 _("Follow-up"),
             ]
         )
-        for inv in rows.iterator(chunk_size=500):
-            comment = " / ".join(
-                a.text
-                for a in inv.answers.all()
-                if a.question.kind in (Question.Kind.WHY, Question.Kind.TEXT) and a.text
-            )
-            follow_up = ""
-            if inv.follow_up_task_id:
-                follow_up = _("closed") if inv.follow_up_task.completed_at else _("open")
-            yield writer.writerow(
-                [
-                    inv.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                    inv.location.name,
-                    inv.get_touchpoint_display(),
-                    inv.consultant.get_full_name() if inv.consultant else "",
-                    str(inv.customer),
-                    "" if inv.nps_score is None else inv.nps_score,
-                    "" if inv.nps_score is None else scoring.category(inv.nps_score),
-                    "" if inv.lowest_csi is None else inv.lowest_csi,
-                    _csv_safe(comment),
-                    follow_up,
-                ]
-            )
+        # An export may lag the primary by a moment: read it from the replica, if any.
+        with replica_reads():
+            for inv in rows.iterator(chunk_size=500):
+                comment = " / ".join(
+                    a.text
+                    for a in inv.answers.all()
+                    if a.question.kind in (Question.Kind.WHY, Question.Kind.TEXT) and a.text
+                )
+                follow_up = ""
+                if inv.follow_up_task_id:
+                    follow_up = _("closed") if inv.follow_up_task.completed_at else _("open")
+                yield writer.writerow(
+                    [
+                        inv.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                        inv.location.name,
+                        inv.get_touchpoint_display(),
+                        inv.consultant.get_full_name() if inv.consultant else "",
+                        str(inv.customer),
+                        "" if inv.nps_score is None else inv.nps_score,
+                        "" if inv.nps_score is None else scoring.category(inv.nps_score),
+                        "" if inv.lowest_csi is None else inv.lowest_csi,
+                        _csv_safe(comment),
+                        follow_up,
+                    ]
+                )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="survey-results.csv"'

@@ -5,8 +5,10 @@ import math
 from collections.abc import Hashable, Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Aggregate, FloatField, QuerySet
+
+from dealership.routers import read_alias
 
 
 class PercentileCont(Aggregate):
@@ -33,7 +35,8 @@ def percentiles_by(
     aggregates = {f"p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)}
     # percentile_cont sorts every value; with the default work_mem a year of leads sorts
     # on disk. SET LOCAL lasts to the end of the transaction (the request's, or this one).
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.REPORTS_WORK_MEM])
         if group is None:
             row = qs.aggregate(**aggregates)

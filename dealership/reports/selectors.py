@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
+from dealership.routers import read_alias
 from inventory.models import PriceChange, Vehicle
 from inventory.selectors import vehicles_with_views
 from leads.models import Lead
@@ -107,7 +108,7 @@ def rollup_cutoff(location_ids: list[int]) -> datetime.date:
     read live (exact, slow over a year). One query."""
     if not settings.REPORTS_USE_ROLLUPS or not location_ids:
         return datetime.date.min
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             "SELECT min((s.started_at AT TIME ZONE loc.time_zone)::date) "  # nosec B608
             f"FROM {RollupState._meta.db_table} s, {Location._meta.db_table} loc "
@@ -194,7 +195,7 @@ def _whole_months(
 
 
 def _fetch(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from dealership.accounts.access import staff_required
 from dealership.accounts.roles import MANAGER_ROLES
+from dealership.routers import replica_reads
 
 from .forms import ReportFilterForm
 from .panels import PANELS
@@ -23,7 +24,9 @@ def panel(request, name: str = "funnel"):
     context = {"form": form, "panels": PANELS, "current": name, "title": title}
     if not form.is_valid():
         return render(request, "reports/panel.html", context, status=400)
-    result = report(user=request.user, filters=form.filters())
+    # The figures may lag the primary by a moment: read them from the replica, if any.
+    with replica_reads():
+        result = report(user=request.user, filters=form.filters())
     export = request.GET.get("export")
     if export:
         table = next((t for t in result["tables"] if t.name == export), None)
