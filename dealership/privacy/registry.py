@@ -194,6 +194,9 @@ MAPPINGS: dict[str, Mapping] = {
         erase={"delivery_street": "", "delivery_postal_code": "", "delivery_city": ""},
         blocks_retention="customer",
     ),
+    # quotes are offers, not contracts: nothing obliges keeping them
+    "orders.Quote": Mapping(DELETE, by_path("customer")),
+    "orders.QuoteOption": Mapping(DELETE, by_path("quote__customer")),
     "orders.OrderVersion": Mapping(KEEP, by_path("order__customer")),
     "orders.OrderTransition": Mapping(KEEP, by_path("order__customer")),
     "orders.Payment": Mapping(KEEP, by_path("order__customer")),
