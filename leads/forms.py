@@ -12,8 +12,8 @@ from dealership.accounts.models import Location
 from inventory.photos import photo_check_upload
 from inventory.vin import validate_vin
 
-from .models import Activity, Lead
-from .phones import phone_to_e164
+from .models import Activity, Customer, Lead
+from .phones import phone_display, phone_to_e164
 
 MARKETING_CONSENT_WORDING = _(
     "Yes, send me offers and news about cars and services by email and SMS. I can withdraw "
@@ -301,3 +301,45 @@ class InboxFilterForm(forms.Form):
                 }
             )
         return controls
+
+
+def customer_choice_label(customer: Customer) -> str:
+    """How a customer found by a search reads in the list: name, email, phone."""
+    parts = [customer.full_name, customer.email, *map(phone_display, customer.phones)]
+    return " · ".join(part for part in parts if part)
+
+
+def vehicle_choice_label(vehicle) -> str:
+    return f"{vehicle.title} · {vehicle.stock_number}"
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+
+class CustomerVehicleSearchForm(forms.Form):
+    """The search above a phone booking or a new quote (GET): the location, the customer,
+    the car."""
+
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=None, required=False, empty_label=None
+    )
+    customer_q = forms.CharField(
+        label=_("Find the customer by name, phone or email"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
+    )
+    vehicle_q = forms.CharField(
+        label=_("Find a vehicle by stock number, make or model"),
+        max_length=100,
+        required=False,
+        widget=SearchInput,
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations

@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from inventory.vin import validate_vin
-from leads.models import Customer
-from leads.phones import phone_display
+from leads.forms import customer_choice_label, vehicle_choice_label
 
 from .models import Order
 from .services import Contact, PaymentOption, TradeIn
@@ -17,47 +16,6 @@ from .services import Contact, PaymentOption, TradeIn
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal(0)}
 OPTION_COUNT = 3
 OPTION_FIELDS = ("payment_type", "term_months", "apr", "down_payment")
-
-
-class SearchInput(forms.TextInput):
-    input_type = "search"
-
-    def __init__(self, attrs=None):
-        super().__init__({"autocomplete": "off", **(attrs or {})})
-
-
-def customer_choice_label(customer: Customer) -> str:
-    """How a customer found by a search reads in the list: name, email, phone."""
-    parts = [customer.full_name, customer.email, *map(phone_display, customer.phones)]
-    return " · ".join(part for part in parts if part)
-
-
-def vehicle_choice_label(vehicle) -> str:
-    return f"{vehicle.title} · {vehicle.stock_number}"
-
-
-class QuoteSearchForm(forms.Form):
-    """The search above a new quote (GET): the location, the customer, the car."""
-
-    location = forms.ModelChoiceField(
-        label=_("Location"), queryset=None, required=False, empty_label=None
-    )
-    customer_q = forms.CharField(
-        label=_("Find the customer by name, phone or email"),
-        max_length=100,
-        required=False,
-        widget=SearchInput,
-    )
-    vehicle_q = forms.CharField(
-        label=_("Find a vehicle by stock number, make or model"),
-        max_length=100,
-        required=False,
-        widget=SearchInput,
-    )
-
-    def __init__(self, *args, locations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
 
 
 def _option_defaults(n: int) -> dict:

@@ -12,10 +12,11 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.roles import Role
 from dealership.accounts.selectors import location_list_for_user
 from dealership.messaging.models import OutboxMessage
+from leads.forms import CustomerVehicleSearchForm
 from leads.selectors import customer_list_for_user, customer_search_for_user, lead_list_for_user
 
 from . import selectors, services
-from .forms_quotes import AcceptOptionForm, QuoteForm, QuoteSearchForm
+from .forms_quotes import AcceptOptionForm, QuoteForm
 from .models import Quote
 
 # Who desks deals: the sales floor (service advisors do not).
@@ -42,7 +43,7 @@ def _quote_forms(request):
     """The search (GET) and the quote form. Lists the customers found, the chosen location's
     cars matching the search; accepts any customer, lead and car the user may see."""
     locations = location_list_for_user(user=request.user)
-    search = QuoteSearchForm(request.GET, locations=locations)
+    search = CustomerVehicleSearchForm(request.GET, locations=locations)
     query = search.cleaned_data if search.is_valid() else {}
     vehicles = selectors.vehicles_for_desking(locations=locations)
     leads = lead_list_for_user(user=request.user)

@@ -5,9 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Vehicle
-from leads.forms import MARKETING_CONSENT_WORDING  # one consent wording for the whole site
-from leads.models import Customer, Lead
-from leads.phones import phone_display, phone_to_e164
+from leads.forms import (  # one consent wording and one caller search for the whole site
+    MARKETING_CONSENT_WORDING,
+    customer_choice_label,
+    vehicle_choice_label,
+)
+from leads.models import Lead
+from leads.phones import phone_to_e164
 
 from .models import Booking
 
@@ -153,47 +157,6 @@ class ConsultantChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
-
-
-def customer_choice_label(customer: Customer) -> str:
-    """How a customer found by a search reads in the list: name, email, phone."""
-    parts = [customer.full_name, customer.email, *map(phone_display, customer.phones)]
-    return " · ".join(part for part in parts if part)
-
-
-def vehicle_choice_label(vehicle: Vehicle) -> str:
-    return f"{vehicle.title} · {vehicle.stock_number}"
-
-
-class SearchInput(forms.TextInput):
-    input_type = "search"
-
-    def __init__(self, attrs=None):
-        super().__init__({"autocomplete": "off", **(attrs or {})})
-
-
-class PhoneBookingSearchForm(forms.Form):
-    """The search above a phone booking (GET): the location, the caller, the car."""
-
-    location = forms.ModelChoiceField(
-        label=_("Location"), queryset=None, required=False, empty_label=None
-    )
-    customer_q = forms.CharField(
-        label=_("Find the customer by name, phone or email"),
-        max_length=100,
-        required=False,
-        widget=SearchInput,
-    )
-    vehicle_q = forms.CharField(
-        label=_("Find a vehicle by stock number, make or model"),
-        max_length=100,
-        required=False,
-        widget=SearchInput,
-    )
-
-    def __init__(self, *args, locations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
 
 
 class StaffBookingForm(forms.Form):

@@ -17,6 +17,7 @@ from dealership.accounts.access import staff_required
 from dealership.accounts.client_ip import client_ip
 from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.selectors import location_list_for_user
+from leads.forms import CustomerVehicleSearchForm
 from leads.selectors import (
     consultants_for_locations,
     customer_list_for_user,
@@ -32,7 +33,6 @@ from .forms import (
     CalendarForm,
     CancelForm,
     CompleteForm,
-    PhoneBookingSearchForm,
     RescheduleForm,
     StaffBookingForm,
     StaffRescheduleForm,
@@ -293,7 +293,7 @@ def _phone_booking_forms(request, locations, vehicles):
     """The search (GET) and the booking form, listing the customers found, the vehicles of
     the chosen location that match the search and the consultants who work there; the
     booking form accepts any customer, vehicle and consultant the staff member may see."""
-    search = PhoneBookingSearchForm(request.GET, locations=locations)
+    search = CustomerVehicleSearchForm(request.GET, locations=locations)
     query = search.cleaned_data if search.is_valid() else {}
     chosen_vehicle = vehicles.filter(
         pk=_int(request.POST.get("vehicle") or request.GET.get("vehicle"))
