@@ -2,8 +2,6 @@
 container names, no host port on web, HAProxy in front), migrations run once before web and
 workers, and there is one beat."""
 
-import shutil
-import subprocess  # nosec B404 - runs the docker CLI with fixed arguments
 from pathlib import Path
 
 import pytest
@@ -52,24 +50,38 @@ def test_web_and_workers_wait_for_the_one_shot_migrate_and_beat_is_single(compos
     ]
 
 
-def test_docker_compose_config_accepts_the_file():
-    docker = shutil.which("docker")
-    if docker is None:
-        pytest.skip("SKIPPED LOUDLY: no docker CLI here; only the YAML was checked")
-    probe = subprocess.run(  # nosec B603
-        [docker, "compose", "version"], capture_output=True, text=True, timeout=30, check=False
-    )
-    if probe.returncode != 0 or "Docker Compose" not in probe.stdout:
-        pytest.skip("SKIPPED LOUDLY: docker has no compose plugin here; only the YAML was checked")
-    result = subprocess.run(  # nosec B603
-        [docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-        capture_output=True,
-        text=True,
-        env={"SECRET_KEY": "compose-config-only", "PATH": "/usr/bin:/bin:/usr/local/bin"},
-        timeout=60,
-        check=False,
-    )
-    if result.returncode != 0 and "unknown command: docker compose" in result.stderr:
-        pytest.skip("SKIPPED LOUDLY: docker has no compose plugin here; only the YAML was checked")
+def test_every_reference_in_the_file_resolves(compose):
+    """What `docker compose config` would refuse, checked without docker (CI has no compose
+    plugin): unknown services in depends_on, undeclared named volumes, missing bind-mount
+    sources or build context, unpinned images."""
+    services = compose["services"]
+    declared_volumes = set(compose["volumes"])
+    problems = []
+    for name, service in services.items():
+        depends = service.get("depends_on", {})
+        for other in depends if isinstance(depends, list) else depends.keys():
+            if other not in services:
+                problems.append(f"{name}: depends_on unknown service {other}")
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                if not (ROOT / source).exists():
+                    problems.append(f"{name}: bind mount {source} does not exist")
+            elif source not in declared_volumes:
+                problems.append(f"{name}: named volume {source} is not declared")
+        if "build" in service:
+            context = ROOT / service["build"]["context"]
+            if not (context / "Dockerfile").is_file():
+                problems.append(f"{name}: no Dockerfile in build context")
+        elif ":" not in service["image"] or service["image"].endswith(":latest"):
+            problems.append(f"{name}: image {service['image']} is not pinned to a version")
 
-    assert (result.returncode, result.stderr) == (0, "")
+    assert problems == []
+
+
+def test_the_app_environment_names_settings_that_exist(compose):
+    """Each variable the stack sets is one the settings read: a typo would be silently ignored."""
+    settings_source = (ROOT / "dealership" / "settings.py").read_text()
+    environment = compose["services"]["web"]["environment"]
+
+    assert [key for key in environment if f'"{key}"' not in settings_source] == []
