@@ -496,6 +496,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 MESSAGING_SMS_BACKEND = env(
     "MESSAGING_SMS_BACKEND", default="dealership.messaging.backends.ConsoleSmsBackend"
 )
+# Who a consultant's customers are, for the outbox page (they see only those messages).
+MESSAGING_OWN_CUSTOMERS = "leads.selectors.customer_ids_for_consultant"
 MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")

@@ -44,6 +44,16 @@ def customer_list_for_user(*, user: User) -> QuerySet[Customer]:
     return qs
 
 
+def customer_ids_for_consultant(*, user: User) -> QuerySet:
+    """The ids of a consultant's customers: those they own and those with a lead assigned to
+    them, at the locations they work at. A subquery, for the outbox page's filter."""
+    return (
+        customer_list_for_user(user=user)
+        .filter(Q(owner=user) | Q(leads__assigned_to=user))
+        .values("pk")
+    )
+
+
 def lead_list_for_user(*, user: User) -> QuerySet[Lead]:
     qs = Lead.objects.all()
     if not user_sees_all_locations(user):

@@ -115,12 +115,18 @@ def results_user_may_see_all(user: User) -> bool:
     return user.is_superuser or user.has_role(*MANAGER_ROLES)
 
 
-def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
-    """Customer survey invitations the user may see: managers their locations' (all for
-    administrators), consultants only their own customers'."""
+def _location_invitation_list(user: User) -> QuerySet[Invitation]:
+    """Every customer survey invitation of the user's locations (all for administrators)."""
     qs = Invitation.objects.exclude(touchpoint=Touchpoint.STAFF_PULSE)
     if not (user.is_superuser or user.has_role(Role.ADMINISTRATOR)):
         qs = qs.filter(location__in=location_list_for_user(user=user).values("pk"))
+    return qs
+
+
+def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
+    """Customer survey invitations the user may see: managers their locations' (all for
+    administrators), consultants only their own customers'."""
+    qs = _location_invitation_list(user)
     if not results_user_may_see_all(user):
         qs = qs.filter(consultant=user)
     return qs
@@ -165,13 +171,16 @@ def survey_results(
     locations = list(location_list_for_user(user=user).order_by("name"))
     tz = _time_zone(filters, locations)
     since = _month_start(now, max(1, min(filters.months, 36)), tz)
-    qs = invitation_list_for_user(user=user).filter(created_at__gte=since, created_at__lte=now)
+    # A consultant sees their own customers' answers, and by location the whole team's
+    # aggregate to compare with (never a colleague's own figures).
+    team = _location_invitation_list(user).filter(created_at__gte=since, created_at__lte=now)
     if filters.location:
-        qs = qs.filter(location_id=filters.location)
+        team = team.filter(location_id=filters.location)
     if filters.touchpoint:
-        qs = qs.filter(touchpoint=filters.touchpoint)
+        team = team.filter(touchpoint=filters.touchpoint)
     if filters.consultant:
-        qs = qs.filter(consultant_id=filters.consultant)
+        team = team.filter(consultant_id=filters.consultant)
+    qs = team if results_user_may_see_all(user) else team.filter(consultant=user)
     aggregates = _nps_aggregates()
 
     total = _row("", qs.aggregate(**aggregates))
@@ -191,7 +200,7 @@ def survey_results(
     location_names = {loc.pk: loc.name for loc in locations}
     by_location = [
         _row(location_names.get(v["location_id"], str(v["location_id"])), v, v["location_id"])
-        for v in qs.values("location_id").annotate(**aggregates).order_by("location_id")
+        for v in team.values("location_id").annotate(**aggregates).order_by("location_id")
     ]
     by_consultant = [
         _row(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
 
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
@@ -97,12 +98,30 @@ def quiet_hours_for(location: Location | None) -> tuple:
     return location.tzinfo, start, end
 
 
+def outbox_sees_only_own_customers(user: User) -> bool:
+    """Consultants see the messages to their own customers only; managers, service advisors
+    and administrators see their locations' (administrators: all)."""
+    return user.has_role(Role.CONSULTANT) and not user.has_role(
+        Role.SALES_MANAGER, Role.SERVICE_ADVISOR, Role.ADMINISTRATOR
+    )
+
+
+def _own_customer_ids(user: User) -> QuerySet:
+    # Who a consultant's customers are is the leads app's knowledge, above this one: the
+    # setting names the function (leads.selectors.customer_ids_for_consultant), so the
+    # import arrows still point down.
+    return import_string(settings.MESSAGING_OWN_CUSTOMERS)(user=user)
+
+
 def outbox_list_for_user(*, user: User, filters: dict | None = None) -> QuerySet[OutboxMessage]:
-    """Messages of the locations this staff member may see; administrators see all."""
+    """Messages of the locations this staff member may see (administrators: all), and for a
+    consultant only those to their own customers."""
     filters = filters or {}
     qs = OutboxMessage.objects.select_related("location").order_by("-created_at", "-id")
     if not (user.is_superuser or user.has_role(Role.ADMINISTRATOR)):
         qs = qs.filter(location__in=location_list_for_user(user=user))
+    if outbox_sees_only_own_customers(user):
+        qs = qs.filter(customer_id__in=_own_customer_ids(user))
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("channel"):

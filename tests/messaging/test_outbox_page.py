@@ -7,6 +7,7 @@ from dealership.accounts.roles import Role
 from dealership.messaging.models import Channel, OutboxMessage
 from dealership.messaging.selectors import messages_for_customer
 from tests.accounts.factories import LocationFactory, UserFactory
+from tests.leads.factories import CustomerFactory, LeadFactory
 from tests.messaging.factories import OutboxMessageFactory
 
 Status = OutboxMessage.Status
@@ -19,8 +20,18 @@ def other_location():
     return LocationFactory()
 
 
-def test_staff_see_only_their_locations_messages(consultant_client, location, other_location):
-    mine = OutboxMessageFactory(location=location, to="mine@example.com")
+@pytest.fixture
+def own_customer(location, consultant):
+    """A customer the consultant owns: the outbox shows a consultant only their customers'."""
+    return CustomerFactory(location=location, owner=consultant)
+
+
+def test_staff_see_only_their_locations_messages(
+    consultant_client, location, other_location, own_customer
+):
+    mine = OutboxMessageFactory(
+        location=location, to="mine@example.com", customer_id=own_customer.pk
+    )
     OutboxMessageFactory(location=other_location, to="theirs@example.com")
 
     response = consultant_client.get("/staff/outbox/")
@@ -33,17 +44,21 @@ def test_staff_see_only_their_locations_messages(consultant_client, location, ot
     assert "Cancel message" not in html  # consultants may not cancel
 
 
-def test_filters_by_status_channel_template_and_recipient(consultant_client, location):
+def test_filters_by_status_channel_template_and_recipient(
+    consultant_client, location, own_customer
+):
     wanted = OutboxMessageFactory(
         location=location,
+        customer_id=own_customer.pk,
         channel=Channel.SMS,
         to="+4915123456789",
         template_key="testdrives.reminder",
         status=Status.SCHEDULED,
     )
-    OutboxMessageFactory(location=location, channel=Channel.SMS, status=Status.SENT)
-    OutboxMessageFactory(location=location, template_key="testdrives.reminder")
-    OutboxMessageFactory(location=location, status=Status.SCHEDULED)
+    mine = {"location": location, "customer_id": own_customer.pk}
+    OutboxMessageFactory(**mine, channel=Channel.SMS, status=Status.SENT)
+    OutboxMessageFactory(**mine, template_key="testdrives.reminder")
+    OutboxMessageFactory(**mine, status=Status.SCHEDULED)
 
     response = consultant_client.get(
         "/staff/outbox/",
@@ -61,11 +76,11 @@ def test_the_outbox_page_has_labelled_filters(consultant_client):
 
 
 def test_the_outbox_page_runs_a_fixed_number_of_queries(
-    consultant_client, location, django_assert_num_queries
+    consultant_client, location, own_customer, django_assert_num_queries
 ):
-    OutboxMessageFactory.create_batch(5, location=location)
+    OutboxMessageFactory.create_batch(5, location=location, customer_id=own_customer.pk)
     consultant_client.get("/staff/outbox/")  # warm the session
-    OutboxMessageFactory.create_batch(30, location=location)
+    OutboxMessageFactory.create_batch(30, location=location, customer_id=own_customer.pk)
 
     # SAVEPOINT, session, user, groups, count, page rows, RELEASE, and the session save
     # (SESSION_SAVE_EVERY_REQUEST): SAVEPOINT, UPDATE, RELEASE. The same for 5 or 35 rows.
@@ -73,6 +88,44 @@ def test_the_outbox_page_runs_a_fixed_number_of_queries(
         response = consultant_client.get("/staff/outbox/")
 
     assert len(response.context["page"]) == 35
+
+
+def test_a_consultant_sees_only_messages_to_their_own_customers(
+    client, consultant, location, own_customer
+):
+    colleague = UserFactory(role=Role.CONSULTANT, locations=[location])
+    assigned = LeadFactory(
+        customer=CustomerFactory(location=location, owner=colleague), assigned_to=consultant
+    ).customer
+    colleagues = CustomerFactory(location=location, owner=colleague)
+    owned = OutboxMessageFactory(location=location, customer_id=own_customer.pk)
+    via_lead = OutboxMessageFactory(location=location, customer_id=assigned.pk)
+    OutboxMessageFactory(location=location, customer_id=colleagues.pk, to="colleague@example.com")
+    OutboxMessageFactory(location=location, customer_id=None, to="nobody@example.com")
+
+    client.force_login(consultant)
+    response = client.get("/staff/outbox/")
+    client.force_login(colleague)
+    theirs = client.get("/staff/outbox/")
+
+    assert {m.pk for m in response.context["page"]} == {owned.pk, via_lead.pk}
+    assert "colleague@example.com" not in response.content.decode()
+    assert "colleague@example.com" in theirs.content.decode()
+
+
+def test_a_manager_and_a_service_advisor_see_every_message_of_their_location(
+    client, manager, location, own_customer
+):
+    advisor = UserFactory(role=Role.SERVICE_ADVISOR, locations=[location])
+    messages = [
+        OutboxMessageFactory(location=location, customer_id=own_customer.pk),
+        OutboxMessageFactory(location=location, customer_id=None),
+    ]
+
+    for user in (manager, advisor):
+        client.force_login(user)
+        page = client.get("/staff/outbox/").context["page"]
+        assert {m.pk for m in page} == {m.pk for m in messages}
 
 
 def test_anonymous_visitors_are_sent_to_login(client):

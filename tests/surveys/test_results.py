@@ -112,6 +112,33 @@ def test_consultant_sees_only_their_own_customers(survey, location, consultant):
     assert results.total.summary.score == Decimal("100.0")
 
 
+def test_a_consultant_compares_with_their_locations_team_not_with_colleagues(
+    client, survey, location, consultant
+):
+    colleague = UserFactory(
+        role=Role.CONSULTANT, locations=[location], first_name="Jonas", last_name="Weber"
+    )
+    elsewhere = LocationFactory()
+    _answered(survey, 10, location=location, consultant=consultant)
+    _answered(survey, 1, location=location, consultant=colleague)
+    _answered(survey, 2, location=location, consultant=colleague)
+    _answered(survey, 0, location=elsewhere)  # not the consultant's location
+    client.force_login(consultant)
+
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("surveys:results"))
+
+    results = response.context["results"]
+    html = response.content.decode()
+    assert (results.total.summary.responses, results.total.summary.score) == (1, Decimal("100.0"))
+    assert [(r.label, r.summary.responses, r.summary.score) for r in results.by_location] == [
+        (location.name, 3, Decimal("-33.3"))
+    ]
+    assert [r.label for r in results.by_consultant] == ["Anna Schmidt"]
+    assert "Jonas Weber" not in html
+    assert "Your location, whole team" in html
+
+
 def test_filters_by_location_touchpoint_and_consultant(survey, location, manager, consultant):
     service = standard_survey(Touchpoint.SERVICE)
     _answered(survey, 10, location=location, consultant=consultant)
