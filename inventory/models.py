@@ -142,7 +142,16 @@ class Vehicle(models.Model):
         validators=[MinValueValidator(0)],
         help_text=_("Optional: a reduced price shown instead of the list price."),
     )
-    # The price the customer pays before fees and tax: searched and sorted on, so stored.
+    margin_scheme = models.BooleanField(
+        _("sold under the margin scheme"),
+        default=False,
+        help_text=_(
+            "A used car whose VAT is on the dealer's margin only (e.g. §25a UStG): no VAT is "
+            "shown on it and the buyer cannot reclaim any. Only where prices include VAT."
+        ),
+    )
+    # The price of the car itself, before fees (and before sales tax where it is added on
+    # top; where VAT is included, the gross price): searched and sorted on, so stored.
     price = models.GeneratedField(
         expression=Coalesce("sale_price", "list_price"),
         output_field=models.DecimalField(max_digits=10, decimal_places=2),

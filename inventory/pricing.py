@@ -6,6 +6,16 @@
 Amounts are rounded once, to the currency's minor unit (cents), at the end of each
 calculation; every line of a breakdown is rounded and the total is the sum of the shown
 lines, so the figures always add up on paper.
+
+Two tax regimes, as the location's law wants them:
+
+- **VAT included** (EU): prices are final prices. The VAT a price holds is shown ("incl.
+  19 % VAT") and added to nothing. A trade-in is the dealer buying a car, so it does not
+  reduce the VAT on the sale. A used car sold under the **margin scheme** (§25a UStG and its
+  equivalents) shows no VAT at all on the car: its VAT is on the dealer's margin, which is
+  neither shown nor reclaimable. Fees and add-ons keep their VAT.
+- **Sales tax on top** (US): the tax is added to the price, and the trade-in reduces the
+  taxable amount.
 """
 
 from dataclasses import MISSING, dataclass, fields
@@ -20,9 +30,20 @@ def to_cents(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def included_tax(gross: Decimal, tax_rate: Decimal) -> Decimal:
+    """The VAT a gross amount holds at ``tax_rate`` percent, to the cent.
+
+    >>> included_tax(Decimal("41390.00"), Decimal("19"))
+    Decimal('6608.49')
+    """
+    return to_cents(gross * tax_rate / (HUNDRED + tax_rate))
+
+
 @dataclass(frozen=True)
 class PriceBreakdown:
-    """The all-in price of a vehicle at one location. All amounts rounded to cents."""
+    """The all-in price of a vehicle at one location. All amounts rounded to cents.
+
+    With ``tax_included`` the ``tax`` is the VAT inside the total, not a line of it."""
 
     price: Decimal
     documentation_fee: Decimal
@@ -31,6 +52,8 @@ class PriceBreakdown:
     registration: Decimal
     total: Decimal
     currency: str
+    tax_included: bool = False
+    margin_scheme: bool = False
 
 
 def price_breakdown(
@@ -40,13 +63,21 @@ def price_breakdown(
     tax_rate: Decimal,
     registration: Decimal,
     currency: str,
+    tax_included: bool = False,
+    margin_scheme: bool = False,
 ) -> PriceBreakdown:
     """Price + documentation fee, tax on both at ``tax_rate`` percent, plus the registration
-    estimate (a pass-through government fee, not taxed) = total.
+    estimate (a pass-through government fee, not taxed) = total. With ``tax_included`` the
+    price and fee are gross: the total is their sum and ``tax`` the VAT they hold (none of
+    it on a margin-scheme car).
 
     >>> price_breakdown(price=Decimal("10000"), documentation_fee=Decimal("249"),
     ...                 tax_rate=Decimal("19"), registration=Decimal("150"), currency="EUR").total
     Decimal('12346.31')
+    >>> eu = price_breakdown(price=Decimal("41390"), documentation_fee=Decimal("0"),
+    ...     tax_rate=Decimal("19"), registration=Decimal("0"), currency="EUR", tax_included=True)
+    >>> eu.total, eu.tax
+    (Decimal('41390.00'), Decimal('6608.49'))
     """
     for name, amount in (
         ("price", price),
@@ -59,15 +90,23 @@ def price_breakdown(
     price = to_cents(price)
     documentation_fee = to_cents(documentation_fee)
     registration = to_cents(registration)
-    tax = to_cents((price + documentation_fee) * tax_rate / HUNDRED)
+    margin_scheme = margin_scheme and tax_included
+    if tax_included:
+        tax = included_tax((Decimal(0) if margin_scheme else price) + documentation_fee, tax_rate)
+        total = price + documentation_fee + registration
+    else:
+        tax = to_cents((price + documentation_fee) * tax_rate / HUNDRED)
+        total = price + documentation_fee + tax + registration
     return PriceBreakdown(
         price=price,
         documentation_fee=documentation_fee,
         tax_rate=tax_rate,
         tax=tax,
         registration=registration,
-        total=price + documentation_fee + tax + registration,
+        total=total,
         currency=currency,
+        tax_included=tax_included,
+        margin_scheme=margin_scheme,
     )
 
 
@@ -144,11 +183,18 @@ class DealBreakdown:
     """Everything a customer pays for one order, as the page, the order, the contract and the
     emails show it. Every amount is rounded to cents once; the total is the sum of the lines.
 
-    The trade-in credit is deducted before tax (a sales-tax credit); the loan still owed on
-    the trade-in (its payoff, which the dealership settles) is added back after tax, untaxed;
-    tax-exempt add-ons, the registration estimate and the delivery fee are not taxed. The deposit counts towards what
-    the customer pays; for finance and lease the down payment is paid at handover and the
-    rest is financed.
+    Sales tax on top: the trade-in credit is deducted before tax (a sales-tax credit); the
+    loan still owed on the trade-in (its payoff, which the dealership settles) is added back
+    after tax, untaxed; tax-exempt add-ons, the registration estimate and the delivery fee
+    are not taxed.
+
+    VAT included (``tax_included``): every price is gross and ``tax`` is the VAT the total
+    holds, not a line of it; ``taxable_amount`` is the net amount that VAT is on. The
+    trade-in does not reduce it; the delivery fee carries VAT; a margin-scheme car carries
+    none that is shown. The registration estimate and the payoff carry none either way.
+
+    The deposit counts towards what the customer pays; for finance and lease the down
+    payment is paid at handover and the rest is financed.
     """
 
     payment_type: str  # "cash", "finance" or "lease"
@@ -173,8 +219,10 @@ class DealBreakdown:
     residual: Decimal
     monthly_payment: Decimal
     currency: str
-    # Added later: snapshots stored before it read as no payoff.
+    # Added later: snapshots stored before them read as no payoff, sales tax on top.
     trade_in_payoff: Decimal = Decimal("0.00")
+    tax_included: bool = False
+    margin_scheme: bool = False
 
     @property
     def total_paid(self) -> Decimal:
@@ -248,6 +296,8 @@ def deal_breakdown(
     term_months: int = 0,
     apr: Decimal = Decimal(0),
     residual_percent: Decimal = Decimal(0),
+    tax_included: bool = False,
+    margin_scheme: bool = False,
 ) -> DealBreakdown:
     """The one price breakdown of a deal. With no add-ons, discount, trade-in or delivery its
     total equals :func:`price_breakdown`'s: the vehicle page and the order agree.
@@ -290,15 +340,23 @@ def deal_breakdown(
     documentation_fee, trade_in = to_cents(documentation_fee), to_cents(trade_in)
     trade_in_payoff = to_cents(trade_in_payoff)
     registration, delivery_fee = to_cents(registration), to_cents(delivery_fee)
-    taxable = max(price - discount + documentation_fee + taxable_add_ons - trade_in, CENT * 0)
-    tax = to_cents(taxable * tax_rate / HUNDRED)
+    margin_scheme = margin_scheme and tax_included
+    if tax_included:
+        vehicle = Decimal("0.00") if margin_scheme else price - discount
+        gross = vehicle + documentation_fee + taxable_add_ons + delivery_fee
+        tax = included_tax(gross, tax_rate)
+        taxable = gross - tax
+        added_tax = Decimal("0.00")
+    else:
+        taxable = max(price - discount + documentation_fee + taxable_add_ons - trade_in, CENT * 0)
+        tax = added_tax = to_cents(taxable * tax_rate / HUNDRED)
     total = (
         price
         - discount
         + add_ons_total
         + documentation_fee
         - trade_in
-        + tax
+        + added_tax
         + trade_in_payoff
         + registration
         + delivery_fee
@@ -349,4 +407,6 @@ def deal_breakdown(
         monthly_payment=monthly,
         currency=currency,
         trade_in_payoff=trade_in_payoff,
+        tax_included=tax_included,
+        margin_scheme=margin_scheme,
     )

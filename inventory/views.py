@@ -85,6 +85,8 @@ def _breakdown(vehicle: Vehicle):
         tax_rate=location.sales_tax_rate,
         registration=settings.VEHICLE_REGISTRATION_ESTIMATE,
         currency=settings.CURRENCY,
+        tax_included=location.prices_include_tax,
+        margin_scheme=vehicle.margin_scheme,
     )
 
 
@@ -139,6 +141,12 @@ def _json_ld(request, vehicle: Vehicle, photos) -> str:
             "@type": "Offer",
             "price": str(vehicle.price),
             "priceCurrency": settings.CURRENCY,
+            "priceSpecification": {
+                "@type": "UnitPriceSpecification",
+                "price": str(vehicle.price),
+                "priceCurrency": settings.CURRENCY,
+                "valueAddedTaxIncluded": vehicle.location.prices_include_tax,
+            },
             "availability": "https://schema.org/InStock"
             if vehicle.status == Vehicle.Status.AVAILABLE
             else "https://schema.org/SoldOut",

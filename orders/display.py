@@ -15,14 +15,20 @@ def breakdown_rows(deal: DealBreakdown) -> list[tuple[str, str]]:
     rows.append((_("Documentation fee"), money(deal.documentation_fee)))
     if deal.trade_in_credit:
         rows.append((_("Trade-in credit"), "−" + money(deal.trade_in_credit)))
-    rows.append((_("Taxable amount"), money(deal.taxable_amount)))
-    rows.append((_("Tax (%(rate)s)") % {"rate": percent(deal.tax_rate)}, money(deal.tax)))
+    if not deal.tax_included:
+        rows.append((_("Taxable amount"), money(deal.taxable_amount)))
+        rows.append((_("Tax (%(rate)s)") % {"rate": percent(deal.tax_rate)}, money(deal.tax)))
     if deal.trade_in_payoff:
         rows.append((_("Trade-in loan payoff"), money(deal.trade_in_payoff)))
     rows.append((_("Registration (estimate)"), money(deal.registration)))
     if deal.delivery_fee:
         rows.append((_("Home delivery"), money(deal.delivery_fee)))
     rows.append((_("Total"), money(deal.total)))
+    if deal.tax_included:
+        # Shown, not added: the prices above already hold it.
+        rows.append((_("incl. %(rate)s VAT") % {"rate": percent(deal.tax_rate)}, money(deal.tax)))
+        if deal.margin_scheme:
+            rows.append((_("Vehicle sold under the margin scheme: no VAT shown on it"), "—"))
     rows.append((_("Deposit (to reserve)"), money(deal.deposit)))
     if deal.payment_type == "cash":
         rows.append((_("Balance due at handover"), money(deal.balance_due)))

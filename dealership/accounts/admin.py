@@ -36,11 +36,12 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
         "city",
         "country",
         "time_zone",
+        "tax_regime",
         "sales_tax_rate",
         "documentation_fee",
         "is_active",
     ]
-    list_filter = ["is_active", "country"]
+    list_filter = ["is_active", "country", "tax_regime"]
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningHoursInline]

@@ -25,6 +25,14 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+class TaxRegime(models.TextChoices):
+    # EU (Price Indication Directive 98/6/EC; PAngV in Germany): a consumer is shown the
+    # final price, VAT included and named as such.
+    VAT_INCLUDED = "inclusive", _("VAT included in every price (EU)")
+    # US: sales tax added on top at checkout; a trade-in reduces the taxable amount.
+    SALES_TAX_ON_TOP = "exclusive", _("Sales tax added on top (US)")
+
+
 class Location(models.Model):
     """A dealership branch. Everything that happens somewhere points at one."""
 
@@ -54,6 +62,15 @@ class Location(models.Model):
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    tax_regime = models.CharField(
+        _("tax regime"),
+        max_length=10,
+        choices=TaxRegime.choices,
+        help_text=_(
+            "How the law where this location sells wants prices shown: with VAT included "
+            "(the EU), or with sales tax added on top (the US)."
+        ),
+    )
     documentation_fee = models.DecimalField(
         _("documentation fee"),
         max_digits=10,
@@ -73,6 +90,10 @@ class Location(models.Model):
 
     def get_absolute_url(self):
         return reverse("location-detail", kwargs={"slug": self.slug})
+
+    @property
+    def prices_include_tax(self) -> bool:
+        return self.tax_regime == TaxRegime.VAT_INCLUDED
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -30,6 +30,7 @@ LOCATIONS = [
         "email": "leipzig@showroom.example",
         "time_zone": "Europe/Berlin",
         "sales_tax_rate": Decimal("19.000"),
+        "tax_regime": "inclusive",
         "documentation_fee": Decimal("249.00"),
         "hours": {
             0: ("09:00", "19:00"),
@@ -51,6 +52,7 @@ LOCATIONS = [
         "email": "lisboa@showroom.example",
         "time_zone": "Europe/Lisbon",
         "sales_tax_rate": Decimal("23.000"),
+        "tax_regime": "inclusive",
         "documentation_fee": Decimal("199.00"),
         "hours": {
             0: ("09:30", "19:30"),
@@ -72,6 +74,7 @@ LOCATIONS = [
         "email": "helsinki@showroom.example",
         "time_zone": "Europe/Helsinki",
         "sales_tax_rate": Decimal("25.500"),
+        "tax_regime": "inclusive",
         "documentation_fee": Decimal("290.00"),
         "hours": {
             0: ("10:00", "18:00"),

@@ -87,6 +87,8 @@ def breakdown_for(
         term_months=term_months,
         apr=default_apr(payment_type) if apr is None else apr,
         residual_percent=settings.ORDERS_LEASE_RESIDUAL_PERCENT,
+        tax_included=location.prices_include_tax,
+        margin_scheme=vehicle.margin_scheme,
     )
 
 

@@ -284,6 +284,7 @@ def test_a_location_edited_in_the_admin_shows_at_once(client, django_capture_on_
             "phone",
             "email",
             "time_zone",
+            "tax_regime",
             "sales_tax_rate",
             "documentation_fee",
         )

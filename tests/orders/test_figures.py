@@ -52,13 +52,15 @@ class TestFiguresAgree(TestCase):
         down=st.decimals(min_value=0, max_value=3_000, places=2),
         with_add_on=st.booleans(),
         delivery_km=st.one_of(st.none(), st.integers(min_value=0, max_value=400)),
+        regime=st.sampled_from(["inclusive", "exclusive"]),
+        margin_scheme=st.booleans(),
     )
     def test_contract_email_and_order_show_the_same_total(
-        self, payment_type, price, rate, down, with_add_on, delivery_km
+        self, payment_type, price, rate, down, with_add_on, delivery_km, regime, margin_scheme
     ):
-        location = LocationFactory(sales_tax_rate=rate)
+        location = LocationFactory(sales_tax_rate=rate, tax_regime=regime)
         staff = UserFactory(locations=[location])
-        vehicle = VehicleFactory(location=location, list_price=price)
+        vehicle = VehicleFactory(location=location, list_price=price, margin_scheme=margin_scheme)
         add_ons = (AddOnFactory(price=Decimal("349.99")).pk,) if with_add_on else ()
         deal = DealChoice(
             payment_type=payment_type,
@@ -81,6 +83,7 @@ class TestFiguresAgree(TestCase):
         ).latest("id")
 
         assert version.deal == breakdown
+        assert breakdown.tax_included is (regime == "inclusive")
         assert document["breakdown"]["total"] == str(breakdown.total)
         assert money(breakdown.total) in page.content.decode()
         assert f"Total: {money(breakdown.total)}" in email.body
