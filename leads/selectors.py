@@ -452,7 +452,7 @@ def task_list_for_owner(*, user: User) -> QuerySet[Task]:
     """The user's open tasks, overdue first (earliest due first)."""
     return (
         Task.objects.filter(owner=user, completed_at__isnull=True)
-        .select_related("customer", "lead")
+        .select_related("customer__location", "lead")
         .order_by("due_at", "id")
     )
 

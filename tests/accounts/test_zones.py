@@ -1,0 +1,74 @@
+"""Every time shown carries the location's zone: its wall clock and the zone's name, never a
+bare UTC time."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import translation
+
+from orders.services import order_reserve
+from orders.tokens import order_token
+from tests.accounts.factories import LocationFactory
+from tests.inventory.factories import VehicleFactory
+from tests.orders.factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+WINTER = datetime.datetime(2026, 1, 15, 20, 5, tzinfo=datetime.UTC)
+SUMMER = datetime.datetime(2026, 7, 15, 20, 5, tzinfo=datetime.UTC)
+
+
+def _render(value, location, name="at_location"):
+    template = Template("{% load zones %}{{ value|" + name + ":location }}")
+    return template.render(Context({"value": value, "location": location}))
+
+
+@pytest.mark.parametrize(
+    ("zone", "when", "text", "iso"),
+    [
+        ("Europe/Berlin", WINTER, "Jan. 15, 2026, 9:05 p.m. CET", "2026-01-15T21:05:00+01:00"),
+        ("Europe/Berlin", SUMMER, "July 15, 2026, 10:05 p.m. CEST", "2026-07-15T22:05:00+02:00"),
+        ("Europe/Helsinki", WINTER, "Jan. 15, 2026, 10:05 p.m. EET", "2026-01-15T22:05:00+02:00"),
+        ("Europe/Lisbon", SUMMER, "July 15, 2026, 9:05 p.m. WEST", "2026-07-15T21:05:00+01:00"),
+    ],
+)
+def test_a_time_is_the_locations_wall_clock_with_the_zones_name(zone, when, text, iso):
+    location = LocationFactory(time_zone=zone)
+
+    with translation.override("en"):
+        html = _render(when, location)
+
+    assert html == f'<time datetime="{iso}">{text}</time>'
+
+
+def test_the_format_follows_the_language():
+    leipzig = LocationFactory(time_zone="Europe/Berlin")
+
+    with translation.override("de"):
+        html = _render(WINTER, leipzig, "at_location_short")
+
+    assert re.search(r">15\.01\.2026 21:05 CET</time>$", html), html
+
+
+def test_without_a_location_the_site_zone_is_named():
+    assert _render(WINTER, None).endswith(" UTC</time>")
+    assert _render(None, None) == ""
+
+
+@time_machine.travel(WINTER, tick=False)
+def test_the_order_page_says_until_when_in_the_buyers_zone(client):
+    leipzig = LocationFactory(time_zone="Europe/Berlin")
+    order = make_order(VehicleFactory(location=leipzig))
+    order_reserve(order=order)
+    order.refresh_from_db()
+
+    html = client.get(reverse("orders:track", args=[order_token(order)])).content.decode()
+
+    local = order.reserved_until.astimezone(leipzig.tzinfo)
+    assert "(UTC)" not in html
+    assert f'datetime="{local.isoformat()}"' in html
+    assert "CET</time> while we wait for your deposit." in html
