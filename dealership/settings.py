@@ -336,6 +336,8 @@ CELERY_TIMEZONE = "UTC"
 # Only one beat may run (docker-compose runs exactly one); every job is idempotent anyway,
 # so a second beat would cost work, not correctness.
 CELERY_BEAT_SCHEDULE = {
+    # Hourly, so a new tax rate applies from the first hour of its day in every time zone.
+    "accounts-tax-rates-apply": {"task": "accounts.tax_rates_apply", "schedule": crontab(minute=1)},
     "ops-heartbeat": {"task": "ops.heartbeat", "schedule": 60.0},
     "ops-heartbeat-nightly": {
         "task": "ops.heartbeat",

@@ -173,6 +173,11 @@ class Order(models.Model):
         validators=[MinValueValidator(0)],
     )
     add_ons = models.ManyToManyField(AddOn, blank=True, related_name="orders")
+    # The rate the deal was priced with: a rate change at the location later does not move it.
+    # Empty on orders from before it was kept (they follow the location's rate).
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"), max_digits=5, decimal_places=3, null=True, blank=True, editable=False
+    )
     tradein_lead = models.ForeignKey(
         Lead,
         on_delete=models.SET_NULL,

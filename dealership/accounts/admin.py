@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_scoping import LocationScopedAdmin, sees_every_location
 from .location_cache import locations_invalidate
-from .models import AuditEvent, Location, OpeningHours, User
+from .models import AuditEvent, Location, OpeningHours, TaxRateChange, User
 from .roles import GRANTABLE_ROLES
 from .selectors import location_list_for_user
 from .services import two_factor_reset
@@ -28,6 +28,15 @@ class OpeningHoursInline(admin.TabularInline):
     max_num = 7
 
 
+class TaxRateChangeInline(admin.TabularInline):
+    """Rates to come (and past ones): the location's rate moves on the day, hourly job."""
+
+    model = TaxRateChange
+    extra = 0
+    fields = ["rate", "valid_from", "applied_at"]
+    readonly_fields = ["applied_at"]
+
+
 @admin.register(Location)
 class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
     location_path = "pk"
@@ -44,7 +53,7 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
     list_filter = ["is_active", "country", "tax_regime"]
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [OpeningHoursInline]
+    inlines = [OpeningHoursInline, TaxRateChangeInline]
 
     # The showroom caches the public locations and their opening hours (location_cache.py):
     # every change here starts a new version once it is committed.

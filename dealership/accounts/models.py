@@ -120,6 +120,40 @@ class Location(models.Model):
         return [self.street, f"{self.postal_code} {self.city}"]
 
 
+class TaxRateChange(models.Model):
+    """A tax rate a location applies from a day on (rates change: Finland's VAT went from 24 %
+    to 25.5 % on 1 September 2024). A periodic job moves the location's rate on that day in
+    its own time zone; orders keep the rate they were priced with."""
+
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="tax_rate_changes",
+        verbose_name=_("location"),
+    )
+    rate = models.DecimalField(
+        _("rate (%)"),
+        max_digits=5,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    valid_from = models.DateField(_("applies from"))
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["location", "-valid_from"]
+        verbose_name = _("tax rate change")
+        verbose_name_plural = _("tax rate changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "valid_from"], name="tax_rate_one_change_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.location} {self.rate} % ({self.valid_from})"
+
+
 class OpeningHours(models.Model):
     """Opening hours for one weekday, in the location's own time zone. No row: closed."""
 

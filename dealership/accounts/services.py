@@ -8,7 +8,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditEvent, User
+from .models import AuditEvent, Location, User
 from .roles import ROLE_PERMISSIONS, Role
 from .two_factor import RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME, TOTP_DEVICE_NAME
 
@@ -139,3 +139,38 @@ def _recovery_codes_replace(*, user: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
     return codes
+
+
+def tax_rates_apply(*, now=None) -> int:
+    """Give each location the rate of its latest change that applies today in its own time
+    zone. Idempotent (a location already on that rate is left alone) and safe to stop
+    halfway: each location moves in its own transaction, under its row lock. Returns how
+    many locations moved."""
+    from django.utils import timezone
+
+    from .location_cache import locations_invalidate
+
+    now = now or timezone.now()
+    moved = 0
+    for location_id in (
+        Location.objects.filter(tax_rate_changes__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            location = Location.objects.select_for_update().get(pk=location_id)
+            today = location.localtime(now).date()
+            change = (
+                location.tax_rate_changes.filter(valid_from__lte=today)
+                .order_by("-valid_from")
+                .first()
+            )
+            if change is None or change.rate == location.sales_tax_rate:
+                continue
+            location.sales_tax_rate = change.rate
+            location.save(update_fields=["sales_tax_rate"])
+            change.applied_at = now
+            change.save(update_fields=["applied_at"])
+            transaction.on_commit(locations_invalidate)
+            moved += 1
+    return moved

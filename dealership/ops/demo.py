@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from aftersales import demo as aftersales_demo
-from dealership.accounts.models import Location, OpeningHours, User
+from dealership.accounts.models import Location, OpeningHours, TaxRateChange, User
 from dealership.accounts.roles import Role
 from dealership.messaging import demo as messaging_demo
 from dealership.reports import demo as reports_demo
@@ -75,6 +75,11 @@ LOCATIONS = [
         "time_zone": "Europe/Helsinki",
         "sales_tax_rate": Decimal("25.500"),
         "tax_regime": "inclusive",
+        # Finland's standard VAT rate went from 24 % to 25.5 % on 1 September 2024.
+        "rate_changes": [
+            (datetime.date(2013, 1, 1), Decimal("24.000")),
+            (datetime.date(2024, 9, 1), Decimal("25.500")),
+        ],
         "documentation_fee": Decimal("290.00"),
         "hours": {
             0: ("10:00", "18:00"),
@@ -106,7 +111,12 @@ def seed_locations() -> list[Location]:
     for spec in LOCATIONS:
         spec = dict(spec)
         hours = spec.pop("hours")
+        rate_changes = spec.pop("rate_changes", [])
         location, _ = Location.objects.get_or_create(slug=spec.pop("slug"), defaults=spec)
+        for valid_from, rate in rate_changes:
+            TaxRateChange.objects.get_or_create(
+                location=location, valid_from=valid_from, defaults={"rate": rate}
+            )
         for weekday, (opens, closes) in hours.items():
             OpeningHours.objects.get_or_create(
                 location=location,

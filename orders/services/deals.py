@@ -65,6 +65,7 @@ def breakdown_for(
     trade_in_payoff: Decimal = Decimal(0),
     fulfilment: str = Order.Fulfilment.PICKUP,
     distance_km: int = 0,
+    tax_rate: Decimal | None = None,
 ) -> DealBreakdown:
     """The deal's breakdown from the dealership's figures: the one call every page, the
     order, the contract and the emails make (through `order_breakdown` for an order)."""
@@ -73,7 +74,7 @@ def breakdown_for(
         price=vehicle.price,
         discount=discount,
         documentation_fee=location.documentation_fee,
-        tax_rate=location.sales_tax_rate,
+        tax_rate=location.sales_tax_rate if tax_rate is None else tax_rate,
         registration=settings.VEHICLE_REGISTRATION_ESTIMATE,
         currency=settings.CURRENCY,
         add_ons=tuple(
@@ -107,6 +108,7 @@ def order_breakdown(order: Order) -> DealBreakdown:
         trade_in_payoff=order.tradein_payoff,
         fulfilment=order.fulfilment,
         distance_km=order.delivery_distance_km,
+        tax_rate=order.tax_rate,
     )
 
 
@@ -242,6 +244,7 @@ def draft_order_create(
         else 0,
         tradein_offer=tradein_offer,
         tradein_payoff=to_cents(tradein_payoff),
+        tax_rate=vehicle.location.sales_tax_rate,
     )
     if deal.fulfilment == Order.Fulfilment.DELIVERY and delivery_address:
         order.delivery_street, order.delivery_postal_code, order.delivery_city = delivery_address

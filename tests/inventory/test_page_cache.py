@@ -301,6 +301,8 @@ def test_a_location_edited_in_the_admin_shows_at_once(client, django_capture_on_
                 "opening_hours-0-weekday": "0",
                 "opening_hours-0-opens": "09:00",
                 "opening_hours-0-closes": "18:00",
+                "tax_rate_changes-TOTAL_FORMS": "0",
+                "tax_rate_changes-INITIAL_FORMS": "0",
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
