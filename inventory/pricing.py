@@ -141,14 +141,36 @@ def monthly_payment(*, principal: Decimal, apr: Decimal, term_months: int) -> De
     return to_cents(principal * rate * factor / (factor - 1))
 
 
+def effective_annual_rate(nominal: Decimal) -> Decimal:
+    """The effective annual rate of a nominal yearly rate paid monthly, in percent to two
+    places (the EU Consumer Credit Directive's APR for a loan without fees).
+
+    >>> effective_annual_rate(Decimal("4.9"))
+    Decimal('5.01')
+    """
+    monthly = Decimal(nominal) / Decimal(12) / HUNDRED
+    return to_cents(((1 + monthly) ** 12 - 1) * HUNDRED)
+
+
 @dataclass(frozen=True)
 class PaymentPlan:
     financed: Decimal
     monthly: Decimal
     term_months: int
-    apr: Decimal
+    apr: Decimal  # the nominal yearly borrowing rate the instalments are computed with
     total_of_payments: Decimal
     cost_of_credit: Decimal
+    cash_price: Decimal = Decimal("0.00")
+    down_payment: Decimal = Decimal("0.00")
+
+    @property
+    def effective_apr(self) -> Decimal:
+        return effective_annual_rate(self.apr)
+
+    @property
+    def total_amount_payable(self) -> Decimal:
+        """What the buyer pays altogether on credit: the down payment and every instalment."""
+        return self.down_payment + self.total_of_payments
 
 
 def payment_plan(
@@ -165,6 +187,8 @@ def payment_plan(
         apr=apr,
         total_of_payments=total_of_payments,
         cost_of_credit=max(total_of_payments - financed, Decimal("0.00")),
+        cash_price=to_cents(total),
+        down_payment=min(to_cents(down_payment), to_cents(total)),
     )
 
 

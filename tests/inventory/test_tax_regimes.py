@@ -224,3 +224,36 @@ def test_a_margin_scheme_car_says_so_on_its_page(client):
     html = client.get(used.get_absolute_url()).content.decode()
 
     assert "Sold under the margin scheme for used cars" in html
+
+
+def test_effective_apr_compounds_the_nominal_rate_monthly():
+    from inventory.pricing import effective_annual_rate
+
+    assert effective_annual_rate(D("0")) == D("0.00")
+    assert effective_annual_rate(D("4.9")) == D("5.01")
+    assert effective_annual_rate(D("12")) == D("12.68")
+
+
+@pytest.mark.django_db
+def test_the_calculator_gives_the_consumer_credit_representative_example(client):
+    from inventory.pricing import payment_plan
+
+    leipzig = LocationFactory(tax_regime="inclusive", documentation_fee=D("0"))
+    car = VehicleFactory(location=leipzig, list_price=D("20000.00"))
+    url = f"/vehicles/{car.slug}/payment/"
+
+    html = client.get(
+        url,
+        {"down_payment": "2000", "trade_in": "0", "apr": "4.9", "term": "48"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    plan = payment_plan(
+        total=D("20150.00"), down_payment=D("2000"), trade_in=D("0"), apr=D("4.9"), term_months=48
+    )
+    assert "Representative example" in html
+    assert "Annual percentage rate of charge (APR)" in html
+    assert '<dd class="col-5 text-end mb-0" id="effective-apr">5.01\u00a0%</dd>' in html
+    assert f"48 monthly instalments of €{plan.monthly:,}" in html
+    assert plan.total_amount_payable == D("2000.00") + plan.monthly * 48
+    assert f'id="total-payable">€{plan.total_amount_payable:,}</dd>' in html
