@@ -93,6 +93,11 @@ ROUTES: dict[str, Route] = {
     "leads:lead_status": Route(Access.STAFF),
     "leads:lead_assign": Route(Access.STAFF),
     "leads:lead_task": Route(Access.STAFF),
+    # POSTs behind the lead page: the lead's consultant or a manager (others of the location:
+    # 403, another location's lead: 404; tests/leads/test_cadence_panel.py)
+    "leads:cadence_pause": Route(Access.STAFF),
+    "leads:cadence_resume": Route(Access.STAFF),
+    "leads:cadence_stop": Route(Access.STAFF),
     "leads:duplicates": Route(Access.STAFF),
     "leads:merge": Route(Access.STAFF),
     "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),

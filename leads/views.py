@@ -30,6 +30,7 @@ from .forms import (
     ActivityForm,
     AssignForm,
     BulkAssignForm,
+    CadenceReasonForm,
     EnquiryForm,
     InboxFilterForm,
     MergeForm,
@@ -39,6 +40,10 @@ from .forms import (
 from .models import Customer, Lead, Task
 from .services import (
     activity_log,
+    cadence_may_manage,
+    cadence_pause,
+    cadence_resume,
+    cadence_stop_by_staff,
     consultant_set_availability,
     customer_merge,
     enquiry_submit,
@@ -381,11 +386,22 @@ def _lead_or_404(request, pk: int) -> Lead:
         raise Http404 from None
 
 
+CADENCE_ACTIONS = ("pause", "resume", "stop")
+
+
 def _lead_context(request, lead: Lead, **forms) -> dict:
+    cadence_forms = {
+        action: forms.get(f"cadence_{action}_form") or CadenceReasonForm(action=action)
+        for action in CADENCE_ACTIONS
+    }
     return {
         "lead": lead,
         "now": timezone.now(),
         "history": selectors.lead_history(lead=lead),
+        "cadence": selectors.lead_cadence(lead=lead),
+        "cadence_forms": cadence_forms,
+        "cadence_error": forms.get("cadence_error", ""),
+        "may_manage_cadence": cadence_may_manage(user=request.user, lead=lead),
         "activity_form": forms.get("activity_form") or ActivityForm(),
         "status_form": forms.get("status_form") or StatusForm(initial={"to_status": lead.status}),
         "assign_form": forms.get("assign_form")
@@ -404,10 +420,60 @@ def lead_detail(request, pk):
     return render(request, "leads/lead_detail.html", _lead_context(request, lead))
 
 
-def _invalid(request, lead, **forms):
+def _invalid(request, lead, status: int = 400, **forms):
     return render(
-        request, "leads/lead_detail.html", _lead_context(request, lead, **forms), status=400
+        request, "leads/lead_detail.html", _lead_context(request, lead, **forms), status=status
     )
+
+
+CADENCE_SERVICES = {
+    "pause": (cadence_pause, _("Cadence paused.")),
+    "resume": (cadence_resume, _("Cadence resumed.")),
+    "stop": (cadence_stop_by_staff, _("Cadence stopped.")),
+}
+
+
+def _cadence_change(request, pk, action: str):
+    """Pause, resume or stop the lead's cadence with the reason typed: the lead's consultant
+    or a manager of its location (another location's lead: 404)."""
+    lead = _lead_or_404(request, pk)
+    if not cadence_may_manage(user=request.user, lead=lead):
+        return _invalid(
+            request,
+            lead,
+            status=403,
+            cadence_error=_("Only the lead's consultant or a manager may change its cadence."),
+        )
+    form = CadenceReasonForm(request.POST, action=action)
+    if not form.is_valid():
+        return _invalid(request, lead, **{f"cadence_{action}_form": form})
+    service, done = CADENCE_SERVICES[action]
+    try:
+        service(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        # "No cadence running", "already paused": on the form; a reason refused: on the field.
+        form.add_error(None, error)
+        return _invalid(request, lead, **{f"cadence_{action}_form": form})
+    messages.success(request, str(done))
+    return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_cadence_pause(request, pk):
+    return _cadence_change(request, pk, "pause")
+
+
+@staff_required
+@require_POST
+def lead_cadence_resume(request, pk):
+    return _cadence_change(request, pk, "resume")
+
+
+@staff_required
+@require_POST
+def lead_cadence_stop(request, pk):
+    return _cadence_change(request, pk, "stop")
 
 
 @staff_required
