@@ -206,6 +206,17 @@ def lead_inbox_page(qs: QuerySet[Lead], *, offset: int, limit: int) -> list[dict
     return [by_id[pk] for pk in ids]
 
 
+def lead_clocks_for_user(*, user: User, ids: list[int]) -> list[dict]:
+    """The response-clock columns of the given leads the user may see (the inbox's clock
+    refresh): one narrow query."""
+    return list(
+        lead_list_for_user(user=user)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values("pk", "status", "response_due_at", "first_response_at")
+    )
+
+
 def lead_detail_for_user(*, user: User, pk: int) -> Lead:
     return (
         lead_list_for_user(user=user)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("enquiries/thanks/", views.enquiry_thanks, name="enquiry_thanks"),
     path("enquiries/adf/", views.adf_receive, name="adf_receive"),
     path("staff/leads/", views.inbox, name="inbox"),
+    path("staff/leads/clocks/", views.inbox_clocks, name="inbox_clocks"),
     path("staff/leads/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("staff/leads/availability/", views.availability, name="availability"),
     path("staff/leads/pipeline/", views.pipeline, name="pipeline"),

@@ -6,7 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -310,6 +310,8 @@ def inbox(request):
     # One reverse() for the page, not one per row.
     detail_url = reverse("leads:lead_detail", args=[_URL_SENTINEL])
     rows = [_inbox_row(lead, now, labels, detail_url) for lead in leads[:INBOX_PAGE_SIZE]]
+    # The running clocks tick without a reload: the page polls inbox_clocks for these.
+    ticking = ",".join(str(row["pk"]) for row in rows if row["clock_state"] != "done")
     is_manager = request.user.has_role(*MANAGER_ROLES)
     params = request.GET.copy()
     params.pop("page", None)
@@ -328,9 +330,43 @@ def inbox(request):
             else ""
         ),
         "available": selectors.user_is_available(user=request.user),
+        "ticking": ticking,
     }
     template = "leads/partials/inbox_rows.html" if request.htmx else "leads/inbox.html"
     return render(request, template, context)
+
+
+_MAX_PK = 2**31 - 1
+
+
+@staff_required
+def inbox_clocks(request):
+    """The inbox's response clocks, re-rendered for the page to swap in (htmx, every 30 s):
+    `?ids=1,2,3`, at most a page of leads; leads the user may not see are left out."""
+    parts = [part.strip() for part in request.GET.get("ids", "").split(",") if part.strip()]
+    try:
+        ids = sorted({int(part) for part in parts})
+    except ValueError:
+        ids = None
+    if ids is None or any(not 0 < pk <= _MAX_PK for pk in ids):
+        return HttpResponseBadRequest(_("Give the leads as comma-separated numbers."))
+    if len(ids) > INBOX_PAGE_SIZE:
+        return HttpResponseBadRequest(
+            _("At most %(count)d leads at a time.") % {"count": INBOX_PAGE_SIZE}
+        )
+    from .templatetags.leads_tags import response_clock_values
+
+    now = timezone.now()
+    clocks = []
+    for lead in selectors.lead_clocks_for_user(user=request.user, ids=ids) if ids else []:
+        state, text = response_clock_values(
+            first_response_at=lead["first_response_at"],
+            response_due_at=lead["response_due_at"],
+            is_open=lead["status"] not in _CLOSED,
+            now=now,
+        )
+        clocks.append({"pk": lead["pk"], "clock_state": state, "clock_text": text})
+    return render(request, "leads/partials/inbox_clocks.html", {"clocks": clocks})
 
 
 @staff_required(roles=MANAGER_ROLES)
