@@ -344,12 +344,10 @@ def inbox_clocks(request):
     """The inbox's response clocks, re-rendered for the page to swap in (htmx, every 30 s):
     `?ids=1,2,3`, at most a page of leads; leads the user may not see are left out."""
     parts = [part.strip() for part in request.GET.get("ids", "").split(",") if part.strip()]
-    try:
-        ids = sorted({int(part) for part in parts})
-    except ValueError:
-        ids = None
-    if ids is None or any(not 0 < pk <= _MAX_PK for pk in ids):
+    # Plain ASCII digits only (int() would also take "٣", "1_0" or "+3").
+    if not all(part.isascii() and part.isdigit() and 0 < int(part) <= _MAX_PK for part in parts):
         return HttpResponseBadRequest(_("Give the leads as comma-separated numbers."))
+    ids = sorted({int(part) for part in parts})
     if len(ids) > INBOX_PAGE_SIZE:
         return HttpResponseBadRequest(
             _("At most %(count)d leads at a time.") % {"count": INBOX_PAGE_SIZE}

@@ -11,6 +11,7 @@ from dealership.accounts.roles import Role
 from leads.models import CadenceEvent, CadenceStep, Lead
 from tests.accounts.factories import LocationFactory, UserFactory
 from tests.leads.factories import CadenceStepFactory, CustomerFactory, LeadFactory
+from tests.security.fuzz import fuzz_form, hostile_text, mostly
 
 pytestmark = pytest.mark.django_db
 
@@ -315,6 +316,26 @@ def test_a_manager_of_the_location_may_stop_a_consultants_cadence(client, manage
 def test_the_buttons_take_posts_only(consultant_client, lead):
     assert consultant_client.get(_url(lead, "pause")).status_code == 405
     assert CadenceEvent.objects.count() == 0
+
+
+def test_the_pause_form_survives_hostile_input(consultant_client, consultant, lead):
+    def one_event(response, added):
+        assert added == {CadenceEvent: 1}
+
+    result = fuzz_form(
+        consultant_client,
+        _url(lead, "pause"),
+        {"reason": mostly("Customer on holiday", hostile=hostile_text(max_size=400))},
+        models=[CadenceEvent],
+        added=one_event,
+        max_examples=60,
+    )
+
+    assert result.examples == 60
+    assert set(result.statuses) <= {302, 400}
+    # Paused once; every later pause is refused ("already paused") and changes nothing.
+    assert result.accepted == 1
+    assert CadenceEvent.objects.filter(by=consultant).count() == result.accepted
 
 
 def _events(lead, by, count):

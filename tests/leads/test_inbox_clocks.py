@@ -11,6 +11,7 @@ from django.urls import reverse
 from leads.models import Lead
 from tests.accounts.factories import LocationFactory
 from tests.leads.factories import CustomerFactory, LeadFactory
+from tests.security.fuzz import fuzz_query, mostly
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,9 @@ def test_another_locations_leads_are_left_out(consultant_client, leads):
     assert _spans(response.content.decode()) == {leads["running"].pk: "20 min left"}
 
 
-@pytest.mark.parametrize("ids", ["1,x", "1;2", "-4", "0", "99999999999999999999", "1.5"])
+@pytest.mark.parametrize(
+    "ids", ["1,x", "1;2", "-4", "+4", "0", "99999999999999999999", "1.5", "1_0", "٣", "1,,\x00"]
+)
 def test_ids_that_are_not_lead_numbers_are_400(consultant_client, ids):
     response = consultant_client.get(CLOCKS, {"ids": ids})
 
@@ -165,3 +168,16 @@ def test_the_fragment_query_count_is_fixed(
         response = client.get(CLOCKS, {"ids": ids})
 
     assert len(_spans(response.content.decode())) == 13
+
+
+def test_the_fragment_survives_hostile_query_strings(consultant_client, leads):
+    result = fuzz_query(
+        consultant_client,
+        CLOCKS,
+        {"ids": mostly(",".join(str(lead.pk) for lead in leads.values()), "", "1,2")},
+        max_examples=60,
+        models=[Lead],
+    )
+
+    assert result.examples == 60
+    assert set(result.statuses) <= {200, 400}
