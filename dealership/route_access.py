@@ -4,6 +4,7 @@ Every URL pattern needs an entry here, or tests/security/test_route_matrix.py fa
 names the route. Add one line per route when you add a URL:
 
     "leads:inbox": Route(Access.STAFF),
+    "leads:inbox_clocks": Route(Access.STAFF),  # the inbox's clocks; only leads one may see
     "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
     "testdrives:booking": Route(Access.CUSTOMER_TOKEN, scenario="tests.testdrives.routes:booking"),
     "messaging:sms-status": Route(Access.WEBHOOK),
@@ -82,6 +83,7 @@ ROUTES: dict[str, Route] = {
     "leads:enquiry_thanks": Route(Access.PUBLIC),
     "leads:adf_receive": Route(Access.WEBHOOK),  # per-provider API key
     "leads:inbox": Route(Access.STAFF),
+    "leads:inbox_clocks": Route(Access.STAFF),  # the inbox's clocks; only leads one may see
     "leads:bulk_assign": Route(Access.STAFF, roles=MANAGER_ROLES),
     "leads:availability": Route(Access.STAFF),
     "leads:pipeline": Route(Access.STAFF),
@@ -93,6 +95,11 @@ ROUTES: dict[str, Route] = {
     "leads:lead_status": Route(Access.STAFF),
     "leads:lead_assign": Route(Access.STAFF),
     "leads:lead_task": Route(Access.STAFF),
+    # POSTs behind the lead page: the lead's consultant or a manager (others of the location:
+    # 403, another location's lead: 404; tests/leads/test_cadence_panel.py)
+    "leads:cadence_pause": Route(Access.STAFF),
+    "leads:cadence_resume": Route(Access.STAFF),
+    "leads:cadence_stop": Route(Access.STAFF),
     "leads:duplicates": Route(Access.STAFF),
     "leads:merge": Route(Access.STAFF),
     "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),

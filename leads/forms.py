@@ -157,6 +157,29 @@ class StatusForm(forms.Form):
     )
 
 
+CADENCE_REASON = {
+    "pause": (_("Why pause the cadence?"), _("Say why the cadence is paused.")),
+    "resume": (_("Why resume the cadence?"), _("Say why the cadence is resumed.")),
+    "stop": (_("Why stop the cadence?"), _("Say why the cadence is stopped.")),
+}
+
+
+class CadenceReasonForm(forms.Form):
+    """The reason staff give to pause, resume or stop a lead's cadence (one form per button,
+    each with its own label and element ids)."""
+
+    reason = forms.CharField(max_length=300)
+
+    def __init__(self, *args, action: str, **kwargs):
+        kwargs.setdefault("auto_id", f"cadence-{action}-%s")
+        super().__init__(*args, **kwargs)
+        label, required = CADENCE_REASON[action]
+        self.action = action
+        field = self.fields["reason"]
+        field.label = label
+        field.error_messages["required"] = required
+
+
 class AssignForm(forms.Form):
     to_user = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
 

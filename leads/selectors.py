@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import User
 from dealership.accounts.roles import MANAGER_ROLES, Role
@@ -16,6 +17,8 @@ from .models import (
     OPEN_STATUSES,
     PIPELINE,
     Activity,
+    CadenceEvent,
+    CadenceStep,
     Customer,
     CustomerMerge,
     Lead,
@@ -213,6 +216,17 @@ def lead_inbox_page(qs: QuerySet[Lead], *, offset: int, limit: int) -> list[dict
     return [by_id[pk] for pk in ids]
 
 
+def lead_clocks_for_user(*, user: User, ids: list[int]) -> list[dict]:
+    """The response-clock columns of the given leads the user may see (the inbox's clock
+    refresh): one narrow query."""
+    return list(
+        lead_list_for_user(user=user)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values("pk", "status", "response_due_at", "first_response_at")
+    )
+
+
 def lead_detail_for_user(*, user: User, pk: int) -> Lead:
     return (
         lead_list_for_user(user=user)
@@ -232,6 +246,60 @@ def lead_history(*, lead: Lead) -> dict:
         "activities": list(Activity.objects.filter(lead=lead).select_related("user")[:50]),
         "tasks": list(Task.objects.filter(lead=lead).select_related("owner")[:50]),
         "photos": list(lead.tradein_photos.all()),
+    }
+
+
+# Why a cadence ended (Lead.cadence_stopped_reason; the system's CadenceEvent reasons).
+CADENCE_STOP_REASONS = {
+    "finished": _("all steps done"),
+    "won": _("the lead was won"),
+    "lost": _("the lead was lost"),
+    "progressed": _("the lead moved past the follow-up stages"),
+    "opted_out": _("the customer opted out"),
+    "replied": _("the customer replied"),
+    "stopped_by_staff": _("stopped by staff"),
+}
+
+
+def lead_cadence(*, lead: Lead) -> dict:
+    """The lead's follow-up cadence for its page: the sequence's name, state, next step and
+    when it is due, and the pause/resume/stop history. Two queries at most, whatever the
+    history's length."""
+    if lead.cadence_paused_at is not None:
+        state = "paused"
+    elif lead.cadence_next_at is not None:
+        state = "running"
+    elif lead.cadence_stopped_reason == "finished":
+        state = "finished"
+    elif lead.cadence_stopped_reason:
+        state = "stopped"
+    else:
+        state = "none"
+    step = None
+    if lead.cadence_next_at is not None:
+        step = CadenceStep.objects.filter(
+            lead_type=lead.type, position=lead.cadence_position, is_active=True
+        ).first()
+    events = list(CadenceEvent.objects.filter(lead=lead).select_related("by")[:50])
+    for event in events:
+        # The system stops with a code ("won"); staff give their own words.
+        if event.by is None:
+            event.by_name = ""
+            event.reason_text = CADENCE_STOP_REASONS.get(event.reason, event.reason)
+        else:
+            event.by_name = event.by.get_full_name() or event.by.username
+            event.reason_text = event.reason
+    return {
+        "name": _("%(type)s follow-up") % {"type": lead.get_type_display()},
+        "state": state,
+        "stopped_reason": CADENCE_STOP_REASONS.get(
+            lead.cadence_stopped_reason, lead.cadence_stopped_reason
+        ),
+        "step": step,
+        "due_at": lead.cadence_next_at,
+        "paused_at": lead.cadence_paused_at,
+        "events": events,
+        "active": state in ("running", "paused"),
     }
 
 

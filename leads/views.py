@@ -6,7 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from .forms import (
     ActivityForm,
     AssignForm,
     BulkAssignForm,
+    CadenceReasonForm,
     EnquiryForm,
     InboxFilterForm,
     MergeForm,
@@ -39,6 +40,10 @@ from .forms import (
 from .models import Customer, Lead, Task
 from .services import (
     activity_log,
+    cadence_may_manage,
+    cadence_pause,
+    cadence_resume,
+    cadence_stop_by_staff,
     consultant_set_availability,
     customer_merge,
     enquiry_submit,
@@ -305,6 +310,8 @@ def inbox(request):
     # One reverse() for the page, not one per row.
     detail_url = reverse("leads:lead_detail", args=[_URL_SENTINEL])
     rows = [_inbox_row(lead, now, labels, detail_url) for lead in leads[:INBOX_PAGE_SIZE]]
+    # The running clocks tick without a reload: the page polls inbox_clocks for these.
+    ticking = ",".join(str(row["pk"]) for row in rows if row["clock_state"] != "done")
     is_manager = request.user.has_role(*MANAGER_ROLES)
     params = request.GET.copy()
     params.pop("page", None)
@@ -323,9 +330,41 @@ def inbox(request):
             else ""
         ),
         "available": selectors.user_is_available(user=request.user),
+        "ticking": ticking,
     }
     template = "leads/partials/inbox_rows.html" if request.htmx else "leads/inbox.html"
     return render(request, template, context)
+
+
+_MAX_PK = 2**31 - 1
+
+
+@staff_required
+def inbox_clocks(request):
+    """The inbox's response clocks, re-rendered for the page to swap in (htmx, every 30 s):
+    `?ids=1,2,3`, at most a page of leads; leads the user may not see are left out."""
+    parts = [part.strip() for part in request.GET.get("ids", "").split(",") if part.strip()]
+    # Plain ASCII digits only (int() would also take "٣", "1_0" or "+3").
+    if not all(part.isascii() and part.isdigit() and 0 < int(part) <= _MAX_PK for part in parts):
+        return HttpResponseBadRequest(_("Give the leads as comma-separated numbers."))
+    ids = sorted({int(part) for part in parts})
+    if len(ids) > INBOX_PAGE_SIZE:
+        return HttpResponseBadRequest(
+            _("At most %(count)d leads at a time.") % {"count": INBOX_PAGE_SIZE}
+        )
+    from .templatetags.leads_tags import response_clock_values
+
+    now = timezone.now()
+    clocks = []
+    for lead in selectors.lead_clocks_for_user(user=request.user, ids=ids) if ids else []:
+        state, text = response_clock_values(
+            first_response_at=lead["first_response_at"],
+            response_due_at=lead["response_due_at"],
+            is_open=lead["status"] not in _CLOSED,
+            now=now,
+        )
+        clocks.append({"pk": lead["pk"], "clock_state": state, "clock_text": text})
+    return render(request, "leads/partials/inbox_clocks.html", {"clocks": clocks})
 
 
 @staff_required(roles=MANAGER_ROLES)
@@ -381,11 +420,22 @@ def _lead_or_404(request, pk: int) -> Lead:
         raise Http404 from None
 
 
+CADENCE_ACTIONS = ("pause", "resume", "stop")
+
+
 def _lead_context(request, lead: Lead, **forms) -> dict:
+    cadence_forms = {
+        action: forms.get(f"cadence_{action}_form") or CadenceReasonForm(action=action)
+        for action in CADENCE_ACTIONS
+    }
     return {
         "lead": lead,
         "now": timezone.now(),
         "history": selectors.lead_history(lead=lead),
+        "cadence": selectors.lead_cadence(lead=lead),
+        "cadence_forms": cadence_forms,
+        "cadence_error": forms.get("cadence_error", ""),
+        "may_manage_cadence": cadence_may_manage(user=request.user, lead=lead),
         "activity_form": forms.get("activity_form") or ActivityForm(),
         "status_form": forms.get("status_form") or StatusForm(initial={"to_status": lead.status}),
         "assign_form": forms.get("assign_form")
@@ -404,10 +454,60 @@ def lead_detail(request, pk):
     return render(request, "leads/lead_detail.html", _lead_context(request, lead))
 
 
-def _invalid(request, lead, **forms):
+def _invalid(request, lead, status: int = 400, **forms):
     return render(
-        request, "leads/lead_detail.html", _lead_context(request, lead, **forms), status=400
+        request, "leads/lead_detail.html", _lead_context(request, lead, **forms), status=status
     )
+
+
+CADENCE_SERVICES = {
+    "pause": (cadence_pause, _("Cadence paused.")),
+    "resume": (cadence_resume, _("Cadence resumed.")),
+    "stop": (cadence_stop_by_staff, _("Cadence stopped.")),
+}
+
+
+def _cadence_change(request, pk, action: str):
+    """Pause, resume or stop the lead's cadence with the reason typed: the lead's consultant
+    or a manager of its location (another location's lead: 404)."""
+    lead = _lead_or_404(request, pk)
+    if not cadence_may_manage(user=request.user, lead=lead):
+        return _invalid(
+            request,
+            lead,
+            status=403,
+            cadence_error=_("Only the lead's consultant or a manager may change its cadence."),
+        )
+    form = CadenceReasonForm(request.POST, action=action)
+    if not form.is_valid():
+        return _invalid(request, lead, **{f"cadence_{action}_form": form})
+    service, done = CADENCE_SERVICES[action]
+    try:
+        service(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        # "No cadence running", "already paused": on the form; a reason refused: on the field.
+        form.add_error(None, error)
+        return _invalid(request, lead, **{f"cadence_{action}_form": form})
+    messages.success(request, str(done))
+    return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_cadence_pause(request, pk):
+    return _cadence_change(request, pk, "pause")
+
+
+@staff_required
+@require_POST
+def lead_cadence_resume(request, pk):
+    return _cadence_change(request, pk, "resume")
+
+
+@staff_required
+@require_POST
+def lead_cadence_stop(request, pk):
+    return _cadence_change(request, pk, "stop")
 
 
 @staff_required

@@ -7,7 +7,13 @@ from .assignment import (
     lead_assign_automatically,
     leads_bulk_assign,
 )
-from .cadence import cadence_pause, cadence_resume, cadence_run_due, cadence_stop_by_staff
+from .cadence import (
+    cadence_may_manage,
+    cadence_pause,
+    cadence_resume,
+    cadence_run_due,
+    cadence_stop_by_staff,
+)
 from .customers import customer_get_or_create_from_contact, customer_merge
 from .enquiries import enquiry_submit
 from .escalation import leads_escalate_overdue
@@ -17,6 +23,7 @@ from .work import activity_log, task_complete, task_create
 
 __all__ = [
     "activity_log",
+    "cadence_may_manage",
     "cadence_pause",
     "cadence_resume",
     "cadence_run_due",

@@ -150,9 +150,11 @@ def cadence_pause(*, lead: Lead, by: User, reason: str) -> Lead:
 
 
 @transaction.atomic
-def cadence_resume(*, lead: Lead, by: User) -> Lead:
+def cadence_resume(*, lead: Lead, by: User, reason: str = "") -> Lead:
     """Go on where the cadence was: the next step and every later one move later by the time
-    spent paused (nothing missed fires in a burst). History row."""
+    spent paused (nothing missed fires in a burst). History row, with the reason if given
+    (the lead page asks for one)."""
+    reason = " ".join(reason.split())[:300]
     lead = _locked_active(lead, by)
     if lead.cadence_paused_at is None:
         raise ValidationError(_("The cadence is not paused."), code="not_paused")
@@ -162,7 +164,9 @@ def cadence_resume(*, lead: Lead, by: User) -> Lead:
     lead.cadence_next_at += paused_for
     lead.cadence_paused_at = None
     lead.save(update_fields=["cadence_shift", "cadence_next_at", "cadence_paused_at", "updated_at"])
-    CadenceEvent.objects.create(lead=lead, action=CadenceEvent.Action.RESUMED, by=by, at=now)
+    CadenceEvent.objects.create(
+        lead=lead, action=CadenceEvent.Action.RESUMED, reason=reason, by=by, at=now
+    )
     return lead
 
 
