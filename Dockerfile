@@ -13,8 +13,9 @@ COPY . .
 # (SHOWROOM_RELEASE=$(git rev-parse --short=12 HEAD)); else .git if copied, else the version.
 ARG SHOWROOM_RELEASE=""
 ENV SHOWROOM_RELEASE=$SHOWROOM_RELEASE
-# collectstatic needs settings but no database or secrets of production.
-RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+# The translations' .mo (not committed), then collectstatic: settings, no database or secrets.
+RUN python scripts/compilemessages.py \
+ && DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
  && mkdir -p /app/var/media && chown -R showroom:showroom /app/var
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench migrate seed clean audit backup
+.PHONY: run test install messages lint format bench migrate seed clean audit backup
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The translations: .po files are committed, their .mo compiled here (Babel, no gettext needed).
+messages: install
+	$(PY) scripts/compilemessages.py
+
 # PostgreSQL (embedded, var/pg/), migrate, seed_demo, then web + worker + beat: scripts/devserver.py.
-run: install
+run: messages
 	DEBUG=$${DEBUG:-true} TWO_FACTOR_DEMO_SKIP=$${TWO_FACTOR_DEMO_SKIP:-true} $(PY) scripts/devserver.py
 
 # Lint, migrations and import layers first (fast), then pytest against throwaway servers.
-test: install
+test: messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run

@@ -218,7 +218,15 @@ PASSWORD_RESET_RATE_LIMIT = env.int("PASSWORD_RESET_RATE_LIMIT", default=5)
 # --- Internationalisation, money ----------------------------------------------------------
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
-LANGUAGES = [("en", _("English")), ("de", _("German"))]
+# The markets the demo sells in (Germany, Portugal, Finland) and the languages of the people who
+# build it. Portuguese is Portugal's ("pt"; Brazil's would be "pt-br").
+LANGUAGES = [
+    ("en", _("English")),
+    ("de", _("German")),
+    ("pt", _("Portuguese")),
+    ("fi", _("Finnish")),
+    ("zh-hans", _("Simplified Chinese")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -141,7 +141,7 @@ def german_months(monkeypatch):
 @pytest.mark.parametrize("cached", [True, False])
 def test_the_term_labels_are_in_the_visitors_language(client, settings, german_months, cached):
     # Given a car, and the page cache on or off
-    assert [code for code, _name in settings.LANGUAGES] == ["en", "de"]
+    assert "de" in [code for code, _name in settings.LANGUAGES]
     settings.SHOWROOM_PAGE_CACHE_SECONDS = 600 if cached else 0
     vehicle = VehicleFactory()
 

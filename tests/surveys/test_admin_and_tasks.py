@@ -90,7 +90,7 @@ def test_translations_must_name_known_languages():
         question.full_clean()
 
     assert error.value.message_dict["text_translations"] == [
-        "Unknown language code(s): xx. Use one of de, en."
+        "Unknown language code(s): xx. Use one of de, en, fi, pt, zh-hans."
     ]
 
 
