@@ -48,22 +48,13 @@ def saved_search_create(
     """Save a search for an email address. Idempotent: the same search for the same address
     returns the existing row (False). Matches from now on count as new.
 
-    Records the visitor's marketing consent (with the wording they ticked) in the outbox: the
-    alerts are marketing emails and are only sent while that consent stands.
+    The saved search is itself the consent record for its purpose, "alerts for this search"
+    (with the wording the visitor ticked, and `cancelled_at` when they end it). It records no
+    general marketing consent: asking for one search's alerts is not agreeing to offers.
     """
-    from dealership.messaging.models import Channel
-    from dealership.messaging.services import consent_record
-
     email = email.strip().lower()
     query = normalise_query(query)
     with transaction.atomic():
-        consent_record(
-            channel=Channel.EMAIL,
-            address=email,
-            granted=True,
-            source="inventory.saved_search",
-            wording=consent_wording,
-        )
         existing = SavedSearch.objects.filter(
             email=email, query=query, cancelled_at__isnull=True
         ).first()
@@ -205,8 +196,8 @@ def _vehicle_line(vehicle: Vehicle) -> dict:
 
 
 def _send(*, saved_search: SavedSearch, content: AlertContent, day: datetime.date) -> None:
-    """Queue the alert in the outbox: marketing (consent required, suppression respected),
-    one per saved search per day by its dedupe key."""
+    """Queue the alert in the outbox: a requested alert (the saved search is its consent;
+    suppression respected), one per saved search per day by its dedupe key."""
     from dealership.messaging.models import Channel, Purpose
     from dealership.messaging.services import message_enqueue
 
@@ -225,7 +216,7 @@ def _send(*, saved_search: SavedSearch, content: AlertContent, day: datetime.dat
         }
     message_enqueue(
         channel=Channel.EMAIL,
-        purpose=Purpose.MARKETING,
+        purpose=Purpose.ALERT,
         to=saved_search.email,
         template_key="inventory.saved_search_alert",
         context=context,

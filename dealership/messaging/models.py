@@ -22,6 +22,10 @@ class Channel(models.TextChoices):
 class Purpose(models.TextChoices):
     TRANSACTIONAL = "transactional", _("Transactional")
     MARKETING = "marketing", _("Marketing")
+    # Something the customer asked for by name (a saved-search alert): its consent is the
+    # request itself, kept by the app that sends it, never the general marketing consent.
+    # Suppression stops it like everything else; the email's unsubscribe link ends only it.
+    ALERT = "alert", _("Requested alert")
 
 
 class OutboxMessage(models.Model):

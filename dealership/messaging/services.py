@@ -418,6 +418,9 @@ def _send_email(message: OutboxMessage, connection) -> str:
         _page, one_click = unsubscribe_urls(channel=Channel.EMAIL, address=message.to)
         headers["List-Unsubscribe"] = f"<{one_click}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    elif message.purpose == Purpose.ALERT and message.context.get("cancel_url"):
+        # Ends this alert only (RFC 2369 link to its own page), not every message.
+        headers["List-Unsubscribe"] = f"<{message.context['cancel_url']}>"
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,

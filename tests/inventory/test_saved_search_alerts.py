@@ -36,11 +36,26 @@ def _new_bmw(at, **kwargs):
         return VehicleFactory(make="BMW", model="X3", trim="xDrive20d", **kwargs)
 
 
-def test_saving_a_search_records_marketing_consent_with_its_wording():
-    saved_search_create(email="Ana@Example.com", query="make=BMW", consent_wording=CONSENT)
+def test_saving_a_search_records_its_own_consent_not_marketing():
+    saved, _ = saved_search_create(
+        email="Ana@Example.com", query="make=BMW", consent_wording=CONSENT
+    )
 
     state = consent_state(channel=Channel.EMAIL, address="ana@example.com")
-    assert state.granted is True
+    assert (state.granted, state.since) == (False, None)  # never asked, still not given
+    assert (saved.consent_wording, saved.cancelled_at) == (CONSENT, None)
+
+
+def test_saving_a_search_neither_widens_nor_narrows_a_marketing_decision():
+    for granted in (False, True):
+        address = f"{'yes' if granted else 'no'}@example.com"
+        consent_record(
+            channel=Channel.EMAIL, address=address, granted=granted, source="t", wording="w"
+        )
+
+        saved_search_create(email=address, query="make=BMW", consent_wording=CONSENT)
+
+        assert consent_state(channel=Channel.EMAIL, address=address).granted is granted
 
 
 def test_nightly_job_mails_new_matches_once(saved, django_capture_on_commit_callbacks):
@@ -53,7 +68,10 @@ def test_nightly_job_mails_new_matches_once(saved, django_capture_on_commit_call
     message = OutboxMessage.objects.get()
     assert sent == 1
     assert message.dedupe_key == f"inventory:saved-search:{saved.pk}:2026-11-20"
-    assert (message.to, message.purpose, message.status) == ("ana@example.com", "marketing", "sent")
+    assert (message.to, message.purpose, message.status) == ("ana@example.com", "alert", "sent")
+    assert mail.outbox[0].extra_headers["List-Unsubscribe"] == (
+        f"<http://127.0.0.1:8000/vehicles/saved-searches/{saved.token}/>"
+    )
     assert message.subject == "1 new car for “BMW”"
     assert "- 2022 BMW X3 xDrive20d: €41,990.00 · 30,000\u00a0km" in message.body
     assert f"http://127.0.0.1:8000{car.get_absolute_url()}" in message.body
@@ -115,22 +133,27 @@ def test_nothing_new_sends_nothing_but_moves_the_clock(saved):
     assert saved.last_checked_at == DAY_1
 
 
-def test_withdrawn_consent_means_the_alert_is_suppressed(saved):
+def test_declining_offers_does_not_stop_the_alert_but_opting_out_of_everything_does(saved):
+    from dealership.messaging.services import suppression_add
+
     consent_record(
         channel=Channel.EMAIL,
         address="ana@example.com",
         granted=False,
         source="test",
-        wording="Unsubscribed",
+        wording="No offers, thanks",
     )
     _new_bmw(DAY_1 - datetime.timedelta(hours=6))
-
     with time_machine.travel(DAY_1, tick=False):
         saved_search_alert(saved_search_id=saved.pk)
+    suppression_add(channel=Channel.EMAIL, address="ana@example.com", reason="unsubscribed")
+    _new_bmw(DAY_1 + datetime.timedelta(hours=18))
+    with time_machine.travel(DAY_1 + datetime.timedelta(days=1), tick=False):
+        saved_search_alert(saved_search_id=saved.pk)
 
-    message = OutboxMessage.objects.get()
-    assert message.status == OutboxMessage.Status.SUPPRESSED
-    assert mail.outbox == []
+    statuses = list(OutboxMessage.objects.order_by("id").values_list("status", flat=True))
+    assert statuses[0] != OutboxMessage.Status.SUPPRESSED
+    assert statuses[1] == OutboxMessage.Status.SUPPRESSED
 
 
 def test_cancelled_search_gets_no_alert(saved):
