@@ -36,8 +36,13 @@ def location_detail(request, slug):
 
 @staff_required
 def staff_home(request):
+    from .today import today_for
+
     return render(
         request,
         "staff/home.html",
-        {"locations": location_list_for_user(user=request.user)},
+        {
+            "locations": location_list_for_user(user=request.user),
+            "today": today_for(request.user),
+        },
     )

@@ -109,8 +109,10 @@ def test_staff_home_query_count_is_fixed(client, consultant, django_assert_num_q
     LocationFactory.create_batch(5)
 
     # Savepoint, session, user, groups, locations, release; then savepoint, session save
-    # (inactivity expiry), release: the same whatever the number of locations.
-    with django_assert_num_queries(9):
+    # (inactivity expiry), release: the same whatever the number of locations. Plus the
+    # Today page: the consultant's first location and one query per section (4; the item
+    # counts are fixed in tests/test_today.py).
+    with django_assert_num_queries(14):
         response = client.get("/staff/")
     assert response.status_code == 200
 

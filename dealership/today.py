@@ -1,0 +1,189 @@
+"""The staff home ("Today"): the work waiting for this person now, per role, not a menu.
+
+It sits at the top of the import order (like reports) and reads every app's tables. Each
+section is one query (a list capped at `LIMIT` rows, or one aggregate), so the page costs
+the same with ten leads or a million.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealership.accounts.models import Location, User
+from dealership.accounts.roles import MANAGER_ROLES, Role
+from dealership.accounts.selectors import location_list_for_user
+from leads.models import Lead, Task
+from orders.models import Order
+from surveys.models import Invitation
+from testdrives.models import Booking
+
+LIMIT = 10
+OPEN_LEAD = ~Q(status__in=[Lead.Status.WON, Lead.Status.LOST])
+# Where the next step is the staff's, not the customer's.
+ORDERS_WAITING_ON_STAFF = (
+    Order.Status.DEPOSIT_PAID,
+    Order.Status.FINANCE_APPROVED,
+    Order.Status.CONTRACT_SIGNED,
+    Order.Status.READY_FOR_DELIVERY,
+)
+ORDER_ACTIVE = (*ORDERS_WAITING_ON_STAFF, Order.Status.SUBMITTED, Order.Status.FINANCE_PENDING)
+ORDER_STUCK_AFTER = datetime.timedelta(days=3)
+BOOKING_OPEN = (Booking.Status.REQUESTED, Booking.Status.CONFIRMED, Booking.Status.CHECKED_IN)
+
+
+@dataclass
+class Today:
+    role: str  # "consultant", "manager" or "" (nothing of either)
+    location: Location | None  # whose day and zone "today" means
+    day_start: datetime.datetime
+    now: datetime.datetime
+    sections: dict = field(default_factory=dict)
+
+    @property
+    def week_rows(self) -> list[tuple[str, dict]]:
+        week = self.sections.get("week") or {}
+        labels = {
+            "leads": _("New leads"),
+            "drives": _("Test drives done"),
+            "orders": _("Orders placed"),
+            "deliveries": _("Cars delivered"),
+        }
+        return [(label, week[key]) for key, label in labels.items() if key in week]
+
+
+def _day(user: User, now: datetime.datetime) -> tuple[Location | None, datetime.datetime]:
+    location = user.locations.order_by("name", "pk").first()
+    if location is None:
+        return None, now.replace(hour=0, minute=0, second=0, microsecond=0)
+    local = location.localtime(now)
+    return location, local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def consultant_today(user: User, *, now: datetime.datetime, day_start) -> dict:
+    day_end = day_start + datetime.timedelta(days=1)
+    tomorrow_end = day_start + datetime.timedelta(days=2)
+    return {
+        "waiting": list(
+            Lead.objects.filter(OPEN_LEAD, assigned_to=user, first_response_at__isnull=True)
+            .select_related("customer", "location")
+            .order_by("response_due_at", "id")[:LIMIT]
+        ),
+        "drives": list(
+            Booking.objects.filter(
+                consultant=user,
+                status__in=BOOKING_OPEN,
+                start_at__gte=day_start,
+                start_at__lt=tomorrow_end,
+            )
+            .select_related("customer", "vehicle", "location")
+            .order_by("start_at", "id")[:LIMIT]
+        ),
+        "tasks": list(
+            Task.objects.filter(owner=user, completed_at__isnull=True, due_at__lt=day_end)
+            .select_related("customer__location", "lead")
+            .order_by("due_at", "id")[:LIMIT]
+        ),
+        "orders": list(
+            Order.objects.filter(consultant=user, status__in=ORDERS_WAITING_ON_STAFF)
+            .select_related("customer", "vehicle", "location")
+            .order_by("status_changed_at", "id")[:LIMIT]
+        ),
+    }
+
+
+def manager_today(user: User, *, now: datetime.datetime, day_start) -> dict:
+    locations = location_list_for_user(user=user).values("pk")
+    week = day_start - datetime.timedelta(days=day_start.weekday())
+    last_week = week - datetime.timedelta(days=7)
+    leads = Lead.objects.filter(OPEN_LEAD, location__in=locations)
+    breaches = leads.filter(first_response_at__isnull=True, response_due_at__lt=now)
+    unassigned = leads.filter(assigned_to__isnull=True)
+
+    def this_and_last(qs, stamp: str) -> dict:
+        return qs.aggregate(
+            this=Count("pk", filter=Q(**{f"{stamp}__gte": week, f"{stamp}__lt": now})),
+            last=Count(
+                "pk",
+                filter=Q(**{f"{stamp}__gte": last_week, f"{stamp}__lt": now - (week - last_week)}),
+            ),
+        )
+
+    return {
+        "breaches": list(
+            breaches.select_related("customer", "location", "assigned_to").order_by(
+                "response_due_at", "id"
+            )[:LIMIT]
+        ),
+        "breach_count": breaches.count(),
+        "unassigned": list(
+            unassigned.select_related("customer", "location").order_by("created_at", "id")[:LIMIT]
+        ),
+        "unassigned_count": unassigned.count(),
+        "drives_by_consultant": list(
+            Booking.objects.filter(
+                location__in=locations,
+                start_at__gte=day_start,
+                start_at__lt=day_start + datetime.timedelta(days=1),
+            )
+            .exclude(status=Booking.Status.CANCELLED)
+            .values("consultant__first_name", "consultant__last_name", "consultant__username")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "consultant__last_name")
+        ),
+        "stuck": list(
+            Order.objects.filter(
+                location__in=locations,
+                status__in=ORDER_ACTIVE,
+                status_changed_at__lt=now - ORDER_STUCK_AFTER,
+            )
+            .select_related("customer", "vehicle", "consultant")
+            .order_by("status_changed_at", "id")[:LIMIT]
+        ),
+        "detractors": list(
+            Invitation.objects.filter(
+                location__in=locations,
+                follow_up_task__isnull=False,
+                follow_up_task__completed_at__isnull=True,
+            )
+            .select_related("customer", "follow_up_task__owner")
+            .order_by("submitted_at", "id")[:LIMIT]
+        ),
+        "week": {
+            "leads": this_and_last(Lead.objects.filter(location__in=locations), "created_at"),
+            "drives": this_and_last(
+                Booking.objects.filter(location__in=locations, status=Booking.Status.COMPLETED),
+                "start_at",
+            ),
+            "orders": this_and_last(
+                Order.objects.filter(location__in=locations).exclude(
+                    status__in=[Order.Status.DRAFT, Order.Status.CANCELLED]
+                ),
+                "created_at",
+            ),
+            "deliveries": this_and_last(
+                Order.objects.filter(location__in=locations, status=Order.Status.DELIVERED),
+                "delivered_at",
+            ),
+        },
+    }
+
+
+def today_for(user: User, *, now: datetime.datetime | None = None) -> Today:
+    now = now or timezone.now()
+    location, day_start = _day(user, now)
+    if user.has_role(*MANAGER_ROLES):
+        return Today(
+            "manager", location, day_start, now, manager_today(user, now=now, day_start=day_start)
+        )
+    if user.has_role(Role.CONSULTANT):
+        return Today(
+            "consultant",
+            location,
+            day_start,
+            now,
+            consultant_today(user, now=now, day_start=day_start),
+        )
+    return Today("", location, day_start, now)
