@@ -367,4 +367,4 @@ def test_the_lead_page_query_count_is_fixed(client, consultant, lead, django_ass
     assert second.content.decode().count("Reason ") == 9
 
 
-LEAD_PAGE_QUERIES = 17
+LEAD_PAGE_QUERIES = 18
