@@ -491,7 +491,9 @@ class TransferRequest(models.Model):
         verbose_name=_("transfer to"),
     )
     reason = models.CharField(_("reason"), max_length=300)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
     requested_at = models.DateTimeField(_("requested"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

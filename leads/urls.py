@@ -23,7 +23,7 @@ urlpatterns = [
     path("staff/leads/<int:pk>/activity/", views.lead_activity, name="lead_activity"),
     path("staff/leads/<int:pk>/status/", views.lead_status, name="lead_status"),
     path("staff/leads/<int:pk>/assign/", views.lead_reassign, name="lead_assign"),
-    path("staff/leads/<int:pk>/hand-back/", views.lead_hand_back, name="lead_hand_back"),
+    path("staff/leads/<int:pk>/hand-back/", views.lead_hand_back_view, name="lead_hand_back"),
     path("staff/leads/<int:pk>/transfer/", views.lead_transfer_request, name="lead_transfer"),
     path("staff/leads/transfers/", views.transfer_list, name="transfers"),
     path(

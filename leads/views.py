@@ -602,7 +602,7 @@ def lead_reassign(request, pk):
 
 @staff_required
 @require_POST
-def lead_hand_back(request, pk):
+def lead_hand_back_view(request, pk):
     """The lead's consultant gives it back to the location's unassigned queue, with a reason
     (another location's lead: 404; a colleague's: 403; no reason: 400)."""
     lead = _lead_or_404(request, pk)
@@ -703,7 +703,9 @@ def transfer_refuse(request, pk):
             request, transfer, _("Say why you refuse the transfer."), refuse_form=form
         )
     try:
-        transfer_request_refuse(transfer=transfer, by=request.user, reason=form.cleaned_data["reason"])
+        transfer_request_refuse(
+            transfer=transfer, by=request.user, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as error:
         return _transfer_refused(request, transfer, " ".join(error.messages))
     messages.success(request, _("Transfer refused."))

@@ -109,7 +109,10 @@ def transfer_request_create(
     try:
         with transaction.atomic():
             transfer = TransferRequest.objects.create(
-                lead=lead, requested_by=by, to_user=to_user, reason=reason,
+                lead=lead,
+                requested_by=by,
+                to_user=to_user,
+                reason=reason,
                 requested_at=timezone.now(),
             )
     except IntegrityError:  # a request from another tab, committed a moment earlier
