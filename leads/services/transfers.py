@@ -42,7 +42,7 @@ def _reason(reason: str, missing: str) -> str:
 
 
 def _locked_lead(lead: Lead) -> Lead:
-    return Lead.objects.select_for_update().select_related("location").get(pk=lead.pk)
+    return Lead.objects.select_for_update(of=("self",)).select_related("location").get(pk=lead.pk)
 
 
 def _refuse_pending(lead: Lead, by: User, reason: str, now) -> None:
@@ -130,7 +130,7 @@ def _locked_pending(transfer: TransferRequest, by: User) -> tuple[Lead, Transfer
     # The lead first, then the request: the order lead_hand_back and lead_assign lock in.
     lead = _locked_lead(transfer.lead)
     transfer = (
-        TransferRequest.objects.select_for_update()
+        TransferRequest.objects.select_for_update(of=("self",))
         .select_related("to_user", "requested_by")
         .get(pk=transfer.pk)
     )
