@@ -31,7 +31,7 @@ class Access(StrEnum):
     CUSTOMER_TOKEN = "customer token"  # noqa: S105 - by signed, expiring token; foreign: 404
     STAFF = "staff"  # logged-in staff (optionally of `roles`), second factor passed
     TWO_FACTOR = "two-factor step"  # logged in, second factor not yet passed
-    ADMIN = "admin"  # Django admin: staff, second factor passed, model permissions
+    ADMIN = "admin"  # Django admin: staff with accounts.use_admin, second factor, model perms
     WEBHOOK = "webhook"  # machine-to-machine, CSRF-exempt, authenticated by a signature
 
 
@@ -93,7 +93,15 @@ ROUTES: dict[str, Route] = {
     "leads:lead_detail": Route(Access.STAFF, scenario="tests.security.scenarios:lead"),
     "leads:lead_activity": Route(Access.STAFF),
     "leads:lead_status": Route(Access.STAFF),
-    "leads:lead_assign": Route(Access.STAFF),
+    # Reassigning is a manager's right; the lead's own consultant hands it back to the pool
+    # or asks for a transfer, which a manager of the location approves or refuses
+    # (a colleague's lead: 403, another location's: 404; tests/leads/test_transfers.py).
+    "leads:lead_assign": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "leads:lead_hand_back": Route(Access.STAFF),
+    "leads:lead_transfer": Route(Access.STAFF),
+    "leads:transfers": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "leads:transfer_approve": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "leads:transfer_refuse": Route(Access.STAFF, roles=MANAGER_ROLES),
     "leads:lead_task": Route(Access.STAFF),
     # POSTs behind the lead page: the lead's consultant or a manager (others of the location:
     # 403, another location's lead: 404; tests/leads/test_cadence_panel.py)

@@ -1,16 +1,33 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from dealership import views
+from dealership.accounts.roles import ADMIN_PERMISSION
 from dealership.ops.views import healthz
 
 admin.site.site_header = _("Showroom administration")
 admin.site.site_title = _("Showroom admin")
 admin.site.index_title = _("Dealership management")
+
+
+def _admin_has_permission(request) -> bool:
+    """Django admin takes accounts.use_admin (managers and administrators through their role;
+    superusers always). Staff without it are refused (403): they are logged in already, so
+    the login page would only send them round in a circle. Anyone else goes to the login."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.has_perm(ADMIN_PERMISSION):
+        return True
+    raise PermissionDenied
+
+
+admin.site.has_permission = _admin_has_permission
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -189,6 +189,55 @@ class AssignForm(forms.Form):
         self.fields["to_user"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
+class HandBackForm(forms.Form):
+    """A consultant gives their lead back to the location's unassigned queue."""
+
+    reason = forms.CharField(
+        label=_("Why hand the lead back?"),
+        max_length=300,
+        error_messages={"required": _("Say why you hand the lead back.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "hand-back-%s")
+        super().__init__(*args, **kwargs)
+
+
+class TransferRequestForm(forms.Form):
+    """A consultant asks a manager to hand their lead to a colleague of its location."""
+
+    to_user = forms.ModelChoiceField(
+        label=_("Colleague"),
+        queryset=None,
+        error_messages={"required": _("Choose the colleague to hand the lead to.")},
+    )
+    reason = forms.CharField(
+        label=_("Why should the lead go to them?"),
+        max_length=300,
+        error_messages={"required": _("Say why the lead should go to your colleague.")},
+    )
+
+    def __init__(self, *args, colleagues, **kwargs):
+        kwargs.setdefault("auto_id", "transfer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = colleagues
+        self.fields["to_user"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class TransferRefuseForm(forms.Form):
+    """A manager refuses a transfer request, saying why (one form per request on a page)."""
+
+    reason = forms.CharField(
+        label=_("Reason for refusing"),
+        max_length=300,
+        error_messages={"required": _("Say why you refuse the transfer.")},
+    )
+
+    def __init__(self, *args, transfer_id: int, **kwargs):
+        kwargs.setdefault("auto_id", f"refuse-{transfer_id}-%s")
+        super().__init__(*args, **kwargs)
+
+
 class BulkAssignForm(AssignForm):
     leads = forms.ModelMultipleChoiceField(queryset=None, label=_("Leads"))
 

@@ -437,6 +437,8 @@ class LeadAssignment(models.Model):
         RULE = "rule", _("Assignment rule")
         MANUAL = "manual", _("Reassigned by staff")
         NO_RESPONSE = "no_response", _("No first response in time")
+        HANDED_BACK = "handed_back", _("Handed back to the pool")
+        TRANSFER = "transfer", _("Transfer approved")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="assignments")
     from_user = models.ForeignKey(
@@ -450,6 +452,8 @@ class LeadAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     assigned_at = models.DateTimeField()
+    # Why, in the staff member's words (a lead handed back, a transfer asked for).
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-assigned_at", "-id"]
@@ -458,6 +462,77 @@ class LeadAssignment(models.Model):
 
     def __str__(self):
         return f"{self.lead_id}: {self.from_user_id} → {self.to_user_id}"
+
+
+class TransferRequest(models.Model):
+    """A consultant asks a manager to hand their lead to a named colleague of its location.
+    At most one pending request per lead (a partial unique constraint)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="transfer_requests", verbose_name=_("lead")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("transfer to"),
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=Q(state="pending"),
+                name="transferrequest_one_pending_per_lead",
+                violation_error_message=_("This lead already has a transfer request pending."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="transferrequest_decided_when_not_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at", "id"],
+                condition=Q(state="pending"),
+                name="transferrequest_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id}: {self.requested_by_id} → {self.to_user_id} ({self.state})"
 
 
 class ConsultantAvailability(models.Model):

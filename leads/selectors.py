@@ -25,6 +25,7 @@ from .models import (
     LeadAssignment,
     LeadStatusChange,
     Task,
+    TransferRequest,
 )
 from .phones import phone_to_e164
 
@@ -314,6 +315,50 @@ def consultants_for_locations(*, user: User) -> QuerySet[User]:
         )
         .distinct()
         .order_by("first_name", "last_name", "pk")
+    )
+
+
+def transfer_colleagues(*, lead: Lead, user: User) -> QuerySet[User]:
+    """Who a consultant may ask to hand their lead to: the other active consultants of the
+    lead's location."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            is_staff=True,
+            groups__name=Role.CONSULTANT.value,
+            locations=lead.location_id,
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def lead_transfer_pending(*, lead: Lead) -> TransferRequest | None:
+    """The lead's pending transfer request (there is at most one), with who asked and for whom."""
+    return (
+        TransferRequest.objects.filter(lead=lead, state=TransferRequest.State.PENDING)
+        .select_related("requested_by", "to_user")
+        .first()
+    )
+
+
+def transfer_requests_pending(*, user: User) -> QuerySet[TransferRequest]:
+    """The pending transfer requests a manager decides: leads of their locations (every
+    location, for administrators), oldest first."""
+    return (
+        TransferRequest.objects.filter(
+            state=TransferRequest.State.PENDING, lead__in=lead_list_for_user(user=user)
+        )
+        .select_related("lead__customer", "lead__location", "requested_by", "to_user")
+        .order_by("requested_at", "pk")
+    )
+
+
+def transfer_request_for_user(*, user: User, pk: int) -> TransferRequest:
+    """One transfer request of a lead the user may see (DoesNotExist otherwise)."""
+    return TransferRequest.objects.select_related("lead__location", "to_user").get(
+        pk=pk, lead__in=lead_list_for_user(user=user)
     )
 
 

@@ -23,6 +23,13 @@ urlpatterns = [
     path("staff/leads/<int:pk>/activity/", views.lead_activity, name="lead_activity"),
     path("staff/leads/<int:pk>/status/", views.lead_status, name="lead_status"),
     path("staff/leads/<int:pk>/assign/", views.lead_reassign, name="lead_assign"),
+    path("staff/leads/<int:pk>/hand-back/", views.lead_hand_back_view, name="lead_hand_back"),
+    path("staff/leads/<int:pk>/transfer/", views.lead_transfer_request, name="lead_transfer"),
+    path("staff/leads/transfers/", views.transfer_list, name="transfers"),
+    path(
+        "staff/leads/transfers/<int:pk>/approve/", views.transfer_approve, name="transfer_approve"
+    ),
+    path("staff/leads/transfers/<int:pk>/refuse/", views.transfer_refuse, name="transfer_refuse"),
     path("staff/leads/<int:pk>/task/", views.lead_task, name="lead_task"),
     path("staff/leads/<int:pk>/cadence/pause/", views.lead_cadence_pause, name="cadence_pause"),
     path("staff/leads/<int:pk>/cadence/resume/", views.lead_cadence_resume, name="cadence_resume"),

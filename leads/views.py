@@ -32,12 +32,15 @@ from .forms import (
     BulkAssignForm,
     CadenceReasonForm,
     EnquiryForm,
+    HandBackForm,
     InboxFilterForm,
     MergeForm,
     StatusForm,
     TaskForm,
+    TransferRefuseForm,
+    TransferRequestForm,
 )
-from .models import Customer, Lead, Task
+from .models import Customer, Lead, Task, TransferRequest
 from .services import (
     activity_log,
     cadence_may_manage,
@@ -48,10 +51,15 @@ from .services import (
     customer_merge,
     enquiry_submit,
     lead_assign,
+    lead_hand_back,
+    lead_may_give_up,
     lead_transition,
     leads_bulk_assign,
     task_complete,
     task_create,
+    transfer_request_approve,
+    transfer_request_create,
+    transfer_request_refuse,
 )
 
 logger = logging.getLogger(__name__)
@@ -428,6 +436,11 @@ def _lead_context(request, lead: Lead, **forms) -> dict:
         action: forms.get(f"cadence_{action}_form") or CadenceReasonForm(action=action)
         for action in CADENCE_ACTIONS
     }
+    is_manager = request.user.has_role(*MANAGER_ROLES)
+    # Reassigning is a manager's right; the lead's own consultant may hand it back to the
+    # pool or ask a manager to transfer it to a colleague.
+    may_give_up = lead_may_give_up(user=request.user, lead=lead)
+    pending_transfer = selectors.lead_transfer_pending(lead=lead)
     return {
         "lead": lead,
         "now": timezone.now(),
@@ -438,13 +451,34 @@ def _lead_context(request, lead: Lead, **forms) -> dict:
         "may_manage_cadence": cadence_may_manage(user=request.user, lead=lead),
         "activity_form": forms.get("activity_form") or ActivityForm(),
         "status_form": forms.get("status_form") or StatusForm(initial={"to_status": lead.status}),
-        "assign_form": forms.get("assign_form")
-        or AssignForm(
-            consultants=selectors.consultants_for_locations(user=request.user),
-            initial={"to_user": lead.assigned_to_id},
-        ),
+        "assign_form": (
+            forms.get("assign_form")
+            or AssignForm(
+                consultants=selectors.consultants_for_locations(user=request.user),
+                initial={"to_user": lead.assigned_to_id},
+            )
+        )
+        if is_manager
+        else None,
+        "may_give_up": may_give_up,
+        "hand_back_form": (forms.get("hand_back_form") or HandBackForm()) if may_give_up else None,
+        "transfer_form": (
+            forms.get("transfer_form")
+            or TransferRequestForm(
+                colleagues=selectors.transfer_colleagues(lead=lead, user=request.user)
+            )
+        )
+        if may_give_up and pending_transfer is None
+        else None,
+        "pending_transfer": pending_transfer,
+        "refuse_form": (
+            forms.get("refuse_form") or TransferRefuseForm(transfer_id=pending_transfer.pk)
+        )
+        if is_manager and pending_transfer is not None
+        else None,
+        "transfer_error": forms.get("transfer_error", ""),
         "task_form": forms.get("task_form") or TaskForm(tzinfo=lead.location.tzinfo),
-        "is_manager": request.user.has_role(*MANAGER_ROLES),
+        "is_manager": is_manager,
     }
 
 
@@ -547,9 +581,10 @@ def lead_status(request, pk):
     return redirect(_safe_next(request, lead.get_absolute_url()))
 
 
-@staff_required
+@staff_required(roles=MANAGER_ROLES)
 @require_POST
 def lead_reassign(request, pk):
+    """A manager hands the lead to a consultant (consultants: 403; they hand back or ask)."""
     lead = _lead_or_404(request, pk)
     form = AssignForm(
         request.POST, consultants=selectors.consultants_for_locations(user=request.user)
@@ -563,6 +598,118 @@ def lead_reassign(request, pk):
         return _invalid(request, lead, assign_form=form)
     messages.success(request, _("Lead reassigned."))
     return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_hand_back_view(request, pk):
+    """The lead's consultant gives it back to the location's unassigned queue, with a reason
+    (another location's lead: 404; a colleague's: 403; no reason: 400)."""
+    lead = _lead_or_404(request, pk)
+    if not lead_may_give_up(user=request.user, lead=lead):
+        return _invalid(
+            request,
+            lead,
+            status=403,
+            transfer_error=_("Only the lead's consultant may hand it back."),
+        )
+    form = HandBackForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, lead, hand_back_form=form)
+    try:
+        lead_hand_back(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _invalid(request, lead, hand_back_form=form)
+    messages.success(request, _("Lead handed back to the pool."))
+    return redirect(lead)
+
+
+@staff_required
+@require_POST
+def lead_transfer_request(request, pk):
+    """The lead's consultant asks a manager to transfer it to a named colleague of its
+    location (another location's lead: 404; a colleague's: 403; no reason: 400)."""
+    lead = _lead_or_404(request, pk)
+    if not lead_may_give_up(user=request.user, lead=lead):
+        return _invalid(
+            request,
+            lead,
+            status=403,
+            transfer_error=_("Only the lead's consultant may ask for a transfer."),
+        )
+    form = TransferRequestForm(
+        request.POST, colleagues=selectors.transfer_colleagues(lead=lead, user=request.user)
+    )
+    if not form.is_valid():
+        return _invalid(request, lead, transfer_form=form)
+    try:
+        transfer_request_create(
+            lead=lead,
+            by=request.user,
+            to_user=form.cleaned_data["to_user"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _invalid(request, lead, transfer_form=form)
+    messages.success(request, _("Transfer requested: a manager will decide."))
+    return redirect(lead)
+
+
+@staff_required(roles=MANAGER_ROLES)
+def transfer_list(request):
+    """The pending transfer requests of the manager's locations, oldest first."""
+    transfers = list(selectors.transfer_requests_pending(user=request.user)[:200])
+    for transfer in transfers:
+        transfer.refuse_form = TransferRefuseForm(transfer_id=transfer.pk)
+    return render(request, "leads/transfers.html", {"transfers": transfers})
+
+
+def _transfer_or_404(request, pk) -> TransferRequest:
+    try:
+        return selectors.transfer_request_for_user(user=request.user, pk=pk)
+    except TransferRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def _transfer_refused(request, transfer: TransferRequest, message: str, **forms):
+    lead = _lead_or_404(request, transfer.lead_id)
+    return _invalid(request, lead, transfer_error=message, **forms)
+
+
+@staff_required(roles=MANAGER_ROLES)
+@require_POST
+def transfer_approve(request, pk):
+    """A manager of the lead's location approves: the lead goes to the colleague."""
+    transfer = _transfer_or_404(request, pk)
+    try:
+        transfer = transfer_request_approve(transfer=transfer, by=request.user)
+    except ValidationError as error:
+        return _transfer_refused(request, transfer, " ".join(error.messages))
+    name = transfer.to_user.get_full_name() or transfer.to_user.username
+    messages.success(request, _("Transfer approved: the lead is now %(name)s's.") % {"name": name})
+    return redirect(_safe_next(request, transfer.lead.get_absolute_url()))
+
+
+@staff_required(roles=MANAGER_ROLES)
+@require_POST
+def transfer_refuse(request, pk):
+    """A manager of the lead's location refuses, with a reason (none: 400)."""
+    transfer = _transfer_or_404(request, pk)
+    form = TransferRefuseForm(request.POST, transfer_id=transfer.pk)
+    if not form.is_valid():
+        return _transfer_refused(
+            request, transfer, _("Say why you refuse the transfer."), refuse_form=form
+        )
+    try:
+        transfer_request_refuse(
+            transfer=transfer, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        return _transfer_refused(request, transfer, " ".join(error.messages))
+    messages.success(request, _("Transfer refused."))
+    return redirect(_safe_next(request, transfer.lead.get_absolute_url()))
 
 
 @staff_required

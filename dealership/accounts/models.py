@@ -210,6 +210,9 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        # Django admin is for managers and administrators (roles.ROLE_EXTRA_PERMISSIONS);
+        # other staff work in the staff UI. Superusers have every permission.
+        permissions = [("use_admin", _("Can use Django admin"))]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -28,6 +28,13 @@ ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {
     Role.CONSULTANT: {},
 }
 
+# Single permissions ("app_label.codename") beyond the app scopes above. Opening Django admin
+# at all takes ADMIN_PERMISSION: administrators have it with "accounts": "*".
+ADMIN_PERMISSION = "accounts.use_admin"
+ROLE_EXTRA_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.SALES_MANAGER: (ADMIN_PERMISSION,),
+}
+
 
 # The roles a staff member may give others (or themselves) in admin: never more than their
 # own. Superusers may give any; is_superuser and single permissions only superusers.

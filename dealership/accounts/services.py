@@ -9,13 +9,14 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditEvent, Location, User
-from .roles import ROLE_PERMISSIONS, Role
+from .roles import ROLE_EXTRA_PERMISSIONS, ROLE_PERMISSIONS, Role
 from .two_factor import RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME, TOTP_DEVICE_NAME
 
 
 @transaction.atomic
 def roles_sync() -> dict[str, int]:
-    """Give each role group exactly the admin permissions ROLE_PERMISSIONS names.
+    """Give each role group exactly the admin permissions ROLE_PERMISSIONS (and
+    ROLE_EXTRA_PERMISSIONS) name.
 
     Idempotent: run after every migrate (make run, the container's start) so new models'
     permissions reach the roles. Returns the number of permissions per role.
@@ -29,6 +30,9 @@ def roles_sync() -> dict[str, int]:
             if scope != "*":
                 app_q &= Q(codename__startswith=f"{scope}_")
             condition |= app_q
+        for permission in ROLE_EXTRA_PERMISSIONS.get(role, ()):
+            app_label, _dot, codename = permission.partition(".")
+            condition |= Q(content_type__app_label=app_label, codename=codename)
         permissions = list(Permission.objects.filter(condition))
         group.permissions.set(permissions)
         counts[role.value] = len(permissions)

@@ -117,7 +117,13 @@ MAPPINGS: dict[str, Mapping] = {
     "leads.LeadStatusChange": Mapping(KEEP, by_path("lead__customer")),
     # Staff's own words on why a cadence was paused or stopped may name the customer.
     "leads.CadenceEvent": Mapping(PSEUDONYMISE, by_path("lead__customer"), erase={"reason": ""}),
-    "leads.LeadAssignment": Mapping(KEEP, by_path("lead__customer")),
+    # Staff's own words on why a lead was handed back or transferred may name the customer.
+    "leads.LeadAssignment": Mapping(PSEUDONYMISE, by_path("lead__customer"), erase={"note": ""}),
+    "leads.TransferRequest": Mapping(
+        PSEUDONYMISE,
+        by_path("lead__customer"),
+        erase={"reason": ERASED, "decision_reason": ""},
+    ),
     "leads.CadenceRun": Mapping(KEEP, by_path("lead__customer")),
     "leads.TradeInPhoto": Mapping(DELETE, by_path("lead__customer")),
     "leads.Activity": Mapping(PSEUDONYMISE, by_path("customer"), erase={"body": ""}),

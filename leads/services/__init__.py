@@ -19,6 +19,14 @@ from .enquiries import enquiry_submit
 from .escalation import leads_escalate_overdue
 from .events import lead_event, lead_for_sale
 from .leads import lead_create, lead_transition
+from .transfers import (
+    lead_hand_back,
+    lead_may_give_up,
+    transfer_may_decide,
+    transfer_request_approve,
+    transfer_request_create,
+    transfer_request_refuse,
+)
 from .work import activity_log, task_complete, task_create
 
 __all__ = [
@@ -38,9 +46,15 @@ __all__ = [
     "lead_create",
     "lead_event",
     "lead_for_sale",
+    "lead_hand_back",
+    "lead_may_give_up",
     "lead_transition",
     "leads_bulk_assign",
     "leads_escalate_overdue",
     "task_complete",
     "task_create",
+    "transfer_may_decide",
+    "transfer_request_approve",
+    "transfer_request_create",
+    "transfer_request_refuse",
 ]

@@ -67,7 +67,9 @@ def _next_in_rotation(location: Location, exclude: set[int]) -> User | None:
     return chosen
 
 
-def _record(lead: Lead, to_user: User | None, reason: str, by: User | None) -> LeadAssignment:
+def _record(
+    lead: Lead, to_user: User | None, reason: str, by: User | None, note: str = ""
+) -> LeadAssignment:
     entry = LeadAssignment.objects.create(
         lead=lead,
         from_user_id=lead.assigned_to_id,
@@ -75,6 +77,7 @@ def _record(lead: Lead, to_user: User | None, reason: str, by: User | None) -> L
         reason=reason,
         assigned_by=by,
         assigned_at=timezone.now(),
+        note=note,
     )
     lead.assigned_to = to_user
     lead.save(update_fields=["assigned_to", "updated_at"])
@@ -102,9 +105,17 @@ def lead_assign_automatically(
 
 
 @transaction.atomic
-def lead_assign(*, lead: Lead, to_user: User, by: User) -> LeadAssignment:
+def lead_assign(
+    *,
+    lead: Lead,
+    to_user: User,
+    by: User,
+    reason: str = LeadAssignment.Reason.MANUAL,
+    note: str = "",
+) -> LeadAssignment:
     """Hand a lead to a consultant of its location by hand; the change is logged and audited
-    ("update", `assigned_to` as user ids before and after, actor `by`)."""
+    ("update", `assigned_to` as user ids before and after, actor `by`). Only managers
+    reassign (the views check the role; an approved transfer request comes here too)."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     eligible = User.objects.filter(
         pk=to_user.pk, is_active=True, is_staff=True, locations=lead.location_id
@@ -115,7 +126,7 @@ def lead_assign(*, lead: Lead, to_user: User, by: User) -> LeadAssignment:
             % {"user": to_user.get_full_name() or to_user.username, "location": lead.location}
         )
     from_user_id = lead.assigned_to_id
-    entry = _record(lead, to_user, LeadAssignment.Reason.MANUAL, by)
+    entry = _record(lead, to_user, reason, by, note)
     audit_record(
         actor=by,
         action=AuditEvent.Action.UPDATE,

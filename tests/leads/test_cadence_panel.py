@@ -355,8 +355,9 @@ def test_the_lead_page_query_count_is_fixed(client, consultant, lead, django_ass
 
     # Session, user, savepoint, groups (role check), the lead (customer, location, assignee,
     # vehicle joined), the history (status changes, assignments, activities, tasks, photos),
-    # the cadence's next step and its events (with who), the consultants for the
-    # reassignment, release; then the session save in its own savepoint (3).
+    # the cadence's next step and its events (with who), the pending transfer request, the
+    # colleagues for a transfer (the lead's consultant; a manager: the consultants to
+    # reassign to), release; then the session save in its own savepoint (3).
     with django_assert_num_queries(LEAD_PAGE_QUERIES):
         first = client.get(lead.get_absolute_url())
     _events(lead, UserFactory(role=Role.CONSULTANT, locations=[lead.location]), 8)
@@ -367,4 +368,4 @@ def test_the_lead_page_query_count_is_fixed(client, consultant, lead, django_ass
     assert second.content.decode().count("Reason ") == 9
 
 
-LEAD_PAGE_QUERIES = 17
+LEAD_PAGE_QUERIES = 18

@@ -439,7 +439,8 @@ def test_pipeline_of_a_location_i_do_not_work_at_is_404(client, manager, other_l
         ("", None),
         ("activity/", {"kind": "note", "direction": "outbound", "body": "x"}),
         ("status/", {"to_status": "contacted"}),
-        ("assign/", {"to_user": "1"}),
+        ("hand-back/", {"reason": "x"}),
+        ("transfer/", {"to_user": "1", "reason": "x"}),
         ("task/", {"title": "Call", "due_at": "2026-07-01T09:30"}),
     ],
 )
@@ -459,12 +460,27 @@ def test_every_lead_view_is_404_for_another_branchs_lead(
     assert LeadStatusChange.objects.count() == 0
 
 
+def test_reassigning_another_branchs_lead_is_404_for_a_manager(client, manager, foreign_lead):
+    # Consultants may not reassign at all (403, tests/leads/test_transfers.py).
+    client.force_login(manager)
+
+    response = client.post(f"/staff/leads/{foreign_lead.pk}/assign/", {"to_user": manager.pk})
+
+    assert response.status_code == 404
+    foreign_lead.refresh_from_db()
+    assert foreign_lead.assigned_to is None
+
+
 @pytest.mark.parametrize(
     "url",
     [
         "/staff/leads/1/activity/",
         "/staff/leads/1/status/",
         "/staff/leads/1/assign/",
+        "/staff/leads/1/hand-back/",
+        "/staff/leads/1/transfer/",
+        "/staff/leads/transfers/1/approve/",
+        "/staff/leads/transfers/1/refuse/",
         "/staff/leads/1/task/",
         "/staff/leads/bulk-assign/",
         "/staff/leads/availability/",

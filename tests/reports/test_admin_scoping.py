@@ -36,14 +36,16 @@ NOT_LOCATION_BOUND = {"accounts.AuditEvent"}
 
 
 def grant(user, model) -> None:
-    """The model's admin permissions, whatever the role grants: the scoping is under test."""
+    """The model's admin permissions (and admin itself), whatever the role grants: the
+    scoping is under test."""
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label=model._meta.app_label,
             codename__in=[
                 f"{action}_{model._meta.model_name}" for action in ("view", "add", "change")
             ],
-        )
+        ),
+        Permission.objects.get(content_type__app_label="accounts", codename="use_admin"),
     )
 
 
