@@ -300,13 +300,14 @@ def test_the_admin_never_shows_anyones_totp_secret(client):
     assert client.get("/admin/otp_static/staticdevice/").status_code == 404
 
 
-def test_a_verified_managers_staff_page_costs_one_query_more_than_a_consultants(
+def test_a_verified_managers_today_page_costs_a_fixed_number_of_queries(
     client, manager_user, django_assert_num_queries
 ):
     client.force_login(manager_user)
 
-    # The consultant's nine (tests/accounts/test_staff_access.py) plus the second-factor
-    # device django-otp loads to confirm the session is verified.
-    with django_assert_num_queries(10):
+    # The manager's Today page (tests/test_today.py, one query per section) with the
+    # second-factor device django-otp loads to confirm the session is verified, and no
+    # location of their own (so no first-location query).
+    with django_assert_num_queries(22):
         response = client.get("/staff/")
     assert response.status_code == 200
