@@ -54,7 +54,6 @@ def _article(request, slug, *, audiences, template):
         {
             "article": article,
             "body_html": render_markdown(article.body),
-            "form": HelpSearchForm(),
         },
     )
 
