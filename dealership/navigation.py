@@ -31,6 +31,7 @@ STAFF_NAV = (
     NavItem(_("Service"), "aftersales:workshop"),
     NavItem(_("Surveys"), "surveys:results"),
     NavItem(_("Outbox"), "messaging:outbox"),
+    NavItem(_("Help"), "knowledge:staff-index"),
     NavItem(_("Reports"), "reports:index", roles=MANAGER_ROLES),
     NavItem(_("Admin"), "admin:index", roles=MANAGER_ROLES),
 )

@@ -120,6 +120,12 @@ ROUTES: dict[str, Route] = {
     "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
     "messaging:sms-inbound": Route(Access.WEBHOOK),
     "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # Help / FAQ: public articles and their search for the chat; staff-only articles
+    "knowledge:index": Route(Access.PUBLIC),
+    "knowledge:suggest": Route(Access.PUBLIC),
+    "knowledge:article": Route(Access.PUBLIC),
+    "knowledge:staff-index": Route(Access.STAFF),
+    "knowledge:staff-article": Route(Access.STAFF),
     # Privacy: a customer's data export and erasure, for managers
     "privacy:customer_export": Route(Access.STAFF, roles=MANAGER_ROLES),
     "privacy:customer_export_json": Route(Access.STAFF, roles=MANAGER_ROLES),

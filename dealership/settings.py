@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # Core, lowest layers first (see ARCHITECTURE.md).
     "dealership.accounts",
     "dealership.messaging",
+    "dealership.knowledge",
     "inventory",
     "leads",
     "testdrives",

@@ -37,6 +37,7 @@ urlpatterns = [
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),
     path("", include("dealership.messaging.urls")),
+    path("", include("dealership.knowledge.urls")),
     path("staff/privacy/", include("dealership.privacy.urls")),
     path("", include("surveys.urls")),
     path("staff/reports/", include("dealership.reports.urls")),
