@@ -235,7 +235,14 @@ def inbound_sms_attach_pending(*, batch_size: int = ATTACH_BATCH) -> dict[str, i
             before = Customer.objects.filter(
                 Q(mobile_phone=inbound.sender) | Q(other_phone=inbound.sender)
             ).exists()
-            message = _attach(inbound)
+            try:
+                with transaction.atomic():
+                    message = _attach(inbound)
+            except ValidationError as error:
+                # A number the leads app cannot take as a contact: logged, left for staff
+                # (it stays in messaging's inbound list), retried at the next run.
+                logger.warning("inbound SMS %s not attached: %s", inbound.pk, error)
+                message = None
             if message is None:
                 counts["skipped"] += 1
             else:

@@ -62,9 +62,10 @@ def test_export_page_shows_everything_and_is_audited(
         ActivityFactory(customer=customer, body="Test drive on Saturday")
 
     # Savepoint, session, user, groups, customer; merged customers, addresses, leads; one per
-    # mapped model (37 with quotes and their options, and the order's new trade-in payoff
-    # line); the audit row (content type cached); release; session save (3).
-    with django_assert_num_queries(52):
+    # mapped model (38 with quotes and their options, the order's new trade-in payoff
+    # line and conversations' messages); the audit row (content type cached); release;
+    # session save (3).
+    with django_assert_num_queries(53):
         response = manager_client.get(f"/staff/privacy/customers/{customer.pk}/export/")
 
     html = response.content.decode()
