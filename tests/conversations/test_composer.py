@@ -183,3 +183,46 @@ def test_the_first_reply_stops_the_response_clock_as_a_logged_call_does(
     assert lead.first_response_at == first
     assert Activity.objects.filter(lead=lead).count() == 1
     assert Message.objects.filter(direction="out").count() == 2
+
+
+def test_sent_from_the_lead_page_it_returns_there_and_never_to_another_site(
+    consultant_client, customer
+):
+    lead = LeadFactory(customer=customer)
+    fragment = consultant_client.get(
+        f"/staff/conversations/{customer.pk}/fragment/",
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": f"http://testserver/staff/leads/{lead.pk}/",
+        },
+    )
+    assert (
+        f'name="next" value="http://testserver/staff/leads/{lead.pk}/"' in fragment.content.decode()
+    )
+
+    back = send(
+        consultant_client,
+        customer,
+        channel="sms",
+        body="Hi",
+        next=f"http://testserver/staff/leads/{lead.pk}/",
+    )
+    elsewhere = send(
+        consultant_client, customer, channel="sms", body="Hi again", next="https://evil.example/"
+    )
+
+    assert back["Location"] == f"http://testserver/staff/leads/{lead.pk}/"
+    assert elsewhere["Location"] == f"/staff/conversations/{customer.pk}/"
+
+
+def test_the_reply_template_admin_refreshes_the_composers_cache(admin_client, location):
+    from conversations.selectors import reply_templates
+
+    assert reply_templates() == []
+    response = admin_client.post(
+        "/admin/conversations/replytemplate/add/",
+        {"name": "Price", "channel": "sms", "body": "The price is {price}.", "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    assert [t.name for t in reply_templates()] == ["Price"]
