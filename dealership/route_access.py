@@ -111,6 +111,16 @@ ROUTES: dict[str, Route] = {
     "leads:duplicates": Route(Access.STAFF),
     "leads:merge": Route(Access.STAFF),
     "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),
+    # Conversations: a customer's thread (page, and the fragment the lead and customer pages
+    # load), the composer's POST, the list and the navigation's unread badge
+    "conversations:list": Route(Access.STAFF),
+    "conversations:unread-count": Route(Access.STAFF),
+    "conversations:thread": Route(Access.STAFF, scenario="tests.security.scenarios:conversation"),
+    "conversations:thread-fragment": Route(
+        Access.STAFF, scenario="tests.security.scenarios:conversation"
+    ),
+    "conversations:send": Route(Access.STAFF),  # POST; another location's customer: 404
+    "conversations:mark-read": Route(Access.STAFF),  # POST; another location's customer: 404
     # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
     "messaging:outbox": Route(Access.STAFF),
     "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),

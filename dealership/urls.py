@@ -36,6 +36,7 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/accounts/", include("dealership.accounts.urls")),
     path("", include("leads.urls")),
+    path("", include("conversations.urls")),
     path("", include("dealership.messaging.urls")),
     path("", include("dealership.knowledge.urls")),
     path("staff/privacy/", include("dealership.privacy.urls")),
