@@ -316,6 +316,7 @@ def test_every_demo_page_answers_every_visitor_without_a_server_error(capsys):
     failures: list[str] = []
     visits = 0
     seconds: dict[str, float] = {}
+    statuses: dict[tuple[str, str], set] = {}
 
     def visit(role: str, client: Client, name: str, url: str) -> None:
         nonlocal visits
@@ -323,6 +324,7 @@ def test_every_demo_page_answers_every_visitor_without_a_server_error(capsys):
         status, error = _visit(client, url)
         seconds[name] = seconds.get(name, 0.0) + time.monotonic() - began
         visits += 1
+        statuses.setdefault((role.split()[0], name), set()).add(status)
         if status is None or status >= 500:
             failures.append(f"{role:<24} GET {url} -> {status}: {error}")
 
@@ -367,3 +369,11 @@ def test_every_demo_page_answers_every_visitor_without_a_server_error(capsys):
         slowest = sorted(seconds.items(), key=lambda item: -item[1])[:8]
         print("slowest routes (s):", ", ".join(f"{k} {v:.1f}" for k, v in slowest))
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures)
+    # The crawl reached the pages, not only logins and refusals.
+    assert statuses["superuser", "orders:detail"] == {200}
+    assert statuses["manager", "leads:lead_detail"] == {200}
+    assert statuses["superuser", "leads:duplicates"] == {200}
+    assert statuses["anonymous", "inventory:vehicle"] <= {200, 404}
+    assert 200 in statuses["customer", "orders"]
+    assert 200 in statuses["superuser", "admin"]
+    assert statuses["anonymous", "orders:detail"] == {302}
