@@ -17,6 +17,7 @@ from dealership.messaging.models import InboundSms, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import OPEN_STATUSES, Activity, Customer, Lead
 from leads.services import activity_log, customer_get_or_create_from_contact, lead_create
+from leads.services.cadence import cadence_may_manage, cadence_pause
 
 from .models import Message
 from .selectors import composer_channels, latest_open_lead
@@ -134,6 +135,15 @@ def message_send(
     ).order_by("pk")
     for lead in unanswered:
         activity_log(customer=customer, lead=lead, kind=kind, by=by, body=body)
+        lead.refresh_from_db(fields=["cadence_next_at", "cadence_paused_at", "assigned_to"])
+        # The consultant is talking with the customer now: the automatic follow-ups wait
+        # (resumed or stopped from the lead page's cadence panel).
+        if (
+            lead.cadence_next_at is not None
+            and lead.cadence_paused_at is None
+            and cadence_may_manage(user=by, lead=lead)
+        ):
+            cadence_pause(lead=lead, by=by, reason=_("The consultant replied."))
     return message
 
 

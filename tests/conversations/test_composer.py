@@ -173,6 +173,7 @@ def test_the_first_reply_stops_the_response_clock_as_a_logged_call_does(
     lead.refresh_from_db()
     assert lead.first_response_at is not None
     assert lead.status == Lead.Status.CONTACTED
+    assert lead.cadence_paused_at is None  # it had no cadence running
     activity = Activity.objects.get(lead=lead)
     assert (activity.kind, activity.direction, activity.user) == ("sms", "outbound", consultant)
     first = lead.first_response_at
@@ -226,3 +227,27 @@ def test_the_reply_template_admin_refreshes_the_composers_cache(admin_client, lo
 
     assert response.status_code == 302
     assert [t.name for t in reply_templates()] == ["Price"]
+
+
+def test_the_first_reply_pauses_a_running_cadence_with_its_reason(
+    consultant_client, consultant, customer
+):
+    from leads.models import CadenceEvent
+
+    lead = LeadFactory(
+        customer=customer,
+        assigned_to=consultant,
+        response_due_at=timezone.now() + datetime.timedelta(hours=1),
+        cadence_next_at=timezone.now() + datetime.timedelta(hours=4),
+    )
+
+    send(consultant_client, customer, channel="sms", body="Thanks for your enquiry!")
+
+    lead.refresh_from_db()
+    assert lead.cadence_paused_at is not None
+    event = CadenceEvent.objects.get(lead=lead)
+    assert (event.action, event.reason, event.by) == (
+        "paused",
+        "The consultant replied.",
+        consultant,
+    )
