@@ -468,7 +468,7 @@ def high_water_marks() -> dict[str, int]:
     from leads.models import Activity, Lead
     from testdrives.models import Booking
 
-    return {
+    marks = {
         name: model.objects.aggregate(m=Max("pk"))["m"] or 0
         for name, model in (
             ("booking", Booking),
@@ -476,6 +476,23 @@ def high_water_marks() -> dict[str, int]:
             ("activity", Activity),
             ("outbox", OutboxMessage),
         )
+    }
+    # Rows sent before this run (an earlier topology's, under LOAD_NODES=compare): this run's
+    # provider files hold only what its own workers sent, so they are compared with the rows
+    # sent since. Nothing sends between two runs: no worker is up.
+    marks.update(sent_counts())
+    return marks
+
+
+def sent_counts() -> dict[str, int]:
+    from dealership.messaging.models import Channel, OutboxMessage
+
+    sent = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED]
+    )
+    return {
+        "sent_sms": sent.filter(channel=Channel.SMS).count(),
+        "sent_email": sent.filter(channel=Channel.EMAIL).count(),
     }
 
 
@@ -515,7 +532,7 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
     """Counts that must be zero (`*_overlaps`, `duplicate_*`, `*_unaccounted`), and context."""
     from django.db import connection
 
-    from dealership.messaging.models import Channel, OutboxMessage
+    from dealership.messaging.models import OutboxMessage
     from leads.models import Activity, Lead
     from testdrives.models import ACTIVE_STATUSES, Booking
 
@@ -545,12 +562,10 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
         for channel, template, count in repeats[:5]:
             print(f"  repeated: {channel} {template} x{count}")
 
-    sent = OutboxMessage.objects.filter(
-        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED]
-    )
+    now_sent = sent_counts()
     sms_requests = _lines(tmp / "sms" / "requests.log")
     sms_files = len(list((tmp / "sms").glob("*.json"))) if (tmp / "sms").exists() else 0
-    sms_sent = sent.filter(channel=Channel.SMS).count()
+    sms_sent = now_sent["sent_sms"] - marks.get("sent_sms", 0)
     result["sms_provider_calls"] = len(sms_requests)
     result["sms_delivered"] = sms_files
     result["sms_sent_rows"] = sms_sent
@@ -558,7 +573,7 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
     result["sms_unaccounted"] = abs(sms_files - sms_sent)
 
     message_ids = _email_message_ids(tmp / "mail")
-    email_sent = sent.filter(channel=Channel.EMAIL).count()
+    email_sent = now_sent["sent_email"] - marks.get("sent_email", 0)
     counts = Counter(message_ids)
     result["emails_written"] = len(message_ids)
     result["email_sent_rows"] = email_sent
@@ -701,7 +716,7 @@ def run_topology(nodes: int, *, counts: dict[str, int], proxy: str) -> dict:
         front = f"{proxy} on {host} -> " if nodes > 1 else ""
         print(
             f"{counts['vehicles']} vehicles in {counts['locations']} branches; {front}"
-            f"{nodes} gunicorn ({WORKERS} workers each), {nodes} Celery worker, 1 beat; "
+            f"{nodes} gunicorn ({WORKERS} workers each), {nodes} Celery worker(s), 1 beat; "
             f"locust: {USERS} users, {SPAWN_RATE}/s, {DURATION}",
             flush=True,
         )
