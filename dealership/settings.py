@@ -275,6 +275,9 @@ elif MEDIA_STORAGE == "local":
 else:
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 
+# A customer's link to their signed contract on S3 redirects to a signed URL this short-lived.
+CONTRACT_URL_EXPIRE_SECONDS = env.int("CONTRACT_URL_EXPIRE_SECONDS", default=60)
+
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
