@@ -29,6 +29,25 @@ and booking: a new person), each consultant one of its own. The rate limits and 
 lockout (django-axes, failures per username and address) both take the client's address from
 that header (dealership/accounts/client_ip.py). A 429 or a lockout would count as a failure.
 
+Topologies (LOAD_NODES):
+- 1 (the default): one gunicorn master (LOAD_GUNICORN_WORKERS sync workers) on the port locust
+  calls, one Celery worker, one beat.
+- 2: two separate gunicorn masters (each with LOAD_GUNICORN_WORKERS workers) on two loopback
+  ports behind a round-robin HTTP proxy on the port locust calls, two Celery worker processes
+  (concurrency 2 each) and one beat, all on the one PostgreSQL and one Redis. The proxy is
+  haproxy (`balance roundrobin`, per request); without one on the machine, root installs the
+  Debian package when apt has it, else bench/rrproxy.py (a small asyncio TCP round-robin
+  proxy, per connection) stands in. The proxy passes X-Forwarded-For through untouched (no
+  `option forwardfor`), so TRUSTED_PROXY_COUNT=1 reads each visitor's own address exactly as
+  with one node.
+- compare: 1, then 2, on the same data (seeded once), then a table of requests per second,
+  p50, p95 and errors for each and the 2/1 ratios, and each run's integrity checks. The second
+  run starts with the first run's bookings in place, so it finds slightly fewer free slots.
+  On a machine with few cores two nodes share the same cores: the ratio then measures the
+  cost of the extra processes and the proxy hop, not added capacity.
+
+    LOAD_NODES=compare LOAD_DURATION=45s make bench BENCH_ARGS=bench_load
+
 Timing lives here and in locust's figures only: nothing asserts a time.
 """
 
@@ -55,6 +74,7 @@ SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "4"))
 DURATION = os.environ.get("LOAD_DURATION", "3m")
 VEHICLES = int(os.environ.get("LOAD_VEHICLES", "3000"))
 WORKERS = int(os.environ.get("LOAD_GUNICORN_WORKERS", "3"))
+NODES = os.environ.get("LOAD_NODES", "1")
 
 FLOOR_NAME = "floor: healthz"  # bench/locustfile.py's HealthProbe
 CONSULTANTS = ["anna", "jonas", "ines", "mikko"]  # the demo's consultants (dealership/ops/demo)
@@ -101,6 +121,31 @@ def _percentile(times: dict[int, int], count: int, percent: float) -> int:
         if count - seen <= allowed:
             return value
     return 0
+
+
+def overall_stats(prefix: str | Path) -> dict:
+    """All requests together (not the outcomes): rps over the run, p50 and p95 (ms) of the
+    merged histograms, requests, errors and the error rate."""
+    with open(f"{prefix}.json", encoding="utf-8") as handle:
+        entries = [e for e in json.load(handle) if e["method"] != "OUTCOME"]
+    if not entries:
+        return {"requests": 0, "errors": 0, "error_rate": 0.0, "rps": 0.0, "p50": 0, "p95": 0}
+    started = min(e["start_time"] for e in entries)
+    ended = max(e["last_request_timestamp"] or e["start_time"] for e in entries)
+    merged: Counter = Counter()
+    for e in entries:
+        for key, count in e["response_times"].items():
+            merged[int(float(key))] += count
+    requests = sum(e["num_requests"] for e in entries)
+    errors = sum(e["num_failures"] for e in entries)
+    return {
+        "requests": requests,
+        "errors": errors,
+        "error_rate": errors / requests if requests else 0.0,
+        "rps": requests / max(ended - started, 1e-9),
+        "p50": _percentile(merged, requests, 0.50),
+        "p95": _percentile(merged, requests, 0.95),
+    }
 
 
 def read_failures(prefix: str | Path) -> list[dict]:
@@ -238,6 +283,142 @@ class Processes:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+# --- Topology -------------------------------------------------------------------------------
+
+
+def node_counts(value: str) -> list[int]:
+    """LOAD_NODES: "1", "2" or "compare" (1 then 2)."""
+    if value == "compare":
+        return [1, 2]
+    if value in ("1", "2"):
+        return [int(value)]
+    raise ValueError(f"LOAD_NODES must be 1, 2 or compare, not {value!r}")
+
+
+def topology(
+    nodes: int,
+    *,
+    port: int,
+    node_ports: list[int],
+    tmp: Path,
+    proxy: str = "haproxy",
+    venv_bin: Path = VENV_BIN,
+    workers: int = WORKERS,
+) -> list[tuple[str, list[str]]]:
+    """The processes of one run, in start order, as (name, argv). One node: gunicorn on
+    `port`. Two: a gunicorn master per `node_ports` entry and the proxy on `port` (haproxy
+    with tmp/haproxy.cfg from haproxy_config(), or bench/rrproxy.py). Then one Celery worker
+    per node and one beat."""
+    if nodes < 1:
+        raise ValueError("at least one node")
+    if nodes > 1 and len(node_ports) != nodes:
+        raise ValueError(f"{nodes} nodes need {nodes} ports, got {node_ports}")
+    binds = [port] if nodes == 1 else list(node_ports)
+    processes: list[tuple[str, list[str]]] = []
+    for index, bind in enumerate(binds, start=1):
+        processes.append(
+            (
+                "gunicorn" if nodes == 1 else f"gunicorn-{index}",
+                [
+                    str(venv_bin / "gunicorn"),
+                    "dealership.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{bind}",
+                    "--workers",
+                    str(workers),
+                    "--timeout",
+                    "60",
+                ],
+            )
+        )
+    if nodes > 1:
+        if proxy == "haproxy":
+            argv = [shutil.which("haproxy") or "/usr/sbin/haproxy", "-db"]
+            argv += ["-f", str(tmp / "haproxy.cfg")]
+        elif proxy == "asyncio":
+            argv = [sys.executable, str(ROOT / "bench" / "rrproxy.py"), f"127.0.0.1:{port}"]
+            argv += [f"127.0.0.1:{p}" for p in node_ports]
+        else:
+            raise ValueError(f"unknown proxy {proxy!r}")
+        processes.append(("proxy", argv))
+    celery = str(venv_bin / "celery")
+    for index in range(1, nodes + 1):
+        processes.append(
+            (
+                "worker" if nodes == 1 else f"worker-{index}",
+                [
+                    celery,
+                    "-A",
+                    "dealership",
+                    "worker",
+                    "--concurrency=2",
+                    "-n",
+                    f"load{index}@%h",
+                    "-l",
+                    "WARNING",
+                ],
+            )
+        )
+    processes.append(
+        (
+            "beat",
+            [celery, "-A", "dealership", "beat", "-l", "WARNING", "--schedule", str(tmp / "beat")],
+        )
+    )
+    return processes
+
+
+def haproxy_config(*, port: int, node_ports: list[int]) -> str:
+    """Round robin per request over the nodes. No `option forwardfor`: the visitor's own
+    X-Forwarded-For reaches gunicorn as it was sent (see the module docstring)."""
+    servers = "\n".join(
+        f"    server web{i} 127.0.0.1:{p} check inter 2s" for i, p in enumerate(node_ports, 1)
+    )
+    return f"""global
+    maxconn 2000
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 90s
+    timeout server 90s
+    option http-keep-alive
+
+frontend web
+    bind 127.0.0.1:{port}
+    default_backend nodes
+
+backend nodes
+    balance roundrobin
+{servers}
+"""
+
+
+def find_proxy() -> str:
+    """haproxy when the machine has it (root installs Debian's package if apt offers one),
+    else the asyncio proxy in bench/rrproxy.py."""
+    if shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists():
+        return "haproxy"
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        policy = subprocess.run(
+            ["apt-cache", "policy", "haproxy"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if "Candidate:" in policy and "Candidate: (none)" not in policy:
+            print("installing haproxy (apt-get)", flush=True)
+            subprocess.run(
+                ["apt-get", "install", "-y", "-q", "haproxy"],  # noqa: S607
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+            if shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists():
+                return "haproxy"
+    print("no haproxy: bench/rrproxy.py (asyncio, round robin per connection) instead")
+    return "asyncio"
+
+
 def load_average(when: str) -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
@@ -287,7 +468,7 @@ def high_water_marks() -> dict[str, int]:
     from leads.models import Activity, Lead
     from testdrives.models import Booking
 
-    return {
+    marks = {
         name: model.objects.aggregate(m=Max("pk"))["m"] or 0
         for name, model in (
             ("booking", Booking),
@@ -295,6 +476,23 @@ def high_water_marks() -> dict[str, int]:
             ("activity", Activity),
             ("outbox", OutboxMessage),
         )
+    }
+    # Rows sent before this run (an earlier topology's, under LOAD_NODES=compare): this run's
+    # provider files hold only what its own workers sent, so they are compared with the rows
+    # sent since. Nothing sends between two runs: no worker is up.
+    marks.update(sent_counts())
+    return marks
+
+
+def sent_counts() -> dict[str, int]:
+    from dealership.messaging.models import Channel, OutboxMessage
+
+    sent = OutboxMessage.objects.filter(
+        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED]
+    )
+    return {
+        "sent_sms": sent.filter(channel=Channel.SMS).count(),
+        "sent_email": sent.filter(channel=Channel.EMAIL).count(),
     }
 
 
@@ -334,7 +532,7 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
     """Counts that must be zero (`*_overlaps`, `duplicate_*`, `*_unaccounted`), and context."""
     from django.db import connection
 
-    from dealership.messaging.models import Channel, OutboxMessage
+    from dealership.messaging.models import OutboxMessage
     from leads.models import Activity, Lead
     from testdrives.models import ACTIVE_STATUSES, Booking
 
@@ -364,12 +562,10 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
         for channel, template, count in repeats[:5]:
             print(f"  repeated: {channel} {template} x{count}")
 
-    sent = OutboxMessage.objects.filter(
-        status__in=[OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED]
-    )
+    now_sent = sent_counts()
     sms_requests = _lines(tmp / "sms" / "requests.log")
     sms_files = len(list((tmp / "sms").glob("*.json"))) if (tmp / "sms").exists() else 0
-    sms_sent = sent.filter(channel=Channel.SMS).count()
+    sms_sent = now_sent["sent_sms"] - marks.get("sent_sms", 0)
     result["sms_provider_calls"] = len(sms_requests)
     result["sms_delivered"] = sms_files
     result["sms_sent_rows"] = sms_sent
@@ -377,7 +573,7 @@ def integrity_checks(*, marks: dict[str, int], tmp: Path) -> dict[str, int]:
     result["sms_unaccounted"] = abs(sms_files - sms_sent)
 
     message_ids = _email_message_ids(tmp / "mail")
-    email_sent = sent.filter(channel=Channel.EMAIL).count()
+    email_sent = now_sent["sent_email"] - marks.get("sent_email", 0)
     counts = Counter(message_ids)
     result["emails_written"] = len(message_ids)
     result["email_sent_rows"] = email_sent
@@ -490,23 +686,19 @@ def run_locust(*, host: str, prefix: Path, env: dict, log) -> subprocess.Complet
 # --- main -----------------------------------------------------------------------------------
 
 
-def main() -> None:
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not (
-        os.environ.get("REDIS_URL")
-    ):
-        print("bench_load needs PostgreSQL and Redis: run it through `make bench`.")
-        return
-    print(load_average("before the run"), flush=True)
-    counts = prepare_data()
+def run_topology(nodes: int, *, counts: dict[str, int], proxy: str) -> dict:
+    """Start the processes of `nodes` nodes, run locust against the front port, stop them and
+    check integrity; returns the overall figures and the integrity result."""
+    print(f"\n--- {nodes} node{'s' if nodes > 1 else ''} ---", flush=True)
     marks = high_water_marks()
     server_log = ServerLog()
-    tmp = Path(tempfile.mkdtemp(prefix="showroom-load-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"showroom-load-{nodes}n-"))
     port = _free_port()
+    node_ports = [_free_port() for _ in range(nodes)] if nodes > 1 else []
     env = server_env(tmp, port)
     processes = Processes(tmp)
     host = f"http://127.0.0.1:{port}"
+    plan = topology(nodes, port=port, node_ports=node_ports, tmp=tmp, proxy=proxy)
     try:
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -514,45 +706,18 @@ def main() -> None:
             env=env,
             check=True,
         )
-        processes.start(
-            "gunicorn",
-            [
-                str(VENV_BIN / "gunicorn"),
-                "dealership.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--timeout",
-                "60",
-            ],
-            env,
-        )
-        celery = str(VENV_BIN / "celery")
-        processes.start(
-            "worker",
-            [
-                celery,
-                "-A",
-                "dealership",
-                "worker",
-                "--concurrency=2",
-                "-n",
-                "load@%h",
-                "-l",
-                "WARNING",
-            ],
-            env,
-        )
-        processes.start(
-            "beat",
-            [celery, "-A", "dealership", "beat", "-l", "WARNING", "--schedule", str(tmp / "beat")],
-            env,
-        )
+        if nodes > 1 and proxy == "haproxy":
+            (tmp / "haproxy.cfg").write_text(haproxy_config(port=port, node_ports=node_ports))
+        for name, argv in plan:
+            processes.start(name, argv, env)
+        for node_port in node_ports:
+            wait_for_http(f"http://127.0.0.1:{node_port}/healthz")
         wait_for_http(f"{host}/healthz")
+        front = f"{proxy} on {host} -> " if nodes > 1 else ""
         print(
-            f"{counts['vehicles']} vehicles in {counts['locations']} branches; gunicorn "
-            f"({WORKERS} workers) on {host}; locust: {USERS} users, {SPAWN_RATE}/s, {DURATION}",
+            f"{counts['vehicles']} vehicles in {counts['locations']} branches; {front}"
+            f"{nodes} gunicorn ({WORKERS} workers each), {nodes} Celery worker(s), 1 beat; "
+            f"locust: {USERS} users, {SPAWN_RATE}/s, {DURATION}",
             flush=True,
         )
         prefix = tmp / "locust"
@@ -569,10 +734,11 @@ def main() -> None:
         )
         print(load_average("at the end of the run"), flush=True)
         print_stats(read_stats(prefix), read_failures(prefix))
+        figures = overall_stats(prefix)
         still_due = wait_for_outbox()
-        print(f"\noutbox: {still_due} messages still due after waiting for the worker")
+        print(f"\noutbox: {still_due} messages still due after waiting for the workers")
     except Exception:
-        for name in ("gunicorn", "worker", "beat"):
+        for name, _argv in plan:
             print(f"--- {name} log ---\n{processes.tail(name)}")
         raise
     finally:
@@ -591,3 +757,40 @@ def main() -> None:
         print(f"files kept in {tmp}")
     else:
         shutil.rmtree(tmp, ignore_errors=True)
+    return {**figures, "integrity_ok": ok, "still_due": still_due}
+
+
+def print_comparison(results: dict[int, dict]) -> None:
+    print(f"\n{'topology':<12}{'requests':>10}{'rps':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    for nodes, r in results.items():
+        print(
+            f"{f'{nodes} node(s)':<12}{r['requests']:>10}{r['rps']:>9.2f}{r['p50']:>9}"
+            f"{r['p95']:>9}{r['errors']:>8}   integrity "
+            + ("passed" if r["integrity_ok"] else "FAILED")
+        )
+    if 1 in results and 2 in results:
+        one, two = results[1], results[2]
+
+        def ratio(key):
+            return f"{two[key] / one[key]:.2f}x" if one[key] else "n/a"
+
+        print(
+            f"2/1: rps {ratio('rps')}, p50 {ratio('p50')}, p95 {ratio('p95')}; errors "
+            f"{one['errors']} -> {two['errors']} ({os.cpu_count()} cores on this machine)"
+        )
+
+
+def main() -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not (
+        os.environ.get("REDIS_URL")
+    ):
+        print("bench_load needs PostgreSQL and Redis: run it through `make bench`.")
+        return
+    topologies = node_counts(NODES)
+    proxy = find_proxy() if max(topologies) > 1 else ""
+    print(load_average("before the run"), flush=True)
+    counts = prepare_data()
+    results = {nodes: run_topology(nodes, counts=counts, proxy=proxy) for nodes in topologies}
+    print_comparison(results)

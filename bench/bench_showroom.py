@@ -150,7 +150,8 @@ def generate(count: int = VEHICLES, location_ids: list[int] | None = None) -> No
                 vin, stock_number, slug, location_id, condition, make, model, trim, model_year,
                 body_type, fuel, transmission, drivetrain, engine, mileage, exterior_colour,
                 exterior_colour_name, interior_colour, seats, doors, description, list_price,
-                sale_price, status, in_stock_since, published_at, vin_data, created_at, updated_at
+                sale_price, margin_scheme, status, in_stock_since, published_at, vin_data,
+                created_at, updated_at
             )
             SELECT
                 'WBENCH' || lpad(g::text, 11, '0'),
@@ -174,6 +175,7 @@ def generate(count: int = VEHICLES, location_ids: list[int] | None = None) -> No
                 '', 'Black cloth', 5, 5, '',
                 8000 + (g::bigint * 104729) % 72000,
                 CASE WHEN g % 5 = 0 THEN 7000 + (g::bigint * 104729) % 72000 - 1000 ELSE NULL END,
+                false,
                 CASE WHEN g % 10 = 0 THEN 'sold' WHEN g % 37 = 0 THEN 'draft' ELSE 'available' END,
                 current_date - (g % 365),
                 now() - g * interval '5 minutes',

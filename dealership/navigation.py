@@ -15,6 +15,18 @@ class NavItem:
     label: str | Promise
     url_name: str
     roles: tuple[Role, ...] = ()  # empty: every staff member
+    # A URL name whose response is a small badge (an unread count), loaded by htmx after the
+    # page, so no staff page pays a query for it.
+    badge_url_name: str = ""
+
+    @property
+    def badge_url(self) -> str | None:
+        if not self.badge_url_name:
+            return None
+        try:
+            return reverse(self.badge_url_name)
+        except NoReverseMatch:
+            return None
 
     @property
     def url(self) -> str | None:
@@ -26,11 +38,13 @@ class NavItem:
 
 STAFF_NAV = (
     NavItem(_("Leads"), "leads:inbox"),
+    NavItem(_("Conversations"), "conversations:list", badge_url_name="conversations:unread-count"),
     NavItem(_("Test drives"), "testdrives:calendar"),
     NavItem(_("Orders"), "orders:desk"),
     NavItem(_("Service"), "aftersales:workshop"),
     NavItem(_("Surveys"), "surveys:results"),
     NavItem(_("Outbox"), "messaging:outbox"),
+    NavItem(_("Help"), "knowledge:staff-index"),
     NavItem(_("Reports"), "reports:index", roles=MANAGER_ROLES),
     NavItem(_("Admin"), "admin:index", roles=MANAGER_ROLES),
 )

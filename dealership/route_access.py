@@ -111,6 +111,16 @@ ROUTES: dict[str, Route] = {
     "leads:duplicates": Route(Access.STAFF),
     "leads:merge": Route(Access.STAFF),
     "leads:customer_detail": Route(Access.STAFF, scenario="tests.security.scenarios:customer"),
+    # Conversations: a customer's thread (page, and the fragment the lead and customer pages
+    # load), the composer's POST, the list and the navigation's unread badge
+    "conversations:list": Route(Access.STAFF),
+    "conversations:unread-count": Route(Access.STAFF),
+    "conversations:thread": Route(Access.STAFF, scenario="tests.security.scenarios:conversation"),
+    "conversations:thread-fragment": Route(
+        Access.STAFF, scenario="tests.security.scenarios:conversation"
+    ),
+    "conversations:send": Route(Access.STAFF),  # POST; another location's customer: 404
+    "conversations:mark-read": Route(Access.STAFF),  # POST; another location's customer: 404
     # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
     "messaging:outbox": Route(Access.STAFF),
     "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),
@@ -120,6 +130,12 @@ ROUTES: dict[str, Route] = {
     "messaging:unsubscribe-one-click": Route(Access.WEBHOOK),  # RFC 8058, signed token in URL
     "messaging:sms-inbound": Route(Access.WEBHOOK),
     "messaging:sms-receipt": Route(Access.WEBHOOK),
+    # Help / FAQ: public articles and their search for the chat; staff-only articles
+    "knowledge:index": Route(Access.PUBLIC),
+    "knowledge:suggest": Route(Access.PUBLIC),
+    "knowledge:article": Route(Access.PUBLIC),
+    "knowledge:staff-index": Route(Access.STAFF),
+    "knowledge:staff-article": Route(Access.STAFF),
     # Privacy: a customer's data export and erasure, for managers
     "privacy:customer_export": Route(Access.STAFF, roles=MANAGER_ROLES),
     "privacy:customer_export_json": Route(Access.STAFF, roles=MANAGER_ROLES),

@@ -63,8 +63,10 @@ INSTALLED_APPS = [
     # Core, lowest layers first (see ARCHITECTURE.md).
     "dealership.accounts",
     "dealership.messaging",
+    "dealership.knowledge",
     "inventory",
     "leads",
+    "conversations",
     "testdrives",
     "aftersales",
     "orders",
@@ -273,6 +275,9 @@ elif MEDIA_STORAGE == "local":
 else:
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 
+# A customer's link to their signed contract on S3 redirects to a signed URL this short-lived.
+CONTRACT_URL_EXPIRE_SECONDS = env.int("CONTRACT_URL_EXPIRE_SECONDS", default=60)
+
 STORAGES = {
     "default": _media_storage,
     "staticfiles": {
@@ -367,6 +372,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "leads-escalate-overdue": {"task": "leads.escalate_overdue", "schedule": 60.0},
     "leads-run-cadences": {"task": "leads.run_cadences", "schedule": 60.0},
+    # A safety net: the SMS webhook also wakes this job on commit (MESSAGING_INBOUND_SMS_HOOK).
+    "conversations-attach-inbound-sms": {
+        "task": "conversations.attach_inbound_sms",
+        "schedule": 60.0,
+    },
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
     "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=45, hour=2)},
     "aftersales-service-reminders": {
@@ -508,6 +518,9 @@ MESSAGING_SMS_BACKEND = env(
 )
 # Who a consultant's customers are, for the outbox page (they see only those messages).
 MESSAGING_OWN_CUSTOMERS = "leads.selectors.customer_ids_for_consultant"
+# Called (no arguments) when a new inbound SMS is committed: conversations attaches it to the
+# customer's thread. A dotted path, so the import arrows still point down; "" for none.
+MESSAGING_INBOUND_SMS_HOOK = "conversations.tasks.attach_inbound_sms_soon"
 MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")

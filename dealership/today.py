@@ -8,10 +8,11 @@ the same with ten leads or a million.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.models import RecallVehicle, ServiceAppointment, ServiceReminder
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES, Role
 from dealership.accounts.selectors import location_list_for_user
@@ -36,7 +37,7 @@ BOOKING_OPEN = (Booking.Status.REQUESTED, Booking.Status.CONFIRMED, Booking.Stat
 
 @dataclass
 class Today:
-    role: str  # "consultant", "manager" or "" (nothing of either)
+    role: str  # "consultant", "manager", "advisor" or "" (none of them)
     location: Location | None  # whose day and zone "today" means
     day_start: datetime.datetime
     now: datetime.datetime
@@ -171,12 +172,48 @@ def manager_today(user: User, *, now: datetime.datetime, day_start) -> dict:
     }
 
 
+REMINDER_WINDOW = datetime.timedelta(days=30)
+
+
+def advisor_today(user: User, *, now: datetime.datetime, day_start) -> dict:
+    locations = location_list_for_user(user=user).values("pk")
+    open_recall = RecallVehicle.objects.filter(
+        owned_vehicle=OuterRef("owned_vehicle"), remedied_at__isnull=True
+    )
+    booked_since = ServiceAppointment.objects.filter(
+        owned_vehicle=OuterRef("owned_vehicle"), created_at__gte=OuterRef("queued_at")
+    ).exclude(status=ServiceAppointment.Status.CANCELLED)
+    return {
+        "appointments": list(
+            ServiceAppointment.objects.filter(location__in=locations, day=day_start.date())
+            .exclude(status=ServiceAppointment.Status.CANCELLED)
+            .annotate(open_recall=Exists(open_recall))
+            .select_related("customer", "owned_vehicle", "location")
+            .order_by("drop_off_at", "id")[: LIMIT * 3]
+        ),
+        "unbooked_reminders": list(
+            ServiceReminder.objects.filter(
+                owned_vehicle__location__in=locations,
+                queued_at__gte=now - REMINDER_WINDOW,
+                queued_at__lt=now - datetime.timedelta(days=3),
+            )
+            .exclude(Exists(booked_since))
+            .select_related("owned_vehicle__customer", "owned_vehicle__location", "item")
+            .order_by("queued_at", "id")[:LIMIT]
+        ),
+    }
+
+
 def today_for(user: User, *, now: datetime.datetime | None = None) -> Today:
     now = now or timezone.now()
     location, day_start = _day(user, now)
     if user.has_role(*MANAGER_ROLES):
         return Today(
             "manager", location, day_start, now, manager_today(user, now=now, day_start=day_start)
+        )
+    if user.has_role(Role.SERVICE_ADVISOR) and not user.has_role(Role.CONSULTANT):
+        return Today(
+            "advisor", location, day_start, now, advisor_today(user, now=now, day_start=day_start)
         )
     if user.has_role(Role.CONSULTANT):
         return Today(

@@ -18,6 +18,7 @@ from dealership.accounts.admin_scoping import (
     NotFoundOutsideScope,
 )
 from dealership.accounts.selectors import location_list_for_user
+from dealership.routers import replica_reads
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
@@ -325,9 +326,14 @@ class VehicleAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         return self._csv_response(queryset)
 
     def _csv_response(self, queryset):
-        text = inventory_export_csv(
-            vehicles=queryset.select_related("location").prefetch_related("features").order_by("id")
-        )
+        # An export may lag a little: it reads on the replica when one is configured
+        # (dealership/routers.py), the features' prefetch included.
+        with replica_reads():
+            text = inventory_export_csv(
+                vehicles=queryset.select_related("location")
+                .prefetch_related("features")
+                .order_by("id")
+            )
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="inventory-{stamp}.csv"'

@@ -32,6 +32,7 @@ class Customer(models.Model):
         REFERRAL = "referral", _("Referral")
         CAMPAIGN = "campaign", _("Campaign")
         STAFF = "staff", _("Entered by staff")
+        SMS = "sms", _("SMS from an unknown number")
 
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -161,6 +162,7 @@ class Lead(models.Model):
         MARKETPLACE = "marketplace", _("Third-party marketplace")
         REFERRAL = "referral", _("Referral")
         CAMPAIGN = "campaign", _("Campaign")
+        SMS = "sms", _("SMS")
 
     class Type(models.TextChoices):
         VEHICLE_ENQUIRY = "vehicle_enquiry", _("Vehicle enquiry")

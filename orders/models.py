@@ -26,6 +26,15 @@ def _quote_reference() -> str:
     return "QU-" + secrets.token_hex(4).upper()
 
 
+def contract_upload_to(signature: "Signature", filename: str) -> str:
+    """contracts/<year>/<month>/<reference>-v<n>-<random>.pdf: not guessable, so a media
+    folder served as is never gives one contract for another's name."""
+    return (
+        f"contracts/{signature.signed_at:%Y/%m}/{signature.order.reference}-"
+        f"v{signature.version.number}-{secrets.token_urlsafe(12)}.pdf"
+    )
+
+
 class AddOn(models.Model):
     """Something the dealership sells with a car (extended warranty, floor mats…)."""
 
@@ -512,6 +521,11 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     document_sha256 = models.CharField(max_length=64)
+    # The signed contract as the customer signed it (orders.services.contract_sign), in the
+    # media storage (local or S3). Kept on erasure with the row (privacy registry).
+    pdf = models.FileField(
+        _("signed contract (PDF)"), upload_to=contract_upload_to, blank=True, max_length=200
+    )
     invalidated_at = models.DateTimeField(null=True, blank=True)
     invalidated_reason = models.CharField(max_length=300, blank=True)
 

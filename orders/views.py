@@ -404,9 +404,42 @@ def contract_pdf(request, token):
         ),
         None,
     )
+    disposition = f'inline; filename="contract-{order.reference}.pdf"'
+    stored = (
+        services.contract_pdf_stored(signature=signature, order=order, version=version)
+        if signature is not None
+        else None
+    )
+    if stored:
+        return _stored_pdf(stored, disposition)
+    # Not signed yet (or signed before contracts were stored and changed since): drawn now
+    # from the document on the page, and stored nowhere.
     pdf = services.contract_pdf(document=document, signature=signature)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="contract-{order.reference}.pdf"'
+    response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _stored_pdf(file, disposition: str) -> HttpResponse:
+    """A stored contract from the media storage: on S3 a redirect to a signed URL that
+    expires after CONTRACT_URL_EXPIRE_SECONDS (the bucket is private), else the bytes."""
+    storage = file.storage
+    if getattr(storage, "querystring_auth", False):
+        url = storage.url(
+            file.name,
+            expire=settings.CONTRACT_URL_EXPIRE_SECONDS,
+            parameters={
+                "ResponseContentType": "application/pdf",
+                "ResponseContentDisposition": disposition,
+            },
+        )
+        response = redirect(url)
+    else:
+        with file.open("rb") as handle:
+            response = HttpResponse(handle.read(), content_type="application/pdf")
+        response["Content-Disposition"] = disposition
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

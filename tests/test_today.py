@@ -134,3 +134,63 @@ def test_today_costs_the_same_queries_for_one_item_or_many(client, floor, role):
     # Session, user, groups, the first location, one query per section (the manager's
     # counts and four week figures included), and the session save.
     assert len(many.captured_queries) == {Role.CONSULTANT: 14, Role.SALES_MANAGER: 22}[role]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_service_advisors_today_is_the_workshop_and_reminders_without_a_booking(client):
+    from aftersales.models import RecallCampaign, RecallVehicle, ServiceAppointment, ServiceReminder
+    from tests.aftersales.factories import ServiceItemFactory, owned_vehicle
+
+    leipzig = LocationFactory(time_zone="Europe/Berlin")
+    advisor = UserFactory(role=Role.SERVICE_ADVISOR, locations=[leipzig])
+
+    def car():
+        return owned_vehicle(CustomerFactory(location=leipzig))
+
+    def appointment(vehicle, **kwargs):
+        return ServiceAppointment.objects.create(
+            owned_vehicle=vehicle,
+            customer=vehicle.customer,
+            location=leipzig,
+            handover=ServiceAppointment.Handover.DROP_OFF,
+            booked_via=ServiceAppointment.BookedVia.STAFF,
+            **kwargs,
+        )
+
+    recalled, plain, reminded, booked = car(), car(), car(), car()
+    campaign = RecallCampaign.objects.create(code="R1", title="Brakes", description="d", remedy="r")
+    RecallVehicle.objects.create(campaign=campaign, vin=recalled.vin, owned_vehicle=recalled)
+    late = appointment(plain, day=NOW.date(), drop_off_at=NOW + H * 3, courtesy_car=True)
+    early = appointment(recalled, day=NOW.date(), drop_off_at=NOW - H)
+    appointment(plain, day=NOW.date(), drop_off_at=NOW, status="cancelled")
+    appointment(plain, day=NOW.date() + datetime.timedelta(days=1), drop_off_at=NOW + H * 24)
+    item = ServiceItemFactory()
+    waiting = ServiceReminder.objects.create(
+        owned_vehicle=reminded,
+        item=item,
+        due_on=NOW.date(),
+        number=1,
+        created_at=NOW - datetime.timedelta(days=6),
+        queued_at=NOW - datetime.timedelta(days=6),
+    )
+    ServiceReminder.objects.create(
+        owned_vehicle=booked,
+        item=item,
+        due_on=NOW.date(),
+        number=1,
+        created_at=NOW - datetime.timedelta(days=8),
+        queued_at=NOW - datetime.timedelta(days=8),
+    )
+    appointment(booked, day=NOW.date() + datetime.timedelta(days=9), drop_off_at=NOW + H * 200)
+    client.force_login(advisor)
+
+    response = client.get(reverse("staff-home"))
+
+    today = response.context["today"]
+    assert today.role == "advisor"
+    assert today.sections["appointments"] == [early, late]
+    assert [a.open_recall for a in today.sections["appointments"]] == [True, False]
+    assert today.sections["unbooked_reminders"] == [waiting]
+    html = response.content.decode()
+    assert "open recall" in html
+    assert "courtesy car" in html

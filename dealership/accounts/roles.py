@@ -17,8 +17,17 @@ MANAGER_ROLES = (Role.SALES_MANAGER, Role.ADMINISTRATOR)
 
 # What each role may do in Django admin, by app label ("*": every permission of that app).
 # Consultants and service advisors work in the staff UI, whose querysets enforce their access.
-OUR_APPS = ("messaging", "inventory", "leads", "testdrives", "aftersales", "orders", "surveys")
-SALES_APPS = ("messaging", "inventory", "leads", "testdrives", "orders", "surveys")
+OUR_APPS = (
+    "messaging",
+    "knowledge",
+    "inventory",
+    "leads",
+    "testdrives",
+    "aftersales",
+    "orders",
+    "surveys",
+)
+SALES_APPS = ("messaging", "knowledge", "inventory", "leads", "testdrives", "orders", "surveys")
 
 # The erasure log ("privacy") is for administrators: managers erase from the customer's page.
 ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {

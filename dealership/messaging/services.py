@@ -573,6 +573,8 @@ def sms_inbound_handle(*, provider_id: str, sender: str, body: str) -> InboundSm
             provider_id=provider_id,
             defaults={"sender": address, "body": body[:2000], "keyword": keyword},
         )
+        if created:
+            transaction.on_commit(_inbound_sms_hook)
         if not created or not keyword:
             return inbound
         last = (
@@ -615,6 +617,21 @@ def sms_inbound_handle(*, provider_id: str, sender: str, body: str) -> InboundSm
                 ignore_quiet_hours=True,
             )
     return inbound
+
+
+def _inbound_sms_hook() -> None:
+    # The app that shows SMS in the customer's thread sits above this one: the setting names
+    # its function, so the import arrows still point down. Its periodic job is the safety net,
+    # so a failing hook (a broker outage) must not turn the webhook's answer into an error.
+    path = getattr(settings, "MESSAGING_INBOUND_SMS_HOOK", "")
+    if not path:
+        return
+    from django.utils.module_loading import import_string
+
+    try:
+        import_string(path)()
+    except Exception:
+        logger.exception("inbound SMS hook %s failed; the periodic job attaches it", path)
 
 
 def _contact_context(location: Location | None) -> dict:

@@ -8,6 +8,7 @@ from django.db import transaction
 from aftersales import demo as aftersales_demo
 from dealership.accounts.models import Location, OpeningHours, TaxRateChange, User
 from dealership.accounts.roles import Role
+from dealership.knowledge import demo as knowledge_demo
 from dealership.messaging import demo as messaging_demo
 from dealership.reports import demo as reports_demo
 from inventory import demo as inventory_demo
@@ -161,6 +162,7 @@ def seed_all() -> dict[str, int]:
     locations = seed_locations()
     staff = seed_staff(locations)
     messaging_demo.seed(locations=locations)
+    knowledge_demo.seed()
     vehicles = inventory_demo.seed(locations=locations)
     leads_demo.seed(locations)
     aftersales_demo.seed(locations=locations)

@@ -138,6 +138,9 @@ MAPPINGS: dict[str, Mapping] = {
     "leads.AdfDocument": Mapping(
         PSEUDONYMISE, by_path("leads__customer"), erase={"raw": b"", "problems": []}
     ),
+    # conversations: the words in and out are the customer's; the outbox row and the inbound
+    # SMS a message links to are erased by messaging's own entries
+    "conversations.Message": Mapping(DELETE, by_path("customer")),
     # inventory
     "inventory.SavedSearch": Mapping(DELETE, lambda s: Q(email__in=s.emails)),
     # messaging: plain customer ids and addresses (it sits below leads)

@@ -1,6 +1,12 @@
 """Orders' writes. Other apps call these (keyword-only)."""
 
-from .contracts import contract_document, contract_pdf, contract_send, contract_sign
+from .contracts import (
+    contract_document,
+    contract_pdf,
+    contract_pdf_stored,
+    contract_send,
+    contract_sign,
+)
 from .deals import (
     DealChoice,
     breakdown_for,
@@ -53,6 +59,7 @@ __all__ = [
     "breakdown_for",
     "contract_document",
     "contract_pdf",
+    "contract_pdf_stored",
     "contract_send",
     "contract_sign",
     "finance_application_submit",

@@ -5,6 +5,7 @@ import io
 import json
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,7 +122,34 @@ def contract_sign(
         signature.full_clean()
         signature.save()
         order_transition(order=order, to_status=S.CONTRACT_SIGNED, by=None)
+        # The PDF of exactly the document whose hash was checked above, stored last, so
+        # nothing after it can roll the signature back and leave the file behind.
+        _store_pdf(signature, contract_pdf(document=document, signature=signature))
         return signature
+
+
+def _store_pdf(signature: Signature, pdf: bytes) -> None:
+    signature.pdf.save("contract.pdf", ContentFile(pdf), save=False)
+    Signature.objects.filter(pk=signature.pk).update(pdf=signature.pdf.name)
+
+
+def contract_pdf_stored(*, signature: Signature, order: Order, version: OrderVersion):
+    """The signed contract's stored PDF (a FieldFile), storing it first for a signature made
+    before contracts were stored, when today's document still has the hash that was signed.
+    None when it cannot be reproduced (the data changed since). Two requests at once: one
+    file wins the row, the other is deleted."""
+    if signature.pdf:
+        return signature.pdf
+    document = contract_document(order=order, version=version)
+    if document_sha256(document) != signature.document_sha256:
+        return None
+    pdf = contract_pdf(document=document, signature=signature)
+    signature.pdf.save("contract.pdf", ContentFile(pdf), save=False)
+    name = signature.pdf.name
+    if not Signature.objects.filter(pk=signature.pk, pdf="").update(pdf=name):
+        signature.pdf.storage.delete(name)
+        signature.refresh_from_db(fields=["pdf"])
+    return signature.pdf
 
 
 def contract_pdf(*, document: dict, signature: Signature | None = None) -> bytes:

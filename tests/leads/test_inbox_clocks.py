@@ -74,7 +74,9 @@ def test_no_poll_when_no_clock_is_running(consultant_client, leads):
         html = consultant_client.get("/staff/leads/").content.decode()
 
     assert "inbox-clock-refresh" not in html
-    assert "hx-trigger" not in html
+    # No clock poll (the navigation's unread badge polls on every staff page: not a clock).
+    assert "/staff/leads/clocks/" not in html
+    assert 'hx-trigger="every 30s"' not in html
 
 
 def test_the_fragment_has_the_clocks_as_of_now(consultant_client, leads):

@@ -64,8 +64,20 @@ def test_backup_restores_into_a_fresh_database_with_the_same_counts(
     assert (tmp_path / "restored-media" / "vehicles" / "golf.jpg").read_bytes() == (
         b"\xff\xd8 not really a jpeg"
     )
+    # The photo above and the demo's stored files (its delivered orders' signed contracts).
+    media = sorted(
+        p.relative_to(settings.MEDIA_ROOT) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()
+    )
+    assert (
+        sorted(
+            p.relative_to(tmp_path / "restored-media")
+            for p in (tmp_path / "restored-media").rglob("*")
+            if p.is_file()
+        )
+        == media
+    )
     output = capsys.readouterr().out
-    assert "1 media files." in output
+    assert f"{len(media)} media files." in output
     assert f"Restored {tmp_path / 'backup'} into {RESTORE_DB}." in output
     print(f"\nbackup round trip: {elapsed:.2f} s for {sum(restored.values())} rows")
 

@@ -1,4 +1,5 @@
-"""Media on S3 (MEDIA_STORAGE=s3): checked against moto's S3 server, run as a real process."""
+"""Media on S3 (MEDIA_STORAGE=s3): checked against moto's S3 server, run as a real process
+(tests/ops/moto_expiring_s3.py: moto, refusing a presigned URL after its expiry as S3 does)."""
 
 import socket
 import subprocess
@@ -6,12 +7,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from dealership.privacy.services import customer_erase
 from inventory.models import VehiclePhoto
@@ -36,8 +39,9 @@ def _free_port() -> int:
 def s3_endpoint():
     """moto's S3 server on a free loopback port, for this module only."""
     port = _free_port()
+    server = Path(__file__).with_name("moto_expiring_s3.py")
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, str(server), "127.0.0.1", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -134,8 +138,6 @@ def test_objects_are_private_and_a_signed_url_carries_its_expiry(bucket):
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
         assert response.status == 200
         assert response.read() == b"jpeg"
-    # moto 5 does not enforce X-Amz-Expires (a real S3 answers 403 after it): the expiry is
-    # checked as the signed parameter above, not by fetching the URL after it.
 
 
 def test_erasure_deletes_the_customers_objects_and_nobody_elses(
@@ -148,3 +150,97 @@ def test_erasure_deletes_the_customers_objects_and_nobody_elses(
     with django_capture_on_commit_callbacks(execute=True):
         customer_erase(customer=customer, by=manager, reason="Request")
     assert _keys(bucket) == {other.image.name}
+
+
+def test_a_signed_urls_expiry_is_enforced(bucket):
+    name = default_storage.save("vehicles/thumbs/e.jpg", SimpleUploadedFile("e.jpg", b"jpeg"))
+    url = default_storage._wrapped.url(name, expire=2)
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+        assert response.read() == b"jpeg"
+
+    time.sleep(3.5)  # past X-Amz-Date + 2 s (X-Amz-Date has whole seconds)
+
+    with pytest.raises(urllib.error.HTTPError) as expired:
+        urllib.request.urlopen(url, timeout=5)  # noqa: S310
+    assert expired.value.code == 403
+    assert b"Request has expired" in expired.value.read()
+
+
+# --- Signed contracts ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_order(settings, location, consultant):
+    from tests.orders.factories import advance, make_order
+
+    settings.PAYMENT_BACKEND = "orders.payments.TestPaymentBackend"
+    settings.PAYMENT_WEBHOOK_SECRET = "test-webhook-secret"
+    return advance(
+        make_order(VehicleFactory(location=location)), "contract_signed", staff=consultant
+    )
+
+
+def test_a_signed_contract_is_uploaded_and_its_link_is_a_short_signed_url(
+    bucket, signed_order, client, settings
+):
+    from orders.models import Signature
+    from orders.tokens import order_token
+
+    settings.CONTRACT_URL_EXPIRE_SECONDS = 2
+    signature = Signature.objects.get(order=signed_order)
+    assert _keys(bucket) == {signature.pdf.name}
+    assert signature.pdf.name.startswith("contracts/")
+    stored = bucket.get_object(Bucket=BUCKET, Key=signature.pdf.name)["Body"].read()
+    assert stored.startswith(b"%PDF-")
+
+    response = client.get(reverse("orders:contract-pdf", args=[order_token(signed_order)]))
+
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "private, no-store"
+    url = response["Location"]
+    query = parse_qs(urlsplit(url).query)
+    assert query["X-Amz-Expires"] == ["2"]
+    assert query["response-content-type"] == ["application/pdf"]
+    assert query["response-content-disposition"] == [
+        f'inline; filename="contract-{signed_order.reference}.pdf"'
+    ]
+    with urllib.request.urlopen(url, timeout=5) as fetched:  # noqa: S310
+        assert fetched.headers["Content-Type"] == "application/pdf"
+        assert fetched.read() == stored
+    # The bucket is private: the URL without its signature is refused.
+    with pytest.raises(urllib.error.HTTPError) as unsigned:
+        urllib.request.urlopen(url.split("?")[0], timeout=5)  # noqa: S310
+    assert unsigned.value.code == 403
+
+    time.sleep(3.5)
+
+    with pytest.raises(urllib.error.HTTPError) as expired:
+        urllib.request.urlopen(url, timeout=5)  # noqa: S310
+    assert expired.value.code == 403
+    # A new click gives a new URL that works.
+    again = client.get(reverse("orders:contract-pdf", args=[order_token(signed_order)]))
+    with urllib.request.urlopen(again["Location"], timeout=5) as fetched:  # noqa: S310
+        assert fetched.read() == stored
+
+
+def test_erasure_removes_the_objects_of_deleted_rows_and_keeps_the_signed_contract(
+    bucket, signed_order, manager, django_capture_on_commit_callbacks
+):
+    from orders.models import Signature
+
+    customer = signed_order.customer
+    photos = [TradeInPhotoFactory(lead=LeadFactory(customer=customer)) for _ in range(2)]
+    other = TradeInPhotoFactory(lead=LeadFactory())
+    contract = Signature.objects.get(order=signed_order).pdf.name
+    assert _keys(bucket) == {contract, other.image.name, *(p.image.name for p in photos)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_erase(customer=customer, by=manager, reason="Request")
+
+    # Trade-in photos: the registry deletes the rows, and their objects go with them.
+    # The contract: the registry keeps the signature (pseudonymised) as the law requires,
+    # and so its PDF.
+    assert _keys(bucket) == {contract, other.image.name}
+    signature = Signature.objects.get(order=signed_order)
+    assert signature.full_name == "[erased]"
+    assert signature.pdf.name == contract

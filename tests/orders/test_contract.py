@@ -11,6 +11,7 @@ from orders.services import contract_document, contract_sign, order_adjust
 from orders.services.contracts import document_sha256
 from orders.tokens import order_token
 from tests.orders.factories import advance, make_order, sign
+from tests.orders.test_figures import _pdf_text as contract_pdf_text
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -126,3 +127,87 @@ def test_the_pdf_carries_the_signature(client, vehicle, consultant):
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF-")
     assert response["Content-Disposition"] == f'inline; filename="contract-{order.reference}.pdf"'
+
+
+# --- The stored contract (media storage) ----------------------------------------------------
+
+
+def _pdf_files(media_root) -> list:
+    return sorted(p for p in media_root.rglob("*.pdf")) if media_root.exists() else []
+
+
+def test_signing_stores_the_signed_pdf_in_the_media_storage(vehicle, consultant, media_root):
+    order = advance(make_order(vehicle), "contract_signed", staff=consultant)
+    signature = Signature.objects.get(order=order)
+
+    assert signature.pdf.name.startswith(f"contracts/{signature.signed_at:%Y/%m}/")
+    assert signature.pdf.name.endswith(".pdf")
+    assert f"{order.reference}-v1-" in signature.pdf.name
+    assert _pdf_files(media_root) == [media_root / signature.pdf.name]
+    with signature.pdf.open("rb") as handle:
+        content = handle.read()
+    assert content.startswith(b"%PDF-")
+    # the stored file is the contract as signed: the signature line is in it
+    assert contract_pdf_text(content).count("Signed electronically by") == 1
+
+
+def test_the_pdf_link_serves_the_stored_file_even_after_the_customer_changed(
+    client, vehicle, consultant
+):
+    order = advance(make_order(vehicle), "contract_signed", staff=consultant)
+    signature = Signature.objects.get(order=order)
+    with signature.pdf.open("rb") as handle:
+        stored = handle.read()
+    order.customer.last_name = "Renamed"
+    order.customer.save(update_fields=["last_name"])
+
+    response = client.get(reverse("orders:contract-pdf", args=[order_token(order)]))
+
+    assert response.status_code == 200
+    assert response.content == stored
+    assert response["Cache-Control"] == "private, no-store"
+    assert Signature.objects.get(pk=signature.pk).pdf.name == signature.pdf.name
+
+
+def test_an_unsigned_contract_is_drawn_in_memory_and_stored_nowhere(
+    client, vehicle, consultant, media_root
+):
+    order = advance(make_order(vehicle), "contract_sent", staff=consultant)
+
+    response = client.get(reverse("orders:contract-pdf", args=[order_token(order)]))
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    assert "Signed electronically" not in contract_pdf_text(response.content)
+    assert _pdf_files(media_root) == []
+
+
+def test_a_signature_from_before_stored_contracts_is_stored_on_first_download(
+    client, vehicle, consultant, media_root
+):
+    order = advance(make_order(vehicle), "contract_signed", staff=consultant)
+    signature = Signature.objects.get(order=order)
+    signature.pdf.delete(save=False)
+    Signature.objects.filter(pk=signature.pk).update(pdf="")
+
+    first = client.get(reverse("orders:contract-pdf", args=[order_token(order)]))
+    second = client.get(reverse("orders:contract-pdf", args=[order_token(order)]))
+
+    signature.refresh_from_db()
+    assert signature.pdf.name.startswith("contracts/")
+    assert _pdf_files(media_root) == [media_root / signature.pdf.name]
+    assert first.content == second.content
+    assert "Signed electronically by" in contract_pdf_text(first.content)
+
+
+def test_erasure_keeps_the_signed_contract_file_with_its_row(vehicle, consultant, manager):
+    from dealership.privacy.services import customer_erase
+
+    order = advance(make_order(vehicle), "contract_signed", staff=consultant)
+    signature = Signature.objects.get(order=order)
+
+    customer_erase(customer=order.customer, by=manager, reason="Request")
+
+    signature.refresh_from_db()
+    assert signature.full_name == "[erased]"
+    assert signature.pdf.storage.exists(signature.pdf.name)

@@ -40,7 +40,9 @@ from tests.aftersales.factories import (
     WorkshopCapacityFactory,
     owned_vehicle,
 )
+from tests.conversations.factories import ReplyTemplateFactory
 from tests.inventory.factories import FeatureFactory, VehicleFactory
+from tests.knowledge.factories import ArticleFactory
 from tests.leads.factories import (
     ActivityFactory,
     CadenceStepFactory,
@@ -210,6 +212,8 @@ ROW_BUILDERS = {
         provider_id=f"p{_n()}", sender="+4915100000000", body="Hello"
     ),
     "messaging.QuietHours": lambda: QuietHoursFactory(location=LocationFactory()),
+    "conversations.ReplyTemplate": lambda: ReplyTemplateFactory(),
+    "knowledge.Article": lambda: ArticleFactory(),
     "inventory.Feature": lambda: FeatureFactory(),
     "inventory.Vehicle": lambda: VehicleFactory(),
     "inventory.PriceChange": lambda: PriceChange.objects.create(

@@ -29,6 +29,12 @@ def customer(location, other_location):
     return {"allowed": {"pk": mine.pk}, "denied": {"pk": theirs.pk}}
 
 
+def conversation(location, other_location):
+    mine = CustomerFactory(location=location)
+    theirs = CustomerFactory(location=other_location)
+    return {"allowed": {"customer_pk": mine.pk}, "denied": {"customer_pk": theirs.pk}}
+
+
 def email_preferences(location, other_location):
     # A token made for another purpose (a saved search's) opens nothing here.
     token = unsubscribe_token(channel="email", address="lena.hoffmann@example.de")

@@ -1,0 +1,111 @@
+"""One conversation per customer: every message in and out, on every channel.
+
+A consultant's outgoing message is a row here *and* an OutboxMessage (the outbox sends it);
+an inbound SMS is a row here linked to messaging's InboundSms. The outbox's own system
+messages (confirmations, reminders, surveys) are not copied: the thread reads them from the
+outbox by the customer's id (selectors.thread_for_customer).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dealership.accounts.models import Location
+from dealership.messaging.models import InboundSms, OutboxMessage
+from leads.models import Customer
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("From the customer")
+        OUT = "out", _("To the customer")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+        CHAT = "chat", _("Chat")
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="conversation_messages",
+        verbose_name=_("customer"),
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    body = models.TextField(_("body"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    outbox_message = models.OneToOneField(
+        OutboxMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation_message",
+        verbose_name=_("outbox message"),
+    )
+    inbound_sms = models.OneToOneField(
+        InboundSms,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversation_message",
+        verbose_name=_("inbound SMS"),
+    )
+    created_at = models.DateTimeField(_("sent or received"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("conversation message")
+        verbose_name_plural = _("conversation messages")
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="conv_msg_customer_created"),
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(direction="in", read_at__isnull=True),
+                name="conv_msg_unread",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.get_channel_display()}: {self.body[:40]}"
+
+
+class ReplyTemplate(models.Model):
+    """A reply a manager prepared; placeholders in braces are filled in when inserted."""
+
+    PLACEHOLDERS = ("customer_first_name", "vehicle", "price", "consultant", "booking_link")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Placeholders: {customer_first_name}, {vehicle}, {price}, {consultant}, {booking_link}."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["channel", "name"]
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_channel_display()})"

@@ -1,0 +1,24 @@
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="conversations.attach_inbound_sms")
+def attach_inbound_sms() -> dict:
+    from .services import inbound_sms_attach_pending
+
+    return inbound_sms_attach_pending()
+
+
+def attach_inbound_sms_soon() -> None:
+    """messaging's hook (settings.MESSAGING_INBOUND_SMS_HOOK), called when a new inbound SMS
+    is committed: wake the job now instead of at its next beat. A broker outage only delays
+    it to the beat."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        attach_inbound_sms.delay()
+    except OperationalError:
+        logger.warning("broker unavailable; inbound SMS waits for the periodic attach")

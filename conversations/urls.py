@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "conversations"
+
+urlpatterns = [
+    path("staff/conversations/", views.conversation_list, name="list"),
+    path("staff/conversations/unread/", views.unread_count, name="unread-count"),
+    path("staff/conversations/<int:customer_pk>/", views.thread, name="thread"),
+    path(
+        "staff/conversations/<int:customer_pk>/fragment/",
+        views.thread_fragment,
+        name="thread-fragment",
+    ),
+    path("staff/conversations/<int:customer_pk>/send/", views.send, name="send"),
+    path("staff/conversations/<int:customer_pk>/read/", views.mark_read, name="mark-read"),
+]
