@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -55,6 +56,10 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_VIEWS:
             return None
+        if request.headers.get("HX-Request") == "true":
+            # A fragment polled in the background (the navigation's unread badge) must not
+            # get the second-factor page swapped into it: nothing to show until verified.
+            return HttpResponse(status=204)
         step = "verify" if two_factor_enrolled(user) else "setup"
         target = reverse(f"accounts:two_factor_{step}")
         if request.method == "GET":

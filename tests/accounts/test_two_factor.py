@@ -311,3 +311,24 @@ def test_a_verified_managers_today_page_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(22):
         response = client.get("/staff/")
     assert response.status_code == 200
+
+
+def test_a_background_fragment_gets_no_content_until_the_second_factor(client, manager_user):
+    # The navigation's unread badge polls by htmx: swapping the verify page into the header
+    # would put a second code form on the page.
+    from django.contrib.auth import SESSION_KEY as AUTH_KEY  # noqa: F401
+
+    client.force_login(manager_user)
+    session = client.session
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session.pop(DEVICE_ID_SESSION_KEY, None)
+    session.save()
+
+    fragment = client.get("/staff/conversations/unread/", headers={"HX-Request": "true"})
+    page = client.get("/staff/conversations/unread/")
+
+    assert fragment.status_code == 204
+    assert fragment.content == b""
+    assert page.status_code == 302
+    assert "/two-factor/" in page["Location"]
