@@ -30,23 +30,22 @@ def in_zone(value, location, fmt: str = "DATETIME_FORMAT") -> str:
     return f"{wall} {local.tzname()}"
 
 
-@register.filter
-def at_location(value, location):
-    """An aware datetime as a <time> element in the location's zone (see the module)."""
+def _time_element(value, location, fmt: str) -> str:
     if not value:
         return ""
     local = timezone.localtime(value, _zone(location))
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), in_zone(value, location))
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), in_zone(value, location, fmt)
+    )
+
+
+@register.filter
+def at_location(value, location):
+    """An aware datetime as a <time> element in the location's zone (see the module)."""
+    return _time_element(value, location, "DATETIME_FORMAT")
 
 
 @register.filter
 def at_location_short(value, location):
     """The same with the short date format (tables)."""
-    if not value:
-        return ""
-    local = timezone.localtime(value, _zone(location))
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        local.isoformat(),
-        in_zone(value, location, "SHORT_DATETIME_FORMAT"),
-    )
+    return _time_element(value, location, "SHORT_DATETIME_FORMAT")
