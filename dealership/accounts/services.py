@@ -4,10 +4,12 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .location_cache import locations_invalidate
 from .models import AuditEvent, Location, User
 from .roles import ROLE_EXTRA_PERMISSIONS, ROLE_PERMISSIONS, Role
 from .two_factor import RECOVERY_CODE_COUNT, RECOVERY_DEVICE_NAME, TOTP_DEVICE_NAME
@@ -150,10 +152,6 @@ def tax_rates_apply(*, now=None) -> int:
     zone. Idempotent (a location already on that rate is left alone) and safe to stop
     halfway: each location moves in its own transaction, under its row lock. Returns how
     many locations moved."""
-    from django.utils import timezone
-
-    from .location_cache import locations_invalidate
-
     now = now or timezone.now()
     moved = 0
     for location_id in (
