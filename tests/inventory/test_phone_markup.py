@@ -55,7 +55,8 @@ def test_the_phone_button_counts_the_filters_and_the_panel_counts_the_cars(clien
 
     assert re.search(r'href="#search-filters-panel"[^>]*>Filters \(2\)</a>', html)
     assert ">Show 2 cars</button>" in html
-    assert 'id="search-filters-panel"' in html and "offcanvas-md" in html
+    assert 'id="search-filters-panel"' in html
+    assert "offcanvas-md" in html
     assert re.search(r'href="#search-filters-panel"[^>]*>Filters</a>', plain)
     assert ">Show 3 cars</button>" in plain
 
@@ -78,7 +79,8 @@ def test_the_filters_swap_the_results_and_the_panel_body_not_the_panel(client):
     assert 'hx-target="#search-results"' in form
     assert 'hx-select="#search-results"' in form
     assert 'hx-select-oob="#search-filters-body"' in form
-    assert 'id="search-results"' in html and 'id="search-filters-body"' in html
+    assert 'id="search-results"' in html
+    assert 'id="search-filters-body"' in html
 
 
 def test_only_the_first_cards_photo_loads_eagerly_even_from_cached_card_bodies(client):
@@ -110,7 +112,8 @@ def test_similar_cars_on_a_vehicle_page_stay_lazy_and_the_hero_is_eager(client):
     assert 'loading="eager" fetchpriority="high"' in hero
     assert 'width="1600" height="1200"' in hero
     cards = re.findall(r'<img class="card-img-top"[^>]*>', html)
-    assert cards and all('loading="lazy"' in image for image in cards)
+    assert cards
+    assert all('loading="lazy"' in image for image in cards)
 
 
 def test_a_card_without_a_photo_shows_a_sized_placeholder(client):
