@@ -54,6 +54,21 @@ class VehicleFilters:
     before: str = ""
     page_size: int = PAGE_SIZE
 
+    @property
+    def active_count(self) -> int:
+        """How many filters narrow the search (the phone's "Filters (3)" button): each ticked
+        value and each field filled in; the sort order and the page cursor are no filters."""
+        count = 0
+        for name in self.__dataclass_fields__:
+            if name in ("sort", "after", "before", "page_size"):
+                continue
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                count += len(value)
+            elif value not in ("", None):
+                count += 1
+        return count
+
 
 _SLUG = re.compile(r"[-\w]{1,100}")
 

@@ -47,6 +47,7 @@ def _search_context(request) -> dict:
     return {
         "form": form,
         "filters": filters,
+        "active_filter_count": filters.active_count,
         "page": page,
         "facets": facets,
         "query": base.urlencode(),

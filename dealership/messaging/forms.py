@@ -4,15 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import Channel, OutboxMessage
 
 
-class EmailPreferencesForm(forms.Form):
-    marketing = forms.BooleanField(
-        label=_("Send me offers and news by email"),
-        required=False,
-    )
-    everything = forms.BooleanField(
-        label=_("Stop all email, including booking confirmations and order updates"),
-        required=False,
-    )
+class PreferenceSwitchForm(forms.Form):
+    """One switch of the preference page: its purpose and whether it is on (an unticked
+    checkbox posts nothing). Each switch is its own form, so a post changes one purpose."""
+
+    purpose = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    enabled = forms.BooleanField(label=_("On"), required=False)
 
 
 class OutboxFilterForm(forms.Form):

@@ -507,24 +507,6 @@ def suppression_pseudonymise(*, channel: str, address: str) -> bool:
     return bool(rows.update(address=hashed, detail=""))
 
 
-def email_preferences_update(*, address: str, marketing: bool, everything: bool, wording: str):
-    """The customer's own choice on the preference page (reached by a signed token)."""
-    with transaction.atomic():
-        consent_record(
-            channel=Channel.EMAIL,
-            address=address,
-            granted=marketing and not everything,
-            source="preference page",
-            wording=wording,
-        )
-        if everything:
-            suppression_add(
-                channel=Channel.EMAIL, address=address, reason=Suppression.Reason.UNSUBSCRIBED
-            )
-        else:
-            suppression_lift(channel=Channel.EMAIL, address=address)
-
-
 def email_unsubscribe_one_click(*, address: str) -> None:
     """RFC 8058 one-click: withdraw marketing consent for the address. Idempotent."""
     consent_record(

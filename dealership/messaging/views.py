@@ -17,8 +17,9 @@ from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 
 from . import selectors, services
-from .forms import CancelForm, EmailPreferencesForm, OutboxFilterForm
+from .forms import CancelForm, OutboxFilterForm, PreferenceSwitchForm
 from .models import Channel, InboundSms, OutboxMessage
+from .preferences import preference_groups, preference_set
 from .tokens import unsubscribe_address
 
 PUBLIC_LIMIT_PER_MINUTE = 20
@@ -36,31 +37,35 @@ def _address_from_token(token: str) -> tuple[str, str]:
 
 @require_http_methods(["GET", "POST"])
 def preferences(request, token):
+    """Every purpose we email this address for, each with its own switch (its own form):
+    turning one on or off records that purpose alone (see messaging/preferences.py)."""
     channel, address = _address_from_token(token)
     if channel != Channel.EMAIL:
         raise Http404
-    state = selectors.consent_state(channel=channel, address=address)
+    status, saved = 200, None
     if request.method == "POST":
         if rate_limited(request, scope="preferences", limit=PUBLIC_LIMIT_PER_MINUTE):
             return render(request, "messaging/too_many_requests.html", status=429)
-        form = EmailPreferencesForm(request.POST)
+        form = PreferenceSwitchForm(request.POST)
         if form.is_valid():
-            services.email_preferences_update(
+            saved = preference_set(
                 address=address,
-                marketing=form.cleaned_data["marketing"],
-                everything=form.cleaned_data["everything"],
-                wording=str(form.fields["marketing"].label),
+                key=form.cleaned_data["purpose"],
+                enabled=form.cleaned_data["enabled"],
             )
-            return render(
-                request,
-                "messaging/preferences.html",
-                {"form": None, "address": address, "saved": True},
-            )
-    else:
-        form = EmailPreferencesForm(
-            initial={"marketing": state.granted, "everything": state.suppressed}
-        )
-    return render(request, "messaging/preferences.html", {"form": form, "address": address})
+        if saved is None:
+            status = 400
+    return render(
+        request,
+        "messaging/preferences.html",
+        {
+            "address": address,
+            "groups": preference_groups(address=address),
+            "saved": saved,
+            "refused": status == 400,
+        },
+        status=status,
+    )
 
 
 @csrf_exempt  # RFC 8058: the mail client POSTs without cookies or a CSRF token

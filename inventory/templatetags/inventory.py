@@ -230,11 +230,22 @@ def vehicle_card(context, vehicle) -> str:
     return SafeString(_card_html(context, vehicle))  # nosec B703
 
 
+_LAZY = ' loading="lazy"'
+_EAGER = ' loading="eager" fetchpriority="high"'
+
+
 @register.simple_tag(takes_context=True)
-def vehicle_card_columns(context, vehicles) -> str:
+def vehicle_card_columns(context, vehicles, eager_first: bool = False) -> str:
     """A grid's cards, each in its column: one tag instead of an {% include %} per card (the
-    include's context and template machinery was a third of a results page's rendering)."""
-    html = "".join(f'<div class="col">{_card_html(context, v)}</div>' for v in vehicles)
+    include's context and template machinery was a third of a results page's rendering).
+
+    ``eager_first``: the first card's photo is the page's largest paint (the search results),
+    so it loads at once with high priority; the others stay lazy. The cached card bodies are
+    the same for every position: the attribute is switched here."""
+    cards = [_card_html(context, v) for v in vehicles]
+    if eager_first and cards:
+        cards[0] = cards[0].replace(_LAZY, _EAGER, 1)
+    html = "".join(f'<div class="col">{card}</div>' for card in cards)
     return SafeString(html)  # nosec B703 - our own templates' escaped output
 
 

@@ -85,22 +85,28 @@ def test_a_token_only_unsubscribes_its_own_address(client, consented):
 
 
 @pytest.mark.django_db
-def test_the_preference_page_shows_labelled_choices_and_saves_them(client, consented):
+def test_the_preference_page_shows_labelled_switches_and_saves_one(client, consented):
     url = f"/messages/preferences/{unsubscribe_token(channel=Channel.EMAIL, address=ADDRESS)}/"
 
     page = client.get(url)
     html = page.content.decode()
-    saved = client.post(url, {"everything": "on"})
+    saved = client.post(url, {"purpose": "transactional"})  # switched off: nothing ticked
 
     assert page.status_code == 200
-    assert 'for="id_marketing"' in html
+    assert 'for="switch-marketing-email"' in html
     assert "Send me offers and news by email" in html
-    assert "checked" in html
+    assert 'id="switch-marketing-email" checked' in html
+    assert 'id="switch-transactional" checked' in html
     assert saved.status_code == 200
-    assert "Your preferences are saved." in saved.content.decode()
+    assert (
+        "Saved: “Service emails: confirmations, reminders and updates on my orders” is off."
+        in saved.content.decode()
+    )
     state = consent_state(channel=Channel.EMAIL, address=ADDRESS)
-    assert (state.granted, state.suppressed) == (False, True)
+    # Service emails off stops everything; the offers' consent is its own record, untouched.
+    assert (state.granted, state.suppressed) == (True, True)
     assert Suppression.objects.get().reason == Suppression.Reason.UNSUBSCRIBED
+    assert Consent.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -108,7 +114,10 @@ def test_the_preference_form_is_rate_limited(client, consented):
     url = f"/messages/preferences/{unsubscribe_token(channel=Channel.EMAIL, address=ADDRESS)}/"
     # Frozen clock: the limit is a fixed window, so a slow run must not cross into the next one.
     with time_machine.travel(timezone.now(), tick=False):
-        statuses = [client.post(url, {"marketing": "on"}).status_code for _ in range(21)]
+        statuses = [
+            client.post(url, {"purpose": "marketing:email", "enabled": "on"}).status_code
+            for _ in range(21)
+        ]
 
     assert statuses == [200] * 20 + [429]
     assert Consent.objects.count() == 21  # the initial grant and 20 saves, not the 21st
@@ -119,7 +128,7 @@ def test_the_preference_form_is_csrf_protected(consented):
     client = Client(enforce_csrf_checks=True)
     url = f"/messages/preferences/{unsubscribe_token(channel=Channel.EMAIL, address=ADDRESS)}/"
 
-    response = client.post(url, {"marketing": ""})
+    response = client.post(url, {"purpose": "marketing:email"})
 
     assert response.status_code == 403
     assert Consent.objects.count() == 1
