@@ -51,7 +51,8 @@ def test_a_chinese_contract_has_its_text_in_an_embedded_cjk_font(consultant):
 
     text = pdf_text(pdf)
     assert f"购车合同 {order.reference}" in text
-    assert "卖方" in text and "买方" in text
+    assert "卖方" in text
+    assert "买方" in text
     assert "芳 王" in text  # the buyer, as typed
     # signed in Leipzig's summer time (the clocks went forward the day before), named
     assert "10:15 CEST" in text
