@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
+from dealership.accounts.phones import phone_local
 from dealership.messaging.models import Channel, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import Activity, Customer
@@ -78,7 +79,7 @@ def _message_context(invitation: Invitation, token: str, *, first_name: str) -> 
     return {
         "first_name": first_name,
         "location": location.name,
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "url": survey_url(token),
         "touchpoint": str(Touchpoint(invitation.touchpoint).label),
         "valid_until": timezone.localtime(invitation.expires_at, location.tzinfo).strftime(

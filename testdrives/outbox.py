@@ -16,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from dealership.accounts.phones import phone_local
 from dealership.messaging import quiet_hours as qh
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.selectors import quiet_hours_for
@@ -52,7 +53,7 @@ def _context(booking: Booking, **extra) -> dict:
         "minutes": int((booking.end_at - booking.start_at).total_seconds() // 60),
         "location": location.name,
         "address": ", ".join(location.address_lines),
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "consultant": booking.consultant.get_full_name() if booking.consultant else "",
         "manage_url": manage_url(booking),
         **extra,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.phones import phone_local
 from dealership.messaging.models import Purpose
 from dealership.messaging.services import message_enqueue, messages_cancel
 
@@ -95,7 +96,7 @@ def _notify(appointment: ServiceAppointment, *, kind: str, template_key: str, se
         "services": [i.name for i in appointment.items.all()],
         "location": location.name,
         "location_address": ", ".join(location.address_lines),
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "url": url,
     }
     for channel, address in reminder_channels(customer):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
@@ -51,7 +52,7 @@ def _tell_customer(complaint: Complaint, *, key: str, note: str = "") -> None:
             "status": str(complaint.get_status_display()),
             "note": note,
             "location": complaint.location.name,
-            "location_phone": complaint.location.phone,
+            "location_phone": phone_local(complaint.location.phone, complaint.location),
         },
         dedupe_key=f"aftersales:complaint:{complaint.pk}:{key}",
         location=complaint.location,

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
@@ -179,7 +180,7 @@ def reminder_queue_messages(*, reminder_id: int) -> bool:
                     kwargs={"token": add_vehicle_token(customer=customer)},
                 ),
                 "location": ov.location.name,
-                "location_phone": ov.location.phone,
+                "location_phone": phone_local(ov.location.phone, ov.location),
             }
             for channel, address in reminder_channels(customer):
                 # A service reminder is part of looking after the car the customer owns, like

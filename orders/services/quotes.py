@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.services import audit_record
 from dealership.messaging.models import Channel, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
@@ -275,7 +276,7 @@ def quote_context(quote: Quote) -> dict:
             for o in quote.options.all()
         ],
         "location": location.name,
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "consultant": quote.consultant.get_full_name() if quote.consultant else "",
     }
 

@@ -91,7 +91,9 @@ def text_runs(pdf: bytes) -> list[tuple[str, str]]:
             for piece in pieces:
                 raw = _string(piece)
                 text += (
-                    "".join(table.get(b, "\ufffd") for b in raw) if table else raw.decode("cp1252", "replace")
+                    "".join(table.get(b, "\ufffd") for b in raw)
+                    if table
+                    else raw.decode("cp1252", "replace")
                 )
             runs.append((font.get("base", ""), text))
     return runs
