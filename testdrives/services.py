@@ -95,7 +95,9 @@ def _other_drive_ahead(booking: Booking) -> bool:
 
 
 def _local_label(booking: Booking) -> str:
-    return f"{booking.local_start:%Y-%m-%d %H:%M} ({booking.location.time_zone})"
+    # The zone's abbreviation with its name: 10:00 on a DST switch day is CET or CEST.
+    local = booking.local_start
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({booking.location.time_zone})"
 
 
 def _insert(booking: Booking, consultant_ids: list[int | None]) -> Booking:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dealership.accounts.models import Location, User
 from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
+from dealership.accounts.templatetags.zones import in_zone
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import Customer, Task
@@ -276,8 +277,8 @@ def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                             "handler": complaint.handler.get_full_name()
                             if complaint.handler
                             else "",
-                            "target": complaint.location.localtime(complaint.target_at).strftime(
-                                "%d.%m.%Y %H:%M"
+                            "target": in_zone(
+                                complaint.target_at, complaint.location, "SHORT_DATETIME_FORMAT"
                             ),
                             "location": complaint.location.name,
                         },
