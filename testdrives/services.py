@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
@@ -466,7 +466,7 @@ def _check_in_day(booking: Booking) -> None:
     if location.localtime().date() != day:
         raise ValidationError(
             _("A test drive can be checked in only on its day (%(day)s).")
-            % {"day": day.strftime("%d.%m.%Y")},
+            % {"day": formats.date_format(day, "SHORT_DATE_FORMAT")},
             code="check_in_day",
         )
 

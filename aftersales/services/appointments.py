@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
@@ -235,7 +235,7 @@ def appointment_check_in(
     if appt.location.localtime(now).date() != appt.day:
         raise ValidationError(
             _("A car can be checked in only on the day of its appointment (%(day)s).")
-            % {"day": appt.day.strftime("%d.%m.%Y")},
+            % {"day": formats.date_format(appt.day, "SHORT_DATE_FORMAT")},
             code="check_in_day",
         )
     appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km
