@@ -547,7 +547,12 @@ def customer_duplicates(
     rows = rows[:limit]
     wanted = {pk for _key, ids in rows for pk in ids}
     customers = (
-        {c.pk: c for c in Customer.objects.filter(pk__in=wanted).order_by()} if wanted else {}
+        {
+            c.pk: c
+            for c in Customer.objects.filter(pk__in=wanted).select_related("location").order_by()
+        }
+        if wanted
+        else {}
     )
     groups: dict[tuple[int, ...], DuplicateGroup] = {}
     for key, ids in rows:

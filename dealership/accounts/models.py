@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -94,6 +95,15 @@ class Location(models.Model):
     @property
     def prices_include_tax(self) -> bool:
         return self.tax_regime == TaxRegime.VAT_INCLUDED
+
+    @cached_property
+    def currency(self) -> str:
+        """The ISO 4217 currency of the location's country (EUR in DE, FI and PT), from CLDR;
+        the site's CURRENCY where the country is unknown."""
+        from babel.numbers import get_territory_currencies
+
+        found = get_territory_currencies(self.country.upper()) if self.country else []
+        return found[0] if found else settings.CURRENCY
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location
+from dealership.accounts.phones import phone_local
 
 from . import quiet_hours as qh
 from .addresses import address_hash, normalise_address
@@ -619,7 +620,9 @@ def _inbound_sms_hook() -> None:
 def _contact_context(location: Location | None) -> dict:
     if location is None:
         return {"name": settings.SHOWROOM_NAME, "phone": settings.MESSAGING_HELP_PHONE, "email": ""}
-    return {"name": location.name, "phone": location.phone, "email": location.email}
+    # As the location's customers dial it ("0341 5550100" in Leipzig).
+    phone = phone_local(location.phone, location)
+    return {"name": location.name, "phone": phone, "email": location.email}
 
 
 def sms_receipt_record(*, provider_message_id: str, delivered: bool, error: str = "") -> int:

@@ -200,3 +200,18 @@ def test_query_count_does_not_grow_with_rows(
     rollup_backfill(first=FIRST, last=LAST)
     with django_assert_num_queries(queries):
         assert manager_client.get(url(name), PERIOD).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "label"),
+    [
+        (datetime.date(2026, 3, 1), datetime.date(2026, 3, 28), "Europe/Berlin, CET"),
+        (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31), "Europe/Berlin, CET–CEST"),
+        (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31), "Europe/Berlin, CEST–CET"),
+        (datetime.date(2026, 7, 1), datetime.date(2026, 7, 31), "Europe/Berlin, CEST"),
+    ],
+)
+def test_the_period_header_names_the_zone_and_a_switch_inside_it(first, last, label):
+    from dealership.reports.periods import Period
+
+    assert Period.of(first, last, "Europe/Berlin").zone_label == label
