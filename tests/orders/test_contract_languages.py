@@ -108,3 +108,16 @@ def test_a_western_contract_stays_in_helvetica_and_escapes_what_people_typed(con
     assert "Jörg Müller & <Söhne>" in pdf_text(pdf).replace("\n", "")
     assert _embedded(pdf) == set()
     assert {font for font, _text in text_runs(pdf)} == {"Helvetica", "Helvetica-Bold"}
+
+
+def test_the_cjk_font_is_exactly_the_file_we_reviewed():
+    """The font comes from a small single-maintainer wheel, pinned exactly in pyproject.toml:
+    a different file under the same name (a re-published release) fails here, not in print."""
+    import hashlib
+    from importlib.resources import files
+
+    path = files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == (
+        "2420e8078af796b19a3f6ef13de527a1a91c1e7171eea115926c614ced1009b3"
+    )
