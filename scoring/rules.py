@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 from leads.models import OPEN_STATUSES, Lead
 
@@ -67,22 +67,42 @@ class LeadFacts:
 # The wording of each kind (English msgids, translated when shown).
 DAYS_REASONS = {
     K.REPEAT_ENQUIRY: (
-        gettext_noop("made another enquiry within %(days)s day"),
-        gettext_noop("made another enquiry within %(days)s days"),
+        "made another enquiry within %(days)s day",
+        "made another enquiry within %(days)s days",
     ),
     K.RECENT: (
-        gettext_noop("enquired within the last %(days)s day"),
-        gettext_noop("enquired within the last %(days)s days"),
+        "enquired within the last %(days)s day",
+        "enquired within the last %(days)s days",
     ),
     K.NO_CONTACT: (
-        gettext_noop("no contact for %(days)s day"),
-        gettext_noop("no contact for %(days)s days"),
+        "no contact for %(days)s day",
+        "no contact for %(days)s days",
     ),
     K.VEHICLE_VIEWS: (
-        gettext_noop("popular car: %(views)s page views in the last %(days)s day"),
-        gettext_noop("popular car: %(views)s page views in the last %(days)s days"),
+        "popular car: %(views)s page views in the last %(days)s day",
+        "popular car: %(views)s page views in the last %(days)s days",
     ),
 }
+# The same pairs for makemessages, which reads plural msgids from ngettext calls only;
+# the lead page shows them with ngettext(reason, plural, n).
+_PLURAL_MSGIDS = (
+    ngettext_lazy(
+        "made another enquiry within %(days)s day",
+        "made another enquiry within %(days)s days",
+    ),
+    ngettext_lazy(
+        "enquired within the last %(days)s day",
+        "enquired within the last %(days)s days",
+    ),
+    ngettext_lazy(
+        "no contact for %(days)s day",
+        "no contact for %(days)s days",
+    ),
+    ngettext_lazy(
+        "popular car: %(views)s page views in the last %(days)s day",
+        "popular car: %(views)s page views in the last %(days)s days",
+    ),
+)
 REASONS = {
     K.SOURCE: gettext_noop("lead source: %(source)s"),
     K.LEAD_TYPE: gettext_noop("enquiry type: %(type)s"),
