@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bench.bench_leads import _insert_select
@@ -322,6 +323,13 @@ def main() -> None:
             f"    p50 {page.p50 * 1000:.1f} ms {verdict} the {TARGET_MS:.0f} ms target", flush=True
         )
         results[role] = page.p50
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/staff/")
+        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        print(f"    the page's {len(captured.captured_queries)} queries, slowest:", flush=True)
+        for query in slowest:
+            sql = " ".join(query["sql"].split())
+            print(f"      {float(query['time']) * 1000:7.2f} ms  {sql[:150]}", flush=True)
         lead_queries = [0] if role == "consultant" else [0, 2, 3, 7]
         for index in lead_queries:
             print(f"    plan of the floor's query {index + 1}:", flush=True)

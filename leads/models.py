@@ -372,6 +372,13 @@ class Lead(models.Model):
                 ),
                 name="lead_open_score",
             ),
+            # The manager's Today page: open leads nobody has, oldest first, and their count
+            # (the predicate written as dealership.today's OPEN_LEAD, so the planner uses it).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(assigned_to__isnull=True) & ~Q(status__in=["won", "lost"]),
+                name="lead_unassigned_open",
+            ),
         ]
 
     def __str__(self):
