@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "aftersales",
     "orders",
     "surveys",
+    "scoring",
     "dealership.reports",
     "dealership.ops",
     "dealership.privacy",
@@ -405,6 +406,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     "reports-rollup": {"task": "reports.rollup_refresh", "schedule": 600.0},
+    # Events rescore their leads at once (LEADS_RESCORE_HOOK); the nightly pass applies the
+    # "no contact for N days" decay and catches any hook lost to a broker outage.
+    "scoring-rescore-all": {"task": "scoring.rescore_all", "schedule": crontab(minute=30, hour=1)},
 }
 
 # --- Reports ------------------------------------------------------------------------------
@@ -521,6 +525,9 @@ MESSAGING_OWN_CUSTOMERS = "leads.selectors.customer_ids_for_consultant"
 # Called (no arguments) when a new inbound SMS is committed: conversations attaches it to the
 # customer's thread. A dotted path, so the import arrows still point down; "" for none.
 MESSAGING_INBOUND_SMS_HOOK = "conversations.tasks.attach_inbound_sms_soon"
+# Called after a commit that changed what a lead's score looks at (leads.services.rescore):
+# the scoring app recomputes those leads. A dotted path, so the arrows still point down.
+LEADS_RESCORE_HOOK = "scoring.tasks.rescore_soon"
 MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")

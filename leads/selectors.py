@@ -70,6 +70,8 @@ INBOX_SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "due": ("response_due_at", "id"),
+    # Hottest first (scores written by the scoring app; indexes lead_loc_score/open_score).
+    "score": ("-score", "-created_at", "-id"),
 }
 AGE_DAYS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
@@ -193,6 +195,7 @@ INBOX_ROW_FIELDS = (
     "created_at",
     "response_due_at",
     "first_response_at",
+    "score",
     "customer_id",
     "customer__first_name",
     "customer__last_name",

@@ -268,6 +268,7 @@ def _inbox_row(lead: dict, now, labels: dict[str, dict[str, str]], detail_url: s
         "received_iso": lead["created_at"].isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
+        "score": lead["score"] if lead["status"] not in _CLOSED else None,
     }
 
 

@@ -170,4 +170,8 @@ def seed_all() -> dict[str, int]:
     orders_demo.seed(locations=locations)
     surveys_demo.seed(locations=locations)
     reports_demo.seed(locations=locations)
+    # Last, so the demo leads' scores see their test drives, replies and orders (idempotent).
+    from scoring.services import leads_rescore_all
+
+    leads_rescore_all()
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}
