@@ -1,7 +1,13 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, OutboxMessage
+
+
+def _language_choices():
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
 class EmailPreferencesForm(forms.Form):
@@ -12,6 +18,11 @@ class EmailPreferencesForm(forms.Form):
     everything = forms.BooleanField(
         label=_("Stop all email, including booking confirmations and order updates"),
         required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of our emails and text messages"),
+        required=False,
+        choices=_language_choices,
     )
 
 

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealership.accounts.language import language_url
 from dealership.accounts.models import Location
 
 from . import quiet_hours as qh
@@ -93,6 +94,7 @@ def message_enqueue(
         raise ValidationError(
             _("The message context must be JSON-serialisable: %(error)s") % {"error": exc}
         ) from exc
+    context = _links_in_language(context, language)
     with translation.override(language or settings.LANGUAGE_CODE):
         rendered = render_message(
             key=template_key, channel=channel, language=language, context=context
@@ -142,6 +144,23 @@ def message_enqueue(
         if created and message.status == Status.QUEUED:
             _queue_send(message.id)
     return message
+
+
+def _links_in_language(value, language: str):
+    """The context with every link to this site moved into the message's language
+    (``https://…/test-drives/manage/…`` to ``https://…/de/test-drives/manage/…``): callers build
+    their links outside the language, and the customer lands on the page they can read.
+    Anything that is not a page of the site (a photo, another site) stays as it is."""
+    if not language or language == settings.LANGUAGE_CODE:
+        return value
+    if isinstance(value, dict):
+        return {key: _links_in_language(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_links_in_language(item, language) for item in value]
+    base = settings.SITE_URL.rstrip("/")
+    if isinstance(value, str) and value.startswith(base + "/"):
+        return base + language_url(value[len(base) :], language)
+    return value
 
 
 def _queue_send(message_id: int) -> None:
@@ -507,9 +526,33 @@ def suppression_pseudonymise(*, channel: str, address: str) -> bool:
     return bool(rows.update(address=hashed, detail=""))
 
 
-def email_preferences_update(*, address: str, marketing: bool, everything: bool, wording: str):
-    """The customer's own choice on the preference page (reached by a signed token)."""
+def _address_language_module():
+    # The customers behind an address live in an app above this one: the setting names the
+    # module (leads.languages), so the import arrows still point down.
+    path = getattr(settings, "MESSAGING_ADDRESS_LANGUAGE", "")
+    if not path:
+        return None
+    from django.utils.module_loading import import_module
+
+    return import_module(path)
+
+
+def address_language(*, channel: str, address: str) -> str:
+    """The language the customer(s) at this address chose ("" when none is stored)."""
+    module = _address_language_module()
+    return module.address_language(channel=channel, address=address) if module else ""
+
+
+def email_preferences_update(
+    *, address: str, marketing: bool, everything: bool, wording: str, language: str = ""
+):
+    """The customer's own choice on the preference page (reached by a signed token); a
+    language given there is stored on the customer(s) with this address: every message
+    to them is written in it from then on."""
     with transaction.atomic():
+        module = _address_language_module()
+        if language and module is not None:
+            module.address_language_set(channel=Channel.EMAIL, address=address, language=language)
         consent_record(
             channel=Channel.EMAIL,
             address=address,

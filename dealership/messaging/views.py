@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -50,6 +51,7 @@ def preferences(request, token):
                 marketing=form.cleaned_data["marketing"],
                 everything=form.cleaned_data["everything"],
                 wording=str(form.fields["marketing"].label),
+                language=form.cleaned_data["language"],
             )
             return render(
                 request,
@@ -58,7 +60,12 @@ def preferences(request, token):
             )
     else:
         form = EmailPreferencesForm(
-            initial={"marketing": state.granted, "everything": state.suppressed}
+            initial={
+                "marketing": state.granted,
+                "everything": state.suppressed,
+                "language": services.address_language(channel=channel, address=address)
+                or translation.get_language(),
+            }
         )
     return render(request, "messaging/preferences.html", {"form": form, "address": address})
 
