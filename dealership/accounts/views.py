@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from .access import staff_required
 from .client_ip import client_ip
 from .forms import TwoFactorCodeForm, TwoFactorEnrolForm
-from .language import language_url, supported, supported_languages
+from .language import language_url, supported_languages
 from .middleware import SESSION_KEY, two_factor_needed
 from .ratelimit import rate_limit_hit
 from .services import recovery_codes_regenerate, two_factor_enrol
@@ -254,8 +254,8 @@ def set_language(request):
     """The language switcher: django's ``set_language`` (the language cookie and the redirect)
     with ``next`` first moved into the chosen language (``/de/vehicles/`` to ``/fi/vehicles/``)
     and a signed-in staff member's choice stored on their account (it outranks the cookie)."""
-    language = supported(request.POST.get("language", ""))
-    if language is None or language not in supported_languages():
+    language = request.POST.get("language", "")
+    if language not in supported_languages():
         return HttpResponseBadRequest(
             _("Choose one of the languages this site offers."), content_type="text/plain"
         )
