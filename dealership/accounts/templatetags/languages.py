@@ -8,7 +8,7 @@ moves it into the chosen language), so it works without JavaScript.
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import get_language, get_language_info
 
 from ..language import language_url
@@ -41,9 +41,7 @@ def page_alternates(request) -> list[tuple[str, str]]:
 @register.simple_tag(takes_context=True)
 def language_alternates(context) -> str:
     alternates = page_alternates(context.get("request"))
-    return format_html_join(
-        "\n  ", '<link rel="alternate" hreflang="{}" href="{}">', alternates
-    ) or format_html("")
+    return format_html_join("\n  ", '<link rel="alternate" hreflang="{}" href="{}">', alternates)
 
 
 @register.inclusion_tag("partials/language_switcher.html", takes_context=True)
