@@ -51,6 +51,7 @@ ROUTES: dict[str, Route] = {
     "home": Route(Access.PUBLIC),
     "location-detail": Route(Access.PUBLIC),
     "healthz": Route(Access.PUBLIC),
+    "set_language": Route(Access.PUBLIC),  # the language switcher (POST, CSRF-protected)
     "path:^media/(?P<path>.*)$": Route(Access.PUBLIC),  # DEBUG only: uploaded photos
     # Staff
     "staff-home": Route(Access.STAFF),

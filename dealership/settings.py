@@ -83,7 +83,9 @@ MIDDLEWARE = [
     "dealership.accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Instead of django's LocaleMiddleware: URL prefix, stored choice, cookie, browser,
+    # location default (see dealership/accounts/language.py).
+    "dealership.accounts.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -231,6 +233,10 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The location whose default language a visitor gets when their browser asks only for
+# languages the site does not offer and the page names no location (a slug; empty: the
+# oldest active location).
+SHOWROOM_MAIN_LOCATION = env("SHOWROOM_MAIN_LOCATION", default="")
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -528,6 +534,9 @@ MESSAGING_INBOUND_SMS_HOOK = "conversations.tasks.attach_inbound_sms_soon"
 # Called after a commit that changed what a lead's score looks at (leads.services.rescore):
 # the scoring app recomputes those leads. A dotted path, so the arrows still point down.
 LEADS_RESCORE_HOOK = "scoring.tasks.rescore_soon"
+# Reads and stores the language of the customer(s) behind an address (the email preference
+# page): "module" with address_language(channel=, address=) and address_language_set(...).
+MESSAGING_ADDRESS_LANGUAGE = "leads.languages"
 MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")

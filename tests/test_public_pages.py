@@ -18,7 +18,8 @@ def test_home_page_lists_locations_with_opening_hours(client):
     assert "09:00–18:00" in html
     assert "bootstrap/css/bootstrap.min.css" in html
     # Every asset is ours: no src/href to another host (a bare "cdn" search matched a CSRF token).
-    assert re.findall(r'(?:src|href)="(?:https?:)?//[^"]*"', html) == []
+    # (The hreflang alternates are absolute, as search engines require: this host's own.)
+    assert re.findall(r'(?:src|href)="(?:https?:)?//(?!testserver/)[^"]*"', html) == []
 
 
 def test_home_page_query_count_does_not_grow_with_locations(client, django_assert_num_queries):

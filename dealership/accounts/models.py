@@ -79,6 +79,17 @@ class Location(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    default_language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        blank=True,
+        help_text=_(
+            "The language of this location's pages for visitors whose browser asks for one "
+            "the site does not offer (blank: English)."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -216,6 +227,13 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("locations"),
         help_text=_("The branches this person works at; their records are limited to these."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The staff pages and the showroom in this language (blank: the browser's)."),
     )
 
     class Meta(AbstractUser.Meta):

@@ -22,6 +22,7 @@ DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used
 LOCATIONS = [
     {
         "slug": "leipzig",
+        "default_language": "de",
         "name": "Showroom Motors Leipzig",
         "street": "Gartenstraße 12",
         "postal_code": "04107",
@@ -44,6 +45,7 @@ LOCATIONS = [
     },
     {
         "slug": "lisbon",
+        "default_language": "pt",
         "name": "Showroom Motors Lisboa",
         "street": "Avenida da Liberdade 190",
         "postal_code": "1250-147",
@@ -66,6 +68,7 @@ LOCATIONS = [
     },
     {
         "slug": "helsinki",
+        "default_language": "fi",
         "name": "Showroom Motors Helsinki",
         "street": "Mannerheimintie 50",
         "postal_code": "00260",
