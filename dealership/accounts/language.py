@@ -7,9 +7,10 @@ has chosen otherwise. Django's LocaleMiddleware cannot do this (with
 ``LanguageMiddleware`` decides, in this order:
 
 1. the URL's language prefix;
-2. the signed-in staff member's stored language (``User.language``), else the known customer's
-   (``Customer.language``, for the pages that name one by a token: see ``register_view``);
-3. the language cookie (set by the switcher, django's ``set_language``);
+2. the signed-in staff member's stored language (``User.language``);
+3. the language cookie (set by the switcher): a choice made in this browser;
+   then the known customer's stored language (``Customer.language``, for the pages that
+   name one by a token: see ``register_view``);
 4. the first supported language of the browser's ``Accept-Language``;
 5. when the browser asks only for languages the site does not offer: the default language of
    the location the page is about (a vehicle's, a booking's), else of the main location;
@@ -137,15 +138,17 @@ def request_language(request, match=None) -> str:
             found = supported(getattr(user, "language", ""))
             if found:
                 return found
-    source = _source(match)
-    # A browser (it sends a language header or carries our cookie) on a page that names its
-    # customer: the customer's own choice. Bots and scripts send neither and stay English.
-    if source is not None and (has_cookie or header):
-        found = supported(_call(source.customer_language, match.kwargs))
-        if found:
-            return found
+    # The switcher's cookie is a choice made in this browser, so it outranks what a form
+    # once stored on the customer: picking English on a signed-link page stays English.
     if has_cookie:
         found = supported(request.COOKIES[settings.LANGUAGE_COOKIE_NAME])
+        if found:
+            return found
+    source = _source(match)
+    # A browser (it sends a language header) on a page that names its customer: the
+    # customer's own choice. Bots and scripts send no header and stay English.
+    if source is not None and header:
+        found = supported(_call(source.customer_language, match.kwargs))
         if found:
             return found
     if header:

@@ -153,17 +153,35 @@ def test_a_staff_members_stored_language_outranks_the_cookie():
     assert public["Location"] == "/fi/vehicles/"
 
 
-def test_a_known_customers_stored_language_outranks_the_cookie(client):
+def test_a_known_customers_stored_language_outranks_the_browser(client):
     booking = BookingFactory(
         start_at=timezone.now() + datetime.timedelta(days=2),
         customer__language="de",
     )
     path = reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)])
 
-    response = _browser("fi").get(path, HTTP_ACCEPT_LANGUAGE="pt", **BROWSER)
+    response = _browser().get(path, HTTP_ACCEPT_LANGUAGE="pt", **BROWSER)
 
     assert response.status_code == 302
     assert response["Location"] == f"/de{path}"
+
+
+def test_the_switchers_cookie_outranks_a_known_customers_stored_language(client):
+    """A German customer who picks English with the switcher on his booking page stays on
+    the English page (the cookie is a choice made now; the stored language an old one)."""
+    booking = BookingFactory(
+        start_at=timezone.now() + datetime.timedelta(days=2),
+        customer__language="de",
+    )
+    path = reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)])
+
+    english = _browser("en").get(path, HTTP_ACCEPT_LANGUAGE="de", **BROWSER)
+    finnish = _browser("fi").get(path, HTTP_ACCEPT_LANGUAGE="pt", **BROWSER)
+
+    assert english.status_code == 200
+    assert english["Content-Language"] == "en"
+    assert finnish.status_code == 302
+    assert finnish["Location"] == f"/fi{path}"
 
 
 def test_an_unsupported_browser_language_gets_the_vehicles_location_default(client):
