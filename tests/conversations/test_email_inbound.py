@@ -485,3 +485,20 @@ def test_parse_gives_sender_recipients_and_subject():
     assert parsed.sender == "juergen.mueller@example.de"
     assert parsed.recipients == ("reply+REPLYTOKEN@reply.showroom.example",)
     assert parsed.attachments == ()
+
+
+def test_the_thread_shows_the_reply_with_its_attachments(consultant_client, location):
+    customer = CustomerFactory(location=location)
+    receive(fixture("reply_with_attachments.eml", customer))
+    photo = MessageAttachment.objects.get(refused_reason="")
+
+    response = consultant_client.get(reverse("conversations:thread", args=[customer.pk]))
+
+    page = response.content.decode()
+    assert "Here is a photo of the scratch on the rear bumper." in page
+    assert f'href="{reverse("conversations:attachment", args=[photo.pk])}">bumper.png</a>' in page
+    assert (
+        "service-book.png was refused: Only photos (JPEG, PNG or WebP) and PDF documents are "
+        "accepted." in page
+    )
+    assert "Jonas Weber" not in page  # the quoted history is gone
