@@ -33,6 +33,7 @@ from . import rollup
 from .aggregates import percentile_of_counts
 from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly, RollupState
 from .periods import Period
+from .selectors_conversations import conversation_response_times
 from .tables import BarChart, Table, chart_from
 
 
@@ -401,12 +402,33 @@ def response_report(
             [_("Unanswered and overdue now"), figures["unanswered_overdue"]],
         ],
     )
+    everyone, consultants = conversation_response_times(
+        location_ids=location_ids,
+        start=period.start,
+        end=period.end,
+        consultant_id=filters.consultant_id,
+    )
     return {
         "period": period,
         "figures": figures,
-        "tables": [table],
+        "tables": [table, conversation_response_table(everyone, consultants)],
         "charts": [response_chart(pairs)],
+        "conversations": {"everyone": everyone, "consultants": consultants},
     }
+
+
+def conversation_response_table(everyone, consultants) -> Table:
+    """Customers' waits for a consultant's answer in their thread (selectors_conversations)."""
+    rows = [[c.name, c.replies, c.median_minutes, c.p90_minutes] for c in consultants]
+    rows.append(
+        [_("All consultants"), everyone.replies, everyone.median_minutes, everyone.p90_minutes]
+    )
+    return Table(
+        "conversation_response",
+        _("Conversation response times (minutes from the customer's message to the first reply)"),
+        [_("Consultant"), _("Replies"), _("Median (minutes)"), _("90th percentile (minutes)")],
+        rows,
+    )
 
 
 # Upper bounds (business minutes, inclusive) of the first-response chart's bars.
