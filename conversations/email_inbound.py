@@ -350,7 +350,14 @@ def inbound_email_process(*, inbound_id: int) -> InboundEmail | None:
         )
         if inbound is None:
             return None
-        parsed = parse_email(bytes(inbound.raw))
+        try:
+            parsed = parse_email(bytes(inbound.raw))
+        except Exception:  # a mail the parser chokes on must not be retried for ever
+            logger.exception("inbound email %s could not be parsed", inbound.pk)
+            inbound.status = InboundEmail.Status.REFUSED
+            inbound.reason = _("The email could not be read.")
+            inbound.save(update_fields=["status", "reason"])
+            return inbound
         inbound.sender, inbound.subject = parsed.sender, parsed.subject
         recipients = ([inbound.recipient] if inbound.recipient else []) + list(parsed.recipients)
         try:

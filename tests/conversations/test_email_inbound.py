@@ -502,3 +502,15 @@ def test_the_thread_shows_the_reply_with_its_attachments(consultant_client, loca
         "accepted." in page
     )
     assert "Jonas Weber" not in page  # the quoted history is gone
+
+
+def test_a_mail_the_parser_chokes_on_is_refused_once_not_retried(location, monkeypatch):
+    def explode(raw):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("conversations.email_inbound.parse_email", explode)
+
+    inbound = receive(b"Subject: x\r\n\r\nHello")
+
+    assert (inbound.status, inbound.reason) == ("refused", "The email could not be read.")
+    assert inbound_emails_process_pending() == 0
