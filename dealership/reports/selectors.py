@@ -357,7 +357,11 @@ def funnel_report(*, user: User, filters: ReportFilters) -> dict:
 
 
 def response_report(
-    *, user: User, filters: ReportFilters, now: datetime.datetime | None = None
+    *,
+    user: User,
+    filters: ReportFilters,
+    now: datetime.datetime | None = None,
+    with_conversations: bool = True,
 ) -> dict:
     """First response in business minutes (median, 90th percentile), the share of the
     period's leads that missed their response target (answered late, or unanswered past
@@ -402,19 +406,24 @@ def response_report(
             [_("Unanswered and overdue now"), figures["unanswered_overdue"]],
         ],
     )
-    everyone, consultants = conversation_response_times(
-        location_ids=location_ids,
-        start=period.start,
-        end=period.end,
-        consultant_id=filters.consultant_id,
-    )
-    return {
+    result = {
         "period": period,
         "figures": figures,
-        "tables": [table, conversation_response_table(everyone, consultants)],
+        "tables": [table],
         "charts": [response_chart(pairs)],
-        "conversations": {"everyone": everyone, "consultants": consultants},
     }
+    if with_conversations:
+        # The dashboard's conversation response times (one query more; the weekly summary,
+        # which reads only the figures, leaves them out).
+        everyone, consultants = conversation_response_times(
+            location_ids=location_ids,
+            start=period.start,
+            end=period.end,
+            consultant_id=filters.consultant_id,
+        )
+        result["tables"].append(conversation_response_table(everyone, consultants))
+        result["conversations"] = {"everyone": everyone, "consultants": consultants}
+    return result
 
 
 def conversation_response_table(everyone, consultants) -> Table:
