@@ -384,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.attach_inbound_sms",
         "schedule": 60.0,
     },
+    # A safety net: the inbound-email webhook queues each email's parsing on commit.
+    "conversations-process-inbound-email": {
+        "task": "conversations.process_inbound_emails",
+        "schedule": 60.0,
+    },
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
     "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=45, hour=2)},
     "aftersales-service-reminders": {
@@ -561,6 +566,16 @@ MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)
 MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showroom.example")
+# Replies by email: every email to a customer carries Reply-To reply+<signed token>@this domain
+# (empty: no Reply-To); the mail provider posts what arrives there to /messages/email/inbound/,
+# signed with INBOUND_EMAIL_WEBHOOK_SECRET. A token older than REPLY_EMAIL_MAX_AGE_DAYS is refused.
+REPLY_EMAIL_DOMAIN = env("REPLY_EMAIL_DOMAIN", default="")
+REPLY_EMAIL_MAX_AGE_DAYS = env.int("REPLY_EMAIL_MAX_AGE_DAYS", default=365)
+INBOUND_EMAIL_WEBHOOK_SECRET = env("INBOUND_EMAIL_WEBHOOK_SECRET", default="")
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
+    "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
+)
 
 # --- Inventory ----------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from .backends import PermanentSendError, SendError, TransientSendError, get_sms
 from .models import Channel, Consent, InboundSms, OutboxMessage, Purpose, Suppression
 from .rendering import render_message
 from .selectors import marketing_consented_addresses, quiet_hours_for, suppressed_addresses
-from .tokens import unsubscribe_token
+from .tokens import reply_address, unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
@@ -441,6 +441,14 @@ def _send_email(message: OutboxMessage, connection) -> str:
     elif message.purpose == Purpose.ALERT and message.context.get("cancel_url"):
         # Ends this alert only (RFC 2369 link to its own page), not every message.
         headers["List-Unsubscribe"] = f"<{message.context['cancel_url']}>"
+    if message.customer_id and settings.REPLY_EMAIL_DOMAIN:
+        # The customer's reply comes back to their thread (conversations.email_inbound). Made
+        # from the row's own creation day, so a resend after a crash carries the same address.
+        headers["Reply-To"] = reply_address(
+            customer_id=message.customer_id,
+            domain=settings.REPLY_EMAIL_DOMAIN,
+            now=message.created_at,
+        )
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
