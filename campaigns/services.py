@@ -347,7 +347,7 @@ def campaign_dispatch(
         batches += 1
         with transaction.atomic():
             campaign = (
-                Campaign.objects.select_for_update(skip_locked=True)
+                Campaign.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("segment")
                 .filter(pk=campaign_id)
                 .first()

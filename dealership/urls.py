@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("aftersales.urls")),
     path("", include("testdrives.urls")),
     path("", include("orders.urls")),
+    path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
