@@ -107,7 +107,8 @@ def from_post(data) -> Builder:
         for j in range(_count(data, f"g{i}-rows", MAX_ROWS)):
             prefix = f"g{i}-r{j}"
             kind = data.get(f"{prefix}-type", "")
-            row = Row(prefix=prefix, type=kind if kind in REGISTRY else "")
+            # An unknown type is kept, so the check names it instead of dropping it silently.
+            row = Row(prefix=prefix, type=str(kind)[:40])
             if row.condition:
                 for p in row.condition.params:
                     value = data.get(f"{prefix}-{p.name}", "")
