@@ -66,7 +66,8 @@ def test_a_manager_builds_and_saves_a_segment(manager_client, location):
     }
     page = manager_client.get(response["Location"])
     assert page.status_code == 200
-    assert 'for="g0-r0-type"' in page.text and 'id="g0-r0-type"' in page.text
+    assert 'for="g0-r0-type"' in page.text
+    assert 'id="g0-r0-type"' in page.text
     assert 'for="g0-r0-status"' in page.text
 
 
@@ -248,7 +249,8 @@ def test_click_link_counts_and_redirects_to_the_allowed_page_only(client, locati
 
     assert (first.status_code, first["Location"]) == (302, "/vehicles/?make=Skoda")
     recipient.refresh_from_db()
-    assert recipient.clicks == 2 and recipient.clicked_at is not None
+    assert recipient.clicks == 2
+    assert recipient.clicked_at is not None
     assert tampered.status_code == 404
     # A target changed behind the form's back (admin, SQL) still cannot leave the site.
     Campaign.objects.filter(pk=c.pk).update(link_path="//evil.example/")
