@@ -100,7 +100,7 @@ class Campaign(models.Model):
         _("send from"),
         null=True,
         blank=True,
-        help_text=_("SMS wait for the end of each recipient's quiet hours."),
+        help_text=_("SMS messages wait for the end of each recipient's quiet hours."),
     )
     control_percent = models.PositiveSmallIntegerField(
         _("control group (%)"),
@@ -111,7 +111,9 @@ class Campaign(models.Model):
         _("link target"),
         max_length=300,
         default="/",
-        help_text=_("A page of the showroom, e.g. /vehicles/?make=Volkswagen. {booking_link}."),
+        help_text=_(
+            "Where {booking_link} leads: a public showroom page, e.g. /vehicles/?make=Skoda."
+        ),
     )
     # Group messages only: the customers the consultant picked.
     selected_customer_ids = models.JSONField(default=list, blank=True)
