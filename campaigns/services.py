@@ -225,7 +225,11 @@ def campaign_test_send(*, campaign: Campaign, user: User) -> list[OutboxMessage]
             channels.append("sms")
         for channel in channels:
             rendered = context.render(channel, language, values)
-            if channel == "email":
+            if channel == "email" and campaign.channel == Campaign.ChannelChoice.SMS:
+                # An SMS campaign's test by email shows the SMS text.
+                rendered = context.render("sms", language, values)
+                rendered["subject"] = _("[Test] SMS text")
+            elif channel == "email":
                 rendered["subject"] = _("[Test] %(subject)s") % {"subject": rendered["subject"]}
             sent.append(
                 message_enqueue(
@@ -248,8 +252,12 @@ def _audience(campaign: Campaign):
     if campaign.kind == Campaign.Kind.GROUP:
         return selectors.customers_base().filter(pk__in=campaign.selected_customer_ids)
     segment = campaign.segment
+    # A segment for "all my locations" reaches the locations of the manager who made the
+    # campaign, not every location of the dealership.
     return selectors.segment_customers(
-        conditions=segment.conditions, location_id=segment.location_id
+        conditions=segment.conditions,
+        location_id=segment.location_id,
+        user=campaign.created_by if segment.location_id is None else None,
     )
 
 

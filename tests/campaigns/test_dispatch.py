@@ -344,3 +344,30 @@ def test_group_message_keeps_the_rules_and_the_limit(here, settings):
 
     assert list(outbox(c).values_list("to", flat=True)) == [yes.email]
     assert c.recipients.get(customer=no).exclusion == Recipient.Exclusion.NO_CONSENT
+
+
+def test_an_all_locations_segment_reaches_only_the_launching_managers_locations(here):
+    mine = won_customers(here, 1)[0]
+    theirs = won_customers(LocationFactory(), 1)[0]
+    consent(mine)
+    consent(theirs)
+    manager = UserFactory(role=Role.SALES_MANAGER, locations=[here])
+    c = campaign(segment(cond("lead_status", status="won")))  # no location: "all my locations"
+    Campaign.objects.filter(pk=c.pk).update(created_by=manager)
+    c.refresh_from_db()
+
+    campaign_launch(campaign=c, user=manager)
+    campaign_dispatch(campaign_id=c.pk)
+
+    assert list(outbox(c).values_list("customer_id", flat=True)) == [mine.pk]
+
+
+def test_an_sms_campaigns_test_by_email_shows_the_sms_text(here):
+    won_customers(here, 1)
+    manager = UserFactory(role=Role.SALES_MANAGER, locations=[here])
+    c = campaign(segment(cond("lead_status", status="won"), location=here), channel="sms")
+
+    (message,) = campaign_test_send(campaign=c, user=manager)
+
+    assert message.subject == "[Test] SMS text"
+    assert message.body.startswith("Hi Lena: http")
