@@ -307,3 +307,34 @@ def test_builtin_segments_exist_and_show_translated_names(manager_client):
     }
     page = manager_client.get(reverse("campaigns:segment_list"), HTTP_ACCEPT_LANGUAGE="de")
     assert page.status_code == 200
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("status", ["draft", "sent"])
+def test_campaign_page_queries_do_not_grow_with_the_audience(manager_client, location, status):
+    seg = segment(cond("lead_status", status="won"), location=location)
+    small = won(location, 2)
+    for customer in small:
+        consent(customer)
+    c = campaign(seg, status="scheduled" if status == "sent" else "draft")
+    if status == "sent":
+        Campaign.objects.filter(pk=c.pk).update(launched_at=c.created_at, send_at=c.created_at)
+        campaign_dispatch(campaign_id=c.pk)
+    first = _queries(manager_client, c.get_absolute_url())
+
+    for customer in won(location, 12):
+        consent(customer)
+    if status == "sent":
+        Campaign.objects.filter(pk=c.pk).update(status="sending", materialised=False)
+        campaign_dispatch(campaign_id=c.pk)
+        assert c.recipients.count() == 14
+
+    assert _queries(manager_client, c.get_absolute_url()) == first

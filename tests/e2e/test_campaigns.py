@@ -61,4 +61,7 @@ def test_a_manager_builds_a_segment_previews_it_sends_a_test_and_launches(
     expect(page.get_by_test_id("progress-text")).to_contain_text(
         "3 of 3 messages handed to the outbox"
     )
-    assert OutboxMessage.objects.filter(dedupe_key__startswith=f"camp:{campaign.pk}:").count() == 3
+    sent = OutboxMessage.objects.filter(
+        dedupe_key__startswith=f"camp:{campaign.pk}:", purpose="marketing"
+    )
+    assert sorted(sent.values_list("customer_id", flat=True)) == sorted(c.pk for c in customers[:3])
