@@ -116,7 +116,7 @@ def _fill(location_id: int) -> int:
     )
     _insert_select(
         Consent,
-        RECIPIENTS,
+        RECIPIENTS or CUSTOMERS // 5,
         {
             "channel": "'email'",
             "address": "'camp' || g || '@bench.example'",
@@ -245,4 +245,5 @@ def main() -> None:
     location = LocationFactory(slug="bench-campaigns")
     _fill(location.pk)
     _segment_counts(location.pk)
-    _dispatch(location.pk)
+    if RECIPIENTS:  # CAMPAIGNS_BENCH_RECIPIENTS=0: the segment counts only
+        _dispatch(location.pk)

@@ -147,7 +147,13 @@ def _local_today(now: datetime.datetime) -> datetime.date:
 
 
 def _active_vehicles():
-    return OwnedVehicle.objects.filter(customer=OuterRef("pk"), status=OwnedVehicle.Status.ACTIVE)
+    return OwnedVehicle.objects.filter(status=OwnedVehicle.Status.ACTIVE)
+
+
+def _having(qs, column: str = "customer_id") -> Q:
+    """Customers with a row in `qs`: an uncorrelated IN (subquery). ANDed, PostgreSQL joins
+    it like EXISTS; ORed, it hashes the subquery once instead of probing it per customer."""
+    return Q(pk__in=qs.values(column))
 
 
 def _iexact_list(field_name: str, value: str) -> Q:
@@ -170,11 +176,11 @@ def _location(p, now):
 
 
 def _lead_source(p, now):
-    return Q(Exists(Lead.objects.filter(customer=OuterRef("pk"), source=p["source"])))
+    return _having(Lead.objects.filter(source=p["source"]))
 
 
 def _lead_status(p, now):
-    return Q(Exists(Lead.objects.filter(customer=OuterRef("pk"), status=p["status"])))
+    return _having(Lead.objects.filter(status=p["status"]))
 
 
 def _contact_since(moment: datetime.datetime) -> Q:
@@ -201,14 +207,17 @@ def _last_contact_before(p, now):
 
 
 def _last_contact_after(p, now):
-    return _contact_since(_day_start(p["date"]))
+    moment = _day_start(p["date"])
+    return _having(Activity.objects.filter(occurred_at__gte=moment)) | _having(
+        Message.objects.filter(customer__isnull=False, created_at__gte=moment)
+    )
 
 
 def _interest(p, now):
     """Interest from a lead, a saved search or a test drive: every given filter must hold on
     the same record."""
-    lead_q = Q(customer=OuterRef("pk"))
-    drive_q = Q(customer=OuterRef("pk"), kind=Booking.Kind.DRIVE)
+    lead_q = Q()
+    drive_q = Q(kind=Booking.Kind.DRIVE)
     search_q = Q(email__iexact=OuterRef("email"), cancelled_at__isnull=True)
     search_ok = True
     if p.get("make"):
@@ -235,7 +244,7 @@ def _interest(p, now):
             )
             drive_q &= Q(**{f"vehicle__price__{lookup}": amount})
             search_ok = False  # a saved search's price range is not a price
-    q = Q(Exists(Lead.objects.filter(lead_q))) | Q(Exists(Booking.objects.filter(drive_q)))
+    q = _having(Lead.objects.filter(lead_q)) | _having(Booking.objects.filter(drive_q))
     if search_ok:
         q |= Q(~Q(email=""), Exists(SavedSearch.objects.filter(search_q)))
     return q
@@ -249,7 +258,7 @@ def _age_q(years: int, today: datetime.date) -> Q:
 
 
 def _owner_age(p, now):
-    return Q(Exists(_active_vehicles().filter(_age_q(p["years"], _local_today(now)))))
+    return _having(_active_vehicles().filter(_age_q(p["years"], _local_today(now))))
 
 
 def predicted_km(today: datetime.date):
@@ -272,7 +281,7 @@ def predicted_km(today: datetime.date):
 
 def _owner_mileage(p, now):
     vehicles = _active_vehicles().alias(predicted=predicted_km(_local_today(now)))
-    return Q(Exists(vehicles.filter(predicted__gte=p["km"])))
+    return _having(vehicles.filter(predicted__gte=p["km"]))
 
 
 def _owner_make_model(p, now):
@@ -281,7 +290,7 @@ def _owner_make_model(p, now):
         q &= Q(make__iexact=p["make"])
     if p.get("model"):
         q &= Q(model__iexact=p["model"])
-    return Q(Exists(_active_vehicles().filter(q)))
+    return _having(_active_vehicles().filter(q))
 
 
 def _finance_ending(p, now):
@@ -291,44 +300,37 @@ def _finance_ending(p, now):
     )
     ends = ExpressionWrapper(F("delivered_at") + months, output_field=DateTimeField())
     orders = Order.objects.filter(
-        customer=OuterRef("pk"),
         status=Order.Status.DELIVERED,
         payment_type__in=(Order.PaymentType.FINANCE, Order.PaymentType.LEASE),
         delivered_at__isnull=False,
         term_months__isnull=False,
     ).alias(ends=ends)
-    return Q(Exists(orders.filter(ends__gte=now, ends__lt=add_months(now, p["months"]))))
+    return _having(orders.filter(ends__gte=now, ends__lt=add_months(now, p["months"])))
 
 
 def _last_service_before(p, now):
     """An active car not serviced (with us) in the last N months, owned at least that long."""
     cutoff = add_months(_local_today(now), -p["months"])
     recent = ServiceRecord.objects.filter(owned_vehicle=OuterRef("pk"), done_on__gte=cutoff)
-    return Q(Exists(_active_vehicles().filter(delivered_on__lt=cutoff).filter(~Exists(recent))))
+    return _having(_active_vehicles().filter(delivered_on__lt=cutoff).filter(~Exists(recent)))
 
 
 def _open_recall(p, now):
-    return Q(
-        Exists(
-            RecallVehicle.objects.filter(
-                owned_vehicle__customer=OuterRef("pk"),
-                owned_vehicle__status=OwnedVehicle.Status.ACTIVE,
-                remedied_at__isnull=True,
-            )
-        )
+    return _having(
+        RecallVehicle.objects.filter(
+            owned_vehicle__status=OwnedVehicle.Status.ACTIVE, remedied_at__isnull=True
+        ),
+        "owned_vehicle__customer_id",
     )
 
 
 def _service_visit_within(p, now):
     today = _local_today(now)
-    return Q(
-        Exists(
-            ServiceAppointment.objects.filter(
-                customer=OuterRef("pk"),
-                status__in=ServiceAppointment.ACTIVE_STATUSES,
-                day__gte=today,
-                day__lte=today + datetime.timedelta(days=p["days"]),
-            )
+    return _having(
+        ServiceAppointment.objects.filter(
+            status__in=ServiceAppointment.ACTIVE_STATUSES,
+            day__gte=today,
+            day__lte=today + datetime.timedelta(days=p["days"]),
         )
     )
 
@@ -349,9 +351,12 @@ def _nps_category(p, now):
         submitted_at__gt=OuterRef("submitted_at"),
     )
     latest = Invitation.objects.filter(
-        customer=OuterRef("pk"), nps_score__gte=low, nps_score__lte=high, submitted_at__isnull=False
+        customer__isnull=False,
+        nps_score__gte=low,
+        nps_score__lte=high,
+        submitted_at__isnull=False,
     ).filter(~Exists(later))
-    return Q(Exists(latest))
+    return _having(latest)
 
 
 def consent_q(channel: str) -> Q:
