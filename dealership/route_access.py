@@ -224,6 +224,24 @@ ROUTES: dict[str, Route] = {
     "surveys:results_csv": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Reports: managers' dashboards (their locations; administrators all)
     "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
+    # Campaigns and segments: managers (another location's: 404, tests/campaigns/test_views.py);
+    # group messages: any staff, to customers they may see
+    "campaigns:campaign_list": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:campaign_new": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:campaign_detail": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:campaign_edit": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:campaign_progress": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:campaign_action": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST only
+    "campaigns:segment_list": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:segment_new": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:segment_builder": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST only
+    "campaigns:segment_count": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST only
+    "campaigns:segment_edit": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:segment_preview": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:segment_export": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "campaigns:group_message": Route(Access.STAFF),
+    # The signed per-recipient redirect of a campaign link: a bad token is a 404.
+    "campaigns:click": Route(Access.PUBLIC),
     "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "aftersales",
     "orders",
     "surveys",
+    "campaigns",
     "scoring",
     "dealership.reports",
     "dealership.ops",
@@ -420,6 +421,8 @@ CELERY_BEAT_SCHEDULE = {
     # Events rescore their leads at once (LEADS_RESCORE_HOOK); the nightly pass applies the
     # "no contact for N days" decay and catches any hook lost to a broker outage.
     "scoring-rescore-all": {"task": "scoring.rescore_all", "schedule": crontab(minute=30, hour=1)},
+    # A safety net: launching or resuming a campaign queues its dispatch on commit.
+    "campaigns-dispatch-due": {"task": "campaigns.dispatch_due", "schedule": 60.0},
 }
 
 # --- Reports ------------------------------------------------------------------------------
@@ -625,3 +628,11 @@ ORDERS_FORM_RATE_LIMIT = env.int("ORDERS_FORM_RATE_LIMIT", default=10)
 SURVEYS_CONTACT_CAP_DAYS = env.int("SURVEYS_CONTACT_CAP_DAYS", default=30)
 # Answers (partial saves and submissions) per client IP and minute, counted in the cache.
 SURVEYS_ANSWER_RATE_LIMIT = env.int("SURVEYS_ANSWER_RATE_LIMIT", default=120)
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+# No customer gets more than this many marketing messages in 30 days (0: no cap).
+CAMPAIGNS_FREQUENCY_CAP = env.int("CAMPAIGNS_FREQUENCY_CAP", default=4)
+# Recipients per dispatch transaction; group messages go to at most this many customers.
+CAMPAIGNS_BATCH_SIZE = env.int("CAMPAIGNS_BATCH_SIZE", default=500)
+CAMPAIGNS_GROUP_MESSAGE_MAX = 50

@@ -57,6 +57,7 @@ urlpatterns = i18n_patterns(
     path("", include("aftersales.urls")),
     path("", include("testdrives.urls")),
     path("", include("orders.urls")),
+    path("", include("campaigns.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -231,6 +231,9 @@ MAPPINGS: dict[str, Mapping] = {
     # surveys: scores stay in the NPS / CSI figures, free-text answers go
     "surveys.Invitation": Mapping(KEEP, by_path("customer")),
     "surveys.Answer": Mapping(PSEUDONYMISE, by_path("invitation__customer"), erase={"text": ""}),
+    # campaigns: who got which campaign, clicked or was held out goes with the customer, so
+    # an erased customer is in no result; a segment holds conditions, never customers
+    "campaigns.Recipient": Mapping(DELETE, by_path("customer")),
     # privacy
     "privacy.Erasure": Mapping(KEEP, by_path("customer")),
 }
