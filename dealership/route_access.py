@@ -75,6 +75,16 @@ ROUTES: dict[str, Route] = {
     "inventory:vehicle": Route(Access.PUBLIC),
     "inventory:vehicle-payment": Route(Access.PUBLIC),
     "inventory:sitemap": Route(Access.PUBLIC),
+    # Transfers between locations: managers (another location's transfer: 404; the wrong end
+    # of one, e.g. the destination approving: 403; tests/inventory/test_transfers.py)
+    "inventory:transfers": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer-new": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer-approve": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-reject": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-dispatch": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-arrive": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
     # Leads: public enquiry forms, the ADF feed, the staff CRM
     "leads:enquiry": Route(Access.PUBLIC),
     "leads:vehicle-enquiry": Route(Access.PUBLIC),

@@ -22,7 +22,15 @@ from dealership.routers import replica_reads
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
-from .models import Feature, PriceChange, SavedSearch, Vehicle, VehiclePhoto
+from .models import (
+    Feature,
+    PriceChange,
+    SavedSearch,
+    Vehicle,
+    VehiclePhoto,
+    VehicleTransfer,
+    VehicleTransferEvent,
+)
 from .page_views import views_day
 from .photos import photo_add, photo_check_upload
 from .selectors import vehicle_list_for_staff, vehicles_with_views
@@ -425,3 +433,37 @@ class SavedSearchAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     list_filter = [("cancelled_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["token", "created_at", "last_checked_at", "last_alert_on"]
+
+
+class VehicleTransferEventInline(admin.TabularInline):
+    model = VehicleTransferEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "by", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VehicleTransfer)
+class VehicleTransferAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    """Read-only: transfers move through the staff pages (/staff/inventory/transfers/), whose
+    services check who may decide and lock the car."""
+
+    location_path = ("from_location", "to_location")
+    list_display = ["vehicle", "from_location", "to_location", "status", "eta", "requested_at"]
+    list_select_related = ["vehicle", "from_location", "to_location"]
+    list_filter = ["status", "from_location", "to_location"]
+    search_fields = ["vehicle__stock_number", "vehicle__vin"]
+    date_hierarchy = "requested_at"
+    inlines = [VehicleTransferEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -45,6 +45,8 @@ def card_state(vehicle) -> tuple:
         location.pk,
         location.name,
         location.city,
+        vehicle.transit_to_id,
+        str(vehicle.transit_eta),
         translation.get_language(),
         settings.CURRENCY,
     )
