@@ -75,6 +75,8 @@ ROUTES: dict[str, Route] = {
     "inventory:vehicle": Route(Access.PUBLIC),
     "inventory:vehicle-payment": Route(Access.PUBLIC),
     "inventory:sitemap": Route(Access.PUBLIC),
+    # Marketplace feeds: anyone holding the feed's secret token (Google, Meta); wrong: 404
+    "inventory:feed": Route(Access.PUBLIC),
     # Transfers between locations: managers (another location's transfer: 404; the wrong end
     # of one, e.g. the destination approving: 403; tests/inventory/test_transfers.py)
     "inventory:transfers": Route(Access.STAFF, roles=MANAGER_ROLES),

@@ -24,6 +24,7 @@ from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
 from .models import (
     Feature,
+    Feed,
     PriceChange,
     SavedSearch,
     Vehicle,
@@ -467,3 +468,27 @@ class VehicleTransferAdmin(LocationScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Feed)
+class FeedAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    """Marketplace feeds: the URL to give Google or Meta, and when it was last built (by the
+    inventory.feeds_refresh job). A location's feed is its managers'; a feed of every
+    location is the administrators'."""
+
+    list_display = ["name", "kind", "location", "is_active", "last_built_at", "row_count"]
+    list_select_related = ["location"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["feed_url", "last_built_at", "row_count"]
+    fields = ["name", "kind", "location", "is_active", "feed_url", "last_built_at", "row_count"]
+
+    location_path = "location"
+
+    @admin.display(description=_("Feed URL"))
+    def feed_url(self, obj):
+        if not obj.pk:
+            return "–"
+        from django.conf import settings
+
+        url = settings.SITE_URL.rstrip("/") + obj.get_absolute_url()
+        return format_html("<code>{}</code>", url)

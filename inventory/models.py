@@ -544,3 +544,58 @@ class VehicleTransferEvent(models.Model):
     @property
     def to_label(self) -> str:
         return VehicleTransfer.Status(self.to_status).label
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Feed(models.Model):
+    """A marketplace export of the available inventory, at a stable URL with its own secret
+    token. Built by the ``inventory.feeds_refresh`` job when the inventory version it was
+    built for is no longer the current one (never per request), stored as a file and served
+    from storage."""
+
+    class Kind(models.TextChoices):
+        GOOGLE_TSV = "google_tsv", _("Google Merchant Center vehicle ads (TSV)")
+        GOOGLE_XML = "google_xml", _("Google Merchant Center vehicle ads (XML)")
+        META_CSV = "meta_csv", _("Meta automotive inventory catalog (CSV)")
+        CSV = "csv", _("Showroom CSV feed")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("format"), max_length=12, choices=Kind.choices)
+    token = models.CharField(
+        _("secret token"), max_length=64, unique=True, default=_feed_token, editable=False
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feeds",
+        verbose_name=_("location"),
+        help_text=_("Only this location's cars; empty: every location."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    file = models.FileField(_("file"), upload_to="feeds/", blank=True, editable=False)
+    built_version = models.CharField(max_length=64, blank=True, editable=False)
+    last_built_at = models.DateTimeField(_("last built"), null=True, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("vehicles"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("marketplace feed")
+        verbose_name_plural = _("marketplace feeds")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("inventory:feed", kwargs={"token": self.token, "ext": self.extension})
+
+    @property
+    def extension(self) -> str:
+        return {"google_tsv": "tsv", "google_xml": "xml", "meta_csv": "csv", "csv": "csv"}[
+            self.kind
+        ]

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import transfer_views, views
+from . import feed_views, transfer_views, views
 from .sitemaps import SITEMAPS
 
 app_name = "inventory"
@@ -46,5 +46,6 @@ urlpatterns = [
         transfer_views.transfer_cancel,
         name="transfer-cancel",
     ),
+    path("feeds/<str:token>.<str:ext>", feed_views.feed_download, name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -18,7 +18,7 @@ from aftersales.models import Complaint, RecallCampaign, ServiceAppointment, Ser
 from dealership.accounts.roles import Role
 from dealership.messaging.models import InboundSms, MessageTemplate, Suppression
 from dealership.ops.models import JobHeartbeat
-from inventory.models import PriceChange, SavedSearch, VehicleTransfer
+from inventory.models import Feed, PriceChange, SavedSearch, VehicleTransfer
 from leads.models import (
     AdfDocument,
     AssignmentRule,
@@ -234,6 +234,9 @@ ROW_BUILDERS = {
         email=f"v{_n()}@example.de", query="make=VW", last_checked_at=timezone.now()
     ),
     "inventory.VehicleTransfer": lambda: _vehicle_transfer(),
+    "inventory.Feed": lambda: Feed.objects.create(
+        name=f"Feed {_n()}", kind=Feed.Kind.GOOGLE_TSV, location=LocationFactory()
+    ),
     "leads.Customer": lambda: CustomerFactory(owner=staff()),
     "leads.Lead": lambda: LeadFactory(assigned_to=staff()),
     "leads.AssignmentRule": lambda: AssignmentRule.objects.create(
