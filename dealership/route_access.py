@@ -231,6 +231,8 @@ ROUTES: dict[str, Route] = {
     # Reports: managers' dashboards (their locations; administrators all)
     "reports:index": Route(Access.STAFF, roles=MANAGER_ROLES),
     "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
+    # Inventory demand per location (reports' layer: it reads leads and test drives)
+    "inventory-demand": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from dealership import views
 from dealership.accounts.roles import ADMIN_PERMISSION
 from dealership.ops.views import healthz
+from dealership.reports.demand_views import demand as inventory_demand
 
 admin.site.site_header = _("Showroom administration")
 admin.site.site_title = _("Showroom admin")
@@ -42,6 +43,7 @@ urlpatterns = [
     path("staff/privacy/", include("dealership.privacy.urls")),
     path("", include("surveys.urls")),
     path("staff/reports/", include("dealership.reports.urls")),
+    path("staff/inventory/demand/", inventory_demand, name="inventory-demand"),
     # One login for everyone, with the lockout and the second factor: the admin's own
     # password-only form is never served.
     path(
