@@ -106,12 +106,55 @@ ORDER BY v.id
 """
 
 
+# Values that never hold a tab, a line break, a comma or a quote (numbers, dates, enums,
+# validated codes, our constants): written as they are. Free text is cleaned or quoted.
+SAFE = {
+    "v.stock_number",
+    "v.vin",
+    "v.slug",
+    "l.slug",
+    "'in_store:' || l.slug",
+    "v.model_year::text",
+    "v.mileage::text",
+    "v.mileage::text || ' km'",
+    "v.seats::text",
+    "v.doors::text",
+    "v.list_price::text",
+    "COALESCE(v.sale_price::text, '')",
+    "v.in_stock_since::text",
+    "v.condition",
+    "v.body_type",
+    "v.fuel",
+    "v.transmission",
+    "v.drivetrain",
+    "v.status",
+    "v.exterior_colour",
+    "upper(v.transmission)",
+    "'KM'",
+    "'AVAILABLE'",
+    CERTIFIED,
+    PRICE,
+    LIST_PRICE,
+    f"(CASE WHEN {ON_SALE} THEN {PRICE} ELSE '' END)",
+    "(CASE WHEN v.condition = 'new' THEN 'EXCELLENT' ELSE 'GOOD' END)",
+    LINK,
+}
+
+
+def _cell(x: str) -> str:
+    """A TSV cell: tabs and line breaks to spaces (cheap: translate, not a regexp)."""
+    return f"translate({x}, chr(9) || chr(10) || chr(13), '   ')"
+
+
 def _tsv(*fields: str) -> str:
-    return " || chr(9) || ".join(one_line(f) for f in fields)
+    return " || chr(9) || ".join(
+        f if f in SAFE or f.startswith(("(CASE v.", "regexp_replace(")) else _cell(f)
+        for f in fields
+    )
 
 
 def _csv(*fields: str) -> str:
-    return " || ',' || ".join(q(f) for f in fields)
+    return " || ',' || ".join(f if f in SAFE or f.startswith("(CASE v.") else q(f) for f in fields)
 
 
 def _g(name: str, value: str, *, optional: bool = False) -> str:
@@ -122,7 +165,7 @@ def _g(name: str, value: str, *, optional: bool = False) -> str:
 GOOGLE_TSV = _tsv(
     "v.stock_number",
     TITLE,
-    DESCRIPTION,
+    one_line(DESCRIPTION),
     LINK,
     IMAGE,
     PRICE,

@@ -139,8 +139,8 @@ class DemandRow:
     @property
     def demand_sentence(self) -> str:
         return _(
-            "%(leads)d leads, %(searches)d saved searches and %(drives)d test drives in "
-            "%(days)d days, and no car in stock: buy one or ask another location for one."
+            "In %(days)d days: leads %(leads)d, saved searches %(searches)d, test drives "
+            "%(drives)d, and no car in stock: buy one or ask another location for one."
         ) % {
             "leads": self.leads,
             "searches": self.saved_searches,

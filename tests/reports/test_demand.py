@@ -132,8 +132,8 @@ def test_many_views_no_leads_and_demand_without_stock_are_explained(shop):
     )
     assert [(r.make, r.model) for r in demand.without_stock] == [("Tesla", "Model 3")]
     assert demand.without_stock[0].demand_sentence == (
-        "1 leads, 1 saved searches and 0 test drives in 30 days, and no car in stock: buy one "
-        "or ask another location for one."
+        "In 30 days: leads 1, saved searches 1, test drives 0, and no car in stock: buy one or "
+        "ask another location for one."
     )
 
 
