@@ -451,3 +451,29 @@ def test_consultants_may_not_open_the_transfer_pages(client, leipzig):
     client.force_login(UserFactory(role=Role.CONSULTANT, locations=[leipzig]))
     assert client.get(reverse("inventory:transfers")).status_code == 403
     assert client.get(reverse("inventory:transfer-new")).status_code == 403
+
+
+def test_a_handover_for_a_car_in_transit_is_booked_from_the_eta(
+    frozen, car, leipzig, leipzig_manager, dresden_manager
+):
+    from orders.services import order_schedule_delivery
+    from tests.orders.factories import DeliverySlotFactory, advance
+
+    _in_transit(car, leipzig, leipzig_manager, dresden_manager)
+    staff = UserFactory(role=Role.CONSULTANT, locations=[leipzig])
+    order = advance(make_order(car), "contract_signed", staff=staff)
+    tz = leipzig.tzinfo
+    early = DeliverySlotFactory(
+        location=leipzig, starts_at=datetime.datetime(2026, 12, 9, 10, 0, tzinfo=tz)
+    )
+    on_time = DeliverySlotFactory(
+        location=leipzig, starts_at=datetime.datetime(2026, 12, 10, 10, 0, tzinfo=tz)
+    )
+
+    with pytest.raises(ValidationError, match="arrives on"):
+        order_schedule_delivery(order=order, by=staff, slot=early)
+    order.refresh_from_db()
+    assert order.delivery_slot_id is None
+
+    order = order_schedule_delivery(order=order, by=staff, slot=on_time)
+    assert order.delivery_slot == on_time
