@@ -27,6 +27,7 @@ last build; a feed is served from storage, never built for a request.
 
 import io
 import logging
+import secrets
 import tempfile
 from collections.abc import Iterable
 from decimal import Decimal
@@ -214,7 +215,10 @@ def feed_build(*, feed: Feed) -> Feed:
         count = feed_render(kind=feed.kind, location=feed.location, out=text)
         text.flush()
         raw.seek(0)
-        name = default_storage.save(f"feeds/{feed.kind}-{feed.pk}.{feed.extension}", File(raw))
+        # An unguessable name: media may be publicly served, and the token is the only key.
+        name = default_storage.save(
+            f"feeds/{secrets.token_urlsafe(24)}/{feed.kind}.{feed.extension}", File(raw)
+        )
         text.detach()
     old = feed.file.name
     feed.file.name = name

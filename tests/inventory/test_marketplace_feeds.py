@@ -304,8 +304,15 @@ def test_wrong_token_or_extension_or_inactive_feed_is_404(client, cars):
     assert client.post(url).status_code == 405
 
 
-def test_tokens_are_secret_and_distinct():
+def test_tokens_and_stored_names_are_secret_and_distinct():
     one = Feed.objects.create(name="A", kind=Feed.Kind.CSV)
     two = Feed.objects.create(name="B", kind=Feed.Kind.CSV)
     assert one.token != two.token
     assert len(one.token) >= 40
+    feed_build(feed=one)
+    first_name = one.file.name
+    feed_build(feed=one)
+    # A file name says nothing guessable (media may be served publicly).
+    assert first_name != one.file.name
+    assert one.token not in one.file.name
+    assert len(one.file.name.split("/")[1]) >= 32
