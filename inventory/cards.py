@@ -45,8 +45,9 @@ def card_state(vehicle) -> tuple:
         location.pk,
         location.name,
         location.city,
-        vehicle.transit_to_id,
-        str(vehicle.transit_eta),
+        # Never a deferred load (a query per card) for a row read without them.
+        vehicle.__dict__.get("transit_to_id"),
+        str(vehicle.__dict__.get("transit_eta")),
         translation.get_language(),
         settings.CURRENCY,
     )

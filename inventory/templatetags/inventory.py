@@ -277,7 +277,9 @@ def page_fragment(parser, token):
 def vehicle_transit(vehicle) -> str:
     """ "In transit to Leipzig, arrives 12 Dec" for a car a transfer has on the road, else "".
     The destination comes from the cached public locations (no query on a results page)."""
-    if not getattr(vehicle, "transit_to_id", None):
+    # A row loaded without the transit columns (.only() elsewhere) is not asked for them:
+    # that would be a query per card.
+    if not vehicle.__dict__.get("transit_to_id"):
         return ""
     from django.template.defaultfilters import date as date_filter
 
