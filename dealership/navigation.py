@@ -45,6 +45,7 @@ STAFF_NAV = (
     NavItem(_("Surveys"), "surveys:results"),
     NavItem(_("Outbox"), "messaging:outbox"),
     NavItem(_("Help"), "knowledge:staff-index"),
+    NavItem(_("Stock"), "inventory:transfers", roles=MANAGER_ROLES),
     NavItem(_("Campaigns"), "campaigns:campaign_list", roles=MANAGER_ROLES),
     NavItem(_("Reports"), "reports:index", roles=MANAGER_ROLES),
     NavItem(_("Admin"), "admin:index", roles=MANAGER_ROLES),

@@ -76,6 +76,18 @@ ROUTES: dict[str, Route] = {
     "inventory:vehicle": Route(Access.PUBLIC),
     "inventory:vehicle-payment": Route(Access.PUBLIC),
     "inventory:sitemap": Route(Access.PUBLIC),
+    # Marketplace feeds: anyone holding the feed's secret token (Google, Meta); wrong: 404
+    "inventory:feed": Route(Access.PUBLIC),
+    # Transfers between locations: managers (another location's transfer: 404; the wrong end
+    # of one, e.g. the destination approving: 403; tests/inventory/test_transfers.py)
+    "inventory:transfers": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer-new": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer": Route(Access.STAFF, roles=MANAGER_ROLES),
+    "inventory:transfer-approve": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-reject": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-dispatch": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-arrive": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
+    "inventory:transfer-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),  # POST
     # Leads: public enquiry forms, the ADF feed, the staff CRM
     "leads:enquiry": Route(Access.PUBLIC),
     "leads:vehicle-enquiry": Route(Access.PUBLIC),
@@ -243,6 +255,8 @@ ROUTES: dict[str, Route] = {
     # The signed per-recipient redirect of a campaign link: a bad token is a 404.
     "campaigns:click": Route(Access.PUBLIC),
     "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
+    # Inventory demand per location (reports' layer: it reads leads and test drives)
+    "inventory-demand": Route(Access.STAFF, roles=MANAGER_ROLES),
     # Django admin
     "admin-login": Route(Access.PUBLIC),  # redirects to the staff login
     "admin:*": Route(Access.ADMIN),

@@ -374,6 +374,9 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"force": True},
     },
     "inventory-views-flush": {"task": "inventory.views_flush", "schedule": 300.0},
+    # Marketplace feeds: rebuilt when the inventory changed since their last build (the
+    # minute between runs is the debounce; no request builds one).
+    "inventory-feeds-refresh": {"task": "inventory.feeds_refresh", "schedule": 60.0},
     "inventory-saved-search-alerts": {
         "task": "inventory.saved_search_alerts",
         "schedule": crontab(minute=30, hour=5),

@@ -11,6 +11,7 @@ from dealership import page_languages, views
 from dealership.accounts.roles import ADMIN_PERMISSION
 from dealership.accounts.views import set_language
 from dealership.ops.views import healthz
+from dealership.reports.demand_views import demand as inventory_demand
 
 admin.site.site_header = _("Showroom administration")
 admin.site.site_title = _("Showroom admin")
@@ -47,6 +48,7 @@ urlpatterns = i18n_patterns(
     path("staff/privacy/", include("dealership.privacy.urls")),
     path("", include("surveys.urls")),
     path("staff/reports/", include("dealership.reports.urls")),
+    path("staff/inventory/demand/", inventory_demand, name="inventory-demand"),
     # One login for everyone, with the lockout and the second factor: the admin's own
     # password-only form is never served.
     path(

@@ -22,7 +22,16 @@ from dealership.routers import replica_reads
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
 from .forms import VehicleAdminForm
-from .models import Feature, PriceChange, SavedSearch, Vehicle, VehiclePhoto
+from .models import (
+    Feature,
+    Feed,
+    PriceChange,
+    SavedSearch,
+    Vehicle,
+    VehiclePhoto,
+    VehicleTransfer,
+    VehicleTransferEvent,
+)
 from .page_views import views_day
 from .photos import photo_add, photo_check_upload
 from .selectors import vehicle_list_for_staff, vehicles_with_views
@@ -425,3 +434,61 @@ class SavedSearchAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     list_filter = [("cancelled_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["token", "created_at", "last_checked_at", "last_alert_on"]
+
+
+class VehicleTransferEventInline(admin.TabularInline):
+    model = VehicleTransferEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "by", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(VehicleTransfer)
+class VehicleTransferAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    """Read-only: transfers move through the staff pages (/staff/inventory/transfers/), whose
+    services check who may decide and lock the car."""
+
+    location_path = ("from_location", "to_location")
+    list_display = ["vehicle", "from_location", "to_location", "status", "eta", "requested_at"]
+    list_select_related = ["vehicle", "from_location", "to_location"]
+    list_filter = ["status", "from_location", "to_location"]
+    search_fields = ["vehicle__stock_number", "vehicle__vin"]
+    date_hierarchy = "requested_at"
+    inlines = [VehicleTransferEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Feed)
+class FeedAdmin(LocationScopedAdmin, admin.ModelAdmin):
+    """Marketplace feeds: the URL to give Google or Meta, and when it was last built (by the
+    inventory.feeds_refresh job). A location's feed is its managers'; a feed of every
+    location is the administrators'."""
+
+    list_display = ["name", "kind", "location", "is_active", "last_built_at", "row_count"]
+    list_select_related = ["location"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["feed_url", "last_built_at", "row_count"]
+    fields = ["name", "kind", "location", "is_active", "feed_url", "last_built_at", "row_count"]
+
+    location_path = "location"
+
+    @admin.display(description=_("Feed URL"))
+    def feed_url(self, obj):
+        if not obj.pk:
+            return "–"
+        from django.conf import settings
+
+        url = settings.SITE_URL.rstrip("/") + obj.get_absolute_url()
+        return format_html("<code>{}</code>", url)

@@ -45,6 +45,9 @@ def card_state(vehicle) -> tuple:
         location.pk,
         location.name,
         location.city,
+        # Never a deferred load (a query per card) for a row read without them.
+        vehicle.__dict__.get("transit_to_id"),
+        str(vehicle.__dict__.get("transit_eta")),
         translation.get_language(),
         settings.CURRENCY,
     )

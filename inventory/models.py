@@ -169,6 +169,18 @@ class Vehicle(models.Model):
         _("sold"), null=True, blank=True, editable=False, help_text=_("When it was marked sold.")
     )
     vin_data = models.JSONField(_("decoded VIN data"), default=dict, blank=True, editable=False)
+    # Set while a transfer has the car on the road (transfers.transfer_dispatch), cleared on
+    # arrival: the card, the vehicle page, test drives and orders read them without a join.
+    transit_to = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("in transit to"),
+    )
+    transit_eta = models.DateField(_("arrives"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -253,6 +265,19 @@ class Vehicle(models.Model):
     @property
     def is_on_sale(self) -> bool:
         return self.sale_price is not None and self.sale_price < self.list_price
+
+    @property
+    def in_transit(self) -> bool:
+        return self.transit_to_id is not None
+
+    @property
+    def selling_location_id(self) -> int:
+        """Where the car is sold and test-driven: its destination while in transit."""
+        return self.transit_to_id or self.location_id
+
+    @property
+    def selling_location(self) -> Location:
+        return self.transit_to if self.transit_to_id else self.location
 
     @property
     def is_public(self) -> bool:
@@ -390,3 +415,187 @@ class VehicleDailyViews(models.Model):
 
     def __str__(self):
         return f"{self.vehicle_id} {self.day}: {self.views}"
+
+
+class VehicleTransfer(models.Model):
+    """A car moved from one location to another: requested by a manager of the destination,
+    decided by a manager of the car's location, dispatched with an ETA, then arrived (the car's
+    location changes). The rows are the car's location history."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        IN_TRANSIT = "in_transit", _("In transit")
+        ARRIVED = "arrived", _("Arrived")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.IN_TRANSIT)
+
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("vehicle")
+    )
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    reason = models.TextField(_("reason"))
+    # Inventory sits below leads: the customer and lead are plain ids (shown as links by the
+    # staff page), with a note for anything else (a walk-in not yet in the CRM).
+    for_customer_id = models.PositiveBigIntegerField(_("for customer (id)"), null=True, blank=True)
+    for_lead_id = models.PositiveBigIntegerField(_("for lead (id)"), null=True, blank=True)
+    for_note = models.CharField(_("for whom"), max_length=200, blank=True)
+    eta = models.DateField(_("estimated arrival"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    approved_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("vehicle transfer")
+        verbose_name_plural = _("vehicle transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle"],
+                condition=models.Q(status__in=["requested", "approved", "in_transit"]),
+                name="vehicletransfer_one_open_per_vehicle",
+                violation_error_message=_("This car already has a transfer under way."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_location=models.F("to_location")),
+                name="vehicletransfer_between_two_locations",
+                violation_error_message=_("A transfer goes to another location."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["from_location", "status"], name="vehicletransfer_from"),
+            models.Index(fields=["to_location", "status"], name="vehicletransfer_to"),
+        ]
+
+    def __str__(self):
+        return f"{self.vehicle_id}: {self.from_location_id} → {self.to_location_id} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("inventory:transfer", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class VehicleTransferEvent(models.Model):
+    """One step of a transfer: who, when, from which status to which, with a note."""
+
+    transfer = models.ForeignKey(
+        VehicleTransfer,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("transfer"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("transfer step")
+        verbose_name_plural = _("transfer steps")
+
+    def __str__(self):
+        return f"{self.transfer_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return VehicleTransfer.Status(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return VehicleTransfer.Status(self.to_status).label
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Feed(models.Model):
+    """A marketplace export of the available inventory, at a stable URL with its own secret
+    token. Built by the ``inventory.feeds_refresh`` job when the inventory version it was
+    built for is no longer the current one (never per request), stored as a file and served
+    from storage."""
+
+    class Kind(models.TextChoices):
+        GOOGLE_TSV = "google_tsv", _("Google Merchant Center vehicle ads (TSV)")
+        GOOGLE_XML = "google_xml", _("Google Merchant Center vehicle ads (XML)")
+        META_CSV = "meta_csv", _("Meta automotive inventory catalog (CSV)")
+        CSV = "csv", _("Showroom CSV feed")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("format"), max_length=12, choices=Kind.choices)
+    token = models.CharField(
+        _("secret token"), max_length=64, unique=True, default=_feed_token, editable=False
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feeds",
+        verbose_name=_("location"),
+        help_text=_("Only this location's cars; empty: every location."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    file = models.FileField(_("file"), upload_to="feeds/", blank=True, editable=False)
+    built_version = models.CharField(max_length=64, blank=True, editable=False)
+    last_built_at = models.DateTimeField(_("last built"), null=True, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("vehicles"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("marketplace feed")
+        verbose_name_plural = _("marketplace feeds")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("inventory:feed", kwargs={"token": self.token, "ext": self.extension})
+
+    @property
+    def extension(self) -> str:
+        return {"google_tsv": "tsv", "google_xml": "xml", "meta_csv": "csv", "csv": "csv"}[
+            self.kind
+        ]

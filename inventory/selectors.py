@@ -76,6 +76,8 @@ CARD_FIELDS = (
     "transmission",
     "location_id",
     "published_at",
+    "transit_to",
+    "transit_eta",
 )
 
 

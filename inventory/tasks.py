@@ -32,3 +32,12 @@ def views_flush() -> int:
     from .page_views import vehicle_views_flush
 
     return vehicle_views_flush()
+
+
+@shared_task(name="inventory.feeds_refresh")
+def feeds_refresh() -> int:
+    """Every minute: rebuild the marketplace feeds whose inventory changed (the debounce: a
+    burst of changes is one rebuild, and no request ever builds a feed)."""
+    from .syndication import feeds_refresh as refresh
+
+    return refresh()

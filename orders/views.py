@@ -60,7 +60,7 @@ def _deal_preview(vehicle, form: DealForm):
     try:
         return services.breakdown_for(
             vehicle=vehicle,
-            location=vehicle.location,
+            location=vehicle.selling_location,
             payment_type=deal.payment_type,
             add_ons=add_ons,
             down_payment=deal.down_payment,

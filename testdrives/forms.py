@@ -223,7 +223,7 @@ class StaffBookingForm(forms.Form):
         data = super().clean()
         vehicle = data.get("vehicle")
         if vehicle is not None and data.get("start") is not None:
-            data["start"] = _in_zone(data["start"], vehicle.location.tzinfo)
+            data["start"] = _in_zone(data["start"], vehicle.selling_location.tzinfo)
         if data.get("customer") is None and "customer" not in self.errors:
             for name in ("first_name", "last_name"):
                 if not data.get(name) and name not in self.errors:
@@ -251,7 +251,7 @@ class BlockForm(forms.Form):
         if vehicle is not None:
             for name in ("start", "end"):
                 if data.get(name) is not None:
-                    data[name] = _in_zone(data[name], vehicle.location.tzinfo)
+                    data[name] = _in_zone(data[name], vehicle.selling_location.tzinfo)
         return data
 
 

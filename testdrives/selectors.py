@@ -60,7 +60,7 @@ def vehicle_availability(
 
     `ignore_booking` leaves one booking out (its own slot is free when rescheduling it)."""
     now = now or timezone.now()
-    location = vehicle.location
+    location = vehicle.selling_location
     config = testdrive_settings_for(location)
     tz = location.tzinfo
     hours = {h.weekday: (h.opens, h.closes) for h in location.opening_hours.all()}
@@ -73,6 +73,10 @@ def vehicle_availability(
         start_day=first_day,
         days=config.horizon_days + 1,
     )
+    if vehicle.transit_eta is not None:
+        # A car on its way from another location: drives at the destination from the day
+        # it is due to arrive.
+        grid = [s for s in grid if s.start.astimezone(tz).date() >= vehicle.transit_eta]
     if not grid:
         return Availability(location, config, [])
     window_start, window_end = grid[0].start, grid[-1].busy_until
@@ -128,8 +132,8 @@ def vehicle_availability(
 def vehicle_bookable(*, vehicle_id: int) -> Vehicle | None:
     """A public vehicle (available or reserved) with its location and opening hours."""
     return (
-        Vehicle.objects.select_related("location")
-        .prefetch_related("location__opening_hours")
+        Vehicle.objects.select_related("location", "transit_to")
+        .prefetch_related("location__opening_hours", "transit_to__opening_hours")
         .filter(pk=vehicle_id, status__in=[Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED])
         .first()
     )

@@ -125,7 +125,7 @@ def _lead_for_booking(*, customer: Customer, vehicle: Vehicle, source: str, mess
     lead = (
         Lead.objects.filter(
             customer=customer,
-            location=vehicle.location,
+            location=vehicle.selling_location,
             status__in=LEAD_OPEN_STATUSES,
             stock_number=vehicle.stock_number,
         )
@@ -137,7 +137,7 @@ def _lead_for_booking(*, customer: Customer, vehicle: Vehicle, source: str, mess
             customer=customer,
             source=source,
             type=Lead.Type.TEST_DRIVE,
-            location=vehicle.location,
+            location=vehicle.selling_location,
             message=message,
             assign=False,
             vin=vehicle.vin,
@@ -209,7 +209,7 @@ def booking_create_from_web(
         raise SlotTaken(nearest(availability.slot_list, start))
     slot, consultant_ids = offered
     customer, _created = customer_get_or_create_from_contact(
-        location=vehicle.location,
+        location=vehicle.selling_location,
         source=Customer.Source.WEBSITE,
         first_name=first_name,
         last_name=last_name,
@@ -221,7 +221,7 @@ def booking_create_from_web(
         customer=customer, vehicle=vehicle, source=Lead.Source.WEBSITE, message=message
     )
     booking = Booking(
-        location=vehicle.location,
+        location=vehicle.selling_location,
         vehicle=vehicle,
         customer=customer,
         lead=lead,
@@ -241,7 +241,7 @@ def booking_create_from_web(
         customer=customer,
         granted=marketing_consent,
         wording=consent_wording,
-        location=vehicle.location,
+        location=vehicle.selling_location,
     )
     outbox.booking_confirmation_enqueue(booking=booking)
     return booking
@@ -251,17 +251,30 @@ def _consultant_candidates(vehicle: Vehicle, slot: Slot, consultant: User | None
     """The given consultant, else those on duty with nothing else then; [None] for nobody."""
     if consultant is not None:
         return [consultant.pk]
-    on_duty = consultants_on_duty(location=vehicle.location)
+    on_duty = consultants_on_duty(location=vehicle.selling_location)
     busy = Booking.objects.filter(
         status__in=ACTIVE_STATUSES, start_at__lt=slot.busy_until, busy_until__gt=slot.start
     ).values("consultant_id")
     return list(on_duty.exclude(pk__in=busy).values_list("pk", flat=True)) or [None]
 
 
+def _check_arrival(vehicle: Vehicle, start: datetime.datetime) -> None:
+    """A car in transit to this location is driven from the day it is due to arrive on."""
+    eta = vehicle.transit_eta
+    if eta is not None and vehicle.selling_location.localtime(start).date() < eta:
+        raise ValidationError(
+            {
+                "start": _("This car arrives on %(date)s: book a drive from that day on.")
+                % {"date": formats.date_format(eta, "SHORT_DATE_FORMAT")}
+            }
+        )
+
+
 def _staff_slot(vehicle: Vehicle, start: datetime.datetime) -> Slot:
     """A drive of the location's length at any start inside opening hours (staff may book off
     the web grid, e.g. 10:10 on the phone)."""
-    location = vehicle.location
+    _check_arrival(vehicle, start)
+    location = vehicle.selling_location
     config = testdrive_settings_for(location)
     slot = Slot(
         start=start, end=start + config.slot, busy_until=start + config.slot + config.buffer
@@ -297,7 +310,10 @@ def booking_create_by_staff(
     ValidationError with nothing saved."""
     if start <= timezone.now():
         raise ValidationError({"start": _("Choose a time in the future.")})
-    if consultant is not None and not consultant.locations.filter(pk=vehicle.location_id).exists():
+    if (
+        consultant is not None
+        and not consultant.locations.filter(pk=vehicle.selling_location_id).exists()
+    ):
         raise ValidationError({"consultant": _("This consultant does not work at the location.")})
     slot = _staff_slot(vehicle, start)
     if customer is not None:
@@ -307,7 +323,7 @@ def booking_create_by_staff(
             )
     else:
         customer, _created = customer_get_or_create_from_contact(
-            location=vehicle.location,
+            location=vehicle.selling_location,
             source=Customer.Source.PHONE,
             first_name=first_name,
             last_name=last_name,
@@ -320,7 +336,7 @@ def booking_create_by_staff(
     )
     candidates = _consultant_candidates(vehicle, slot, consultant)
     booking = Booking(
-        location=vehicle.location,
+        location=vehicle.selling_location,
         vehicle=vehicle,
         customer=customer,
         lead=lead,
@@ -699,7 +715,7 @@ def vehicle_block(
         raise ValidationError({"reason": _("Say why the vehicle is blocked.")})
     block = Booking(
         kind=Booking.Kind.BLOCK,
-        location=vehicle.location,
+        location=vehicle.selling_location,
         vehicle=vehicle,
         start_at=start,
         end_at=end,

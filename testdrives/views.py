@@ -96,7 +96,7 @@ def book(request, vehicle_id: int):
         raise Http404(_("This car cannot be booked for a test drive."))
     status, alternatives = 200, []
     if request.method == "POST":
-        form = BookingForm(request.POST, region=vehicle.location.country)
+        form = BookingForm(request.POST, region=vehicle.selling_location.country)
         if rate_limited(
             request,
             scope="testdrives-book",
@@ -144,14 +144,14 @@ def book(request, vehicle_id: int):
         else:
             status = 400
     else:
-        form = BookingForm(region=vehicle.location.country)
+        form = BookingForm(region=vehicle.selling_location.country)
     availability = selectors.vehicle_availability(vehicle=vehicle)
     chosen = (
         form.cleaned_data.get("slot") if form.is_bound and hasattr(form, "cleaned_data") else None
     )
     context = {
         "vehicle": vehicle,
-        "location": vehicle.location,
+        "location": vehicle.selling_location,
         "form": form,
         "days": availability.days(),
         "alternatives": alternatives,

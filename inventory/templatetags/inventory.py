@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory.cards import card_body
@@ -293,3 +294,29 @@ def page_fragment(parser, token):
     nodelist = parser.parse(("endpage_fragment",))
     parser.delete_first_token()
     return PageFragmentNode(nodelist, bits[1].strip("\"'"), parser.compile_filter(bits[2]))
+
+
+@register.simple_tag
+def vehicle_transit(vehicle) -> str:
+    """ "In transit to Leipzig, arrives 12 Dec" for a car a transfer has on the road, else "".
+    The destination comes from the cached public locations (no query on a results page)."""
+    # A row loaded without the transit columns (.only() elsewhere) is not asked for them:
+    # that would be a query per card.
+    if not vehicle.__dict__.get("transit_to_id"):
+        return ""
+    from django.template.defaultfilters import date as date_filter
+
+    from dealership.accounts.location_cache import location_list_public_cached
+
+    city = next(
+        (loc.city for loc in location_list_public_cached() if loc.pk == vehicle.transit_to_id),
+        None,
+    )
+    if city is None:
+        city = vehicle.transit_to.city
+    if vehicle.transit_eta is None:
+        return _("In transit to %(city)s") % {"city": city}
+    return _("In transit to %(city)s, arrives %(date)s") % {
+        "city": city,
+        "date": date_filter(vehicle.transit_eta, "j M"),
+    }

@@ -184,7 +184,7 @@ def order_create(
     `order_reserve` does, when the customer pays the deposit."""
     if vehicle.status not in (Vehicle.Status.AVAILABLE, Vehicle.Status.RESERVED):
         raise ValidationError(_("This car is no longer for sale."))
-    location = vehicle.location
+    location = vehicle.selling_location
     customer, _created = customer_get_or_create_from_contact(
         location=location,
         source="website",
@@ -230,7 +230,7 @@ def draft_order_create(
     order = Order(
         customer=customer,
         vehicle=vehicle,
-        location=vehicle.location,
+        location=vehicle.selling_location,
         consultant=consultant,
         status=Order.Status.DRAFT,
         status_changed_at=timezone.now(),
@@ -244,7 +244,7 @@ def draft_order_create(
         else 0,
         tradein_offer=tradein_offer,
         tradein_payoff=to_cents(tradein_payoff),
-        tax_rate=vehicle.location.sales_tax_rate,
+        tax_rate=vehicle.selling_location.sales_tax_rate,
     )
     if deal.fulfilment == Order.Fulfilment.DELIVERY and delivery_address:
         order.delivery_street, order.delivery_postal_code, order.delivery_city = delivery_address

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from aftersales.services import owned_vehicle_register_from_delivery
@@ -38,11 +38,24 @@ def order_schedule_delivery(
         order = _locked(order)
         if order.status not in (S.CONTRACT_SIGNED, S.READY_FOR_DELIVERY):
             raise ValidationError(_("Schedule the delivery once the contract is signed."))
-        slot = DeliverySlot.objects.select_for_update().get(pk=slot.pk)
+        slot = (
+            DeliverySlot.objects.select_for_update(of=("self",))
+            .select_related("location")
+            .get(pk=slot.pk)
+        )
         if slot.location_id != order.location_id:
             raise ValidationError({"slot": _("That slot belongs to another location.")})
         if slot.starts_at <= timezone.now():
             raise ValidationError({"slot": _("That slot has already begun.")})
+        eta = order.vehicle.transit_eta
+        if eta is not None and slot.location.localtime(slot.starts_at).date() < eta:
+            # A car on its way from another location is handed over once it is here.
+            raise ValidationError(
+                {
+                    "slot": _("This car arrives on %(date)s: choose a slot from that day on.")
+                    % {"date": formats.date_format(eta, "SHORT_DATE_FORMAT")}
+                }
+            )
         if order.delivery_slot_id != slot.pk and slot_free_places(slot) <= 0:
             raise ValidationError({"slot": _("That slot is full; choose another.")})
         if order.fulfilment == Order.Fulfilment.DELIVERY and driver is None:

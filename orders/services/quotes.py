@@ -88,7 +88,7 @@ def option_breakdown(
     financed = option.payment_type != Order.PaymentType.CASH
     return breakdown_for(
         vehicle=vehicle,
-        location=vehicle.location,
+        location=vehicle.selling_location,
         payment_type=option.payment_type,
         add_ons=add_ons,
         down_payment=option.down_payment if financed else Decimal(0),
@@ -113,7 +113,7 @@ def _customer_and_lead(
         customer = lead.customer
     if customer is None:
         customer, _created = customer_get_or_create_from_contact(
-            location=vehicle.location,
+            location=vehicle.selling_location,
             source=Customer.Source.WALK_IN,
             first_name=contact.first_name,
             last_name=contact.last_name,
@@ -128,7 +128,7 @@ def _customer_and_lead(
             customer=customer,
             source=Lead.Source.WALK_IN,
             type=Lead.Type.VEHICLE_ENQUIRY,
-            location=vehicle.location,
+            location=vehicle.selling_location,
             vehicle=vehicle,
             assign=False,
             price=vehicle.price,
@@ -194,7 +194,7 @@ def quote_create(
         lead=lead,
         vehicle=vehicle,
         consultant=by,
-        location=vehicle.location,
+        location=vehicle.selling_location,
         valid_until=now + datetime.timedelta(days=QUOTE_VALID_DAYS),
         tradein_year=tradein.year,
         tradein_make=tradein.make,

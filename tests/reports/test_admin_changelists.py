@@ -18,7 +18,7 @@ from aftersales.models import Complaint, RecallCampaign, ServiceAppointment, Ser
 from dealership.accounts.roles import Role
 from dealership.messaging.models import InboundSms, MessageTemplate, Suppression
 from dealership.ops.models import JobHeartbeat
-from inventory.models import PriceChange, SavedSearch
+from inventory.models import Feed, PriceChange, SavedSearch, VehicleTransfer
 from leads.models import (
     AdfDocument,
     AssignmentRule,
@@ -185,6 +185,17 @@ def _audit_event():
     return event
 
 
+def _vehicle_transfer():
+    vehicle = VehicleFactory()
+    return VehicleTransfer.objects.create(
+        vehicle=vehicle,
+        from_location=vehicle.location,
+        to_location=LocationFactory(),
+        reason="A customer in Leipzig",
+        requested_by=staff(),
+    )
+
+
 # One row of each registered model, with every foreign key the list shows filled in.
 ROW_BUILDERS = {
     "axes.AccessAttempt": _axes(
@@ -221,6 +232,10 @@ ROW_BUILDERS = {
     ),
     "inventory.SavedSearch": lambda: SavedSearch.objects.create(
         email=f"v{_n()}@example.de", query="make=VW", last_checked_at=timezone.now()
+    ),
+    "inventory.VehicleTransfer": lambda: _vehicle_transfer(),
+    "inventory.Feed": lambda: Feed.objects.create(
+        name=f"Feed {_n()}", kind=Feed.Kind.GOOGLE_TSV, location=LocationFactory()
     ),
     "leads.Customer": lambda: CustomerFactory(owner=staff()),
     "leads.Lead": lambda: LeadFactory(assigned_to=staff()),
