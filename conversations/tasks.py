@@ -22,3 +22,19 @@ def attach_inbound_sms_soon() -> None:
         attach_inbound_sms.delay()
     except OperationalError:
         logger.warning("broker unavailable; inbound SMS waits for the periodic attach")
+
+
+@shared_task(name="conversations.chat_timeouts")
+def chat_timeouts() -> int:
+    """Waiting chats nobody accepted in time go offline (idempotent)."""
+    from .chat import chat_timeouts_run
+
+    return chat_timeouts_run()
+
+
+@shared_task(name="conversations.chat_purge")
+def chat_purge() -> int:
+    """Anonymous chats older than a month are deleted."""
+    from .chat import chat_anonymous_purge
+
+    return chat_anonymous_purge()

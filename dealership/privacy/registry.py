@@ -141,6 +141,9 @@ MAPPINGS: dict[str, Mapping] = {
     # conversations: the words in and out are the customer's; the outbox row and the inbound
     # SMS a message links to are erased by messaging's own entries
     "conversations.Message": Mapping(DELETE, by_path("customer")),
+    # a live chat, once the visitor said who they are (its lines are Messages, above); an
+    # anonymous chat reaches no customer and is purged with the chat retention
+    "conversations.ChatSession": Mapping(DELETE, by_path("customer")),
     # inventory
     "inventory.SavedSearch": Mapping(DELETE, lambda s: Q(email__in=s.emails)),
     # messaging: plain customer ids and addresses (it sits below leads)
