@@ -233,7 +233,7 @@ def chat_leave_details(
     """The visitor says who they are: the customer (found or created), every line of the chat
     in their thread, and a lead with the transcript (once; a second call returns it)."""
     session = (
-        ChatSession.objects.select_for_update()
+        ChatSession.objects.select_for_update(of=("self",))
         .select_related("location", "vehicle")
         .get(pk=session.pk)
     )

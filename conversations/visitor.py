@@ -16,7 +16,10 @@ def token_from_cookies(cookies: dict) -> str:
     if not value:
         return ""
     try:
-        return signing.get_cookie_signer(salt=COOKIE + SALT).unsign(
+        # The salt as HttpResponse.set_signed_cookie derives it (request.get_signed_cookie's
+        # rule), read here from a WebSocket's cookies too.
+        salt = signing._cookie_signer_salt(COOKIE, SALT)
+        return signing.get_cookie_signer(salt=salt).unsign(
             value, max_age=settings.CHAT_COOKIE_MAX_AGE
         )
     except signing.BadSignature:

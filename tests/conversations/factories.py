@@ -34,6 +34,7 @@ class ChatSessionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ChatSession
+        skip_postgeneration_save = True
 
     location = factory.SubFactory(LocationFactory)
     visitor_token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))

@@ -63,9 +63,9 @@ def test_export_page_shows_everything_and_is_audited(
 
     # Savepoint, session, user, groups, customer; merged customers, addresses, leads; one per
     # mapped model (40 with quotes and their options, the order's new trade-in payoff line,
-    # leads' transfer requests and conversations' messages); the audit row (content type
-    # cached); release; session save (3).
-    with django_assert_num_queries(54):
+    # leads' transfer requests, conversations' messages and chats); the audit row (content
+    # type cached); release; session save (3).
+    with django_assert_num_queries(55):
         response = manager_client.get(f"/staff/privacy/customers/{customer.pk}/export/")
 
     html = response.content.decode()
