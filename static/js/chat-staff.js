@@ -55,7 +55,8 @@
   function onEvent(data) {
     if (boardUrl && typeof data.kind === "string" && data.kind.startsWith("chat.")) refreshBoard();
     if (chatId === null || data.chat !== chatId) return;
-    if (data.kind === "line") addLine(data);
+    if (data.kind === "watching") root.dataset.watching = "1";
+    else if (data.kind === "line") addLine(data);
     else if (data.kind === "chat.taken" && String(data.by_id) !== root.dataset.me) {
       const accept = document.getElementById("chat-accept-form");
       if (accept) accept.hidden = true;
