@@ -190,6 +190,43 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
   }, 25000);
 
+  // Up to three help articles for what the visitor types, until a consultant answers.
+  const suggestions = byId("chat-suggestions");
+  const suggestionList = byId("chat-suggestion-list");
+  let suggestTimer = null;
+  function suggest(query) {
+    window.clearTimeout(suggestTimer);
+    const answered = state.lines.some((line) => line.direction === "out") || log.querySelector(".chat-line-out");
+    if (answered || query.trim().length < 3) {
+      suggestions.hidden = true;
+      return;
+    }
+    suggestTimer = window.setTimeout(async () => {
+      try {
+        const response = await fetch(root.dataset.suggestUrl + "?q=" + encodeURIComponent(query), {
+          headers: { Accept: "application/json" },
+        });
+        if (!response.ok) return;
+        const articles = await response.json();
+        suggestionList.replaceChildren();
+        articles.slice(0, 3).forEach((article) => {
+          const item = document.createElement("li");
+          const link = document.createElement("a");
+          link.href = article.url;
+          link.textContent = article.title;
+          item.append(link);
+          suggestionList.append(item);
+        });
+        suggestions.hidden = articles.length === 0;
+      } catch (error) {
+        suggestions.hidden = true;
+      }
+    }, 300);
+  }
+  ["chat-start-body", "chat-send-body"].forEach((id) => {
+    byId(id).addEventListener("input", (event) => suggest(event.target.value));
+  });
+
   toggle.addEventListener("click", () => toggle.classList.remove("btn-warning"));
   if (document.cookie.split("; ").includes("showroom_chat_on=1")) refresh();
   render();

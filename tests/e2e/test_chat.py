@@ -12,6 +12,7 @@ from leads.models import Lead
 from tests.accounts.factories import LocationFactory
 from tests.conversations.chat_helpers import consultant_at, open_location
 from tests.e2e.asgi_server import asgi_live_server
+from tests.knowledge.factories import ArticleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +81,7 @@ def test_visitor_and_consultant_chat_live(browser, chat_server, staff_log_in):
 def test_outside_opening_hours_the_chat_becomes_a_lead(browser, chat_server):
     location = LocationFactory(weekday_hours={}, name="Showroom Nord")  # closed all week
     consultant_at(location)
+    ArticleFactory(title="Leasing a car", body="How leasing works: rates, mileage, return.")
     visitor = _context(browser, chat_server, viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         phone = visitor.new_page()
@@ -87,6 +89,8 @@ def test_outside_opening_hours_the_chat_becomes_a_lead(browser, chat_server):
         phone.get_by_role("button", name="Chat with us").click()
         dialog = phone.get_by_role("dialog", name="Chat with us")
         dialog.get_by_label("Your message").fill("Can I lease the Passat?")
+        # Help articles for what the visitor types, before anyone answers.
+        expect(dialog.get_by_role("link", name="Leasing a car")).to_be_visible()
         dialog.get_by_role("button", name="Start chat").click()
         expect(dialog.get_by_text("Nobody can answer right now.")).to_be_visible()
 
