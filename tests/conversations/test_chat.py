@@ -367,3 +367,21 @@ def test_a_chat_accepted_in_time_is_not_sent_offline():
     assert chat_timeouts_run() == 0
     session.refresh_from_db()
     assert session.status == Status.ACTIVE
+
+
+def test_anonymous_chats_are_purged_after_a_month_and_known_ones_stay():
+    from conversations.chat import chat_anonymous_purge
+    from tests.leads.factories import CustomerFactory
+
+    location = open_location()
+    old = timezone.now() - datetime.timedelta(days=31)
+    anonymous = ChatSessionFactory(location=location, created_at=old)
+    known = ChatSessionFactory(
+        location=location, created_at=old, customer=CustomerFactory(location=location)
+    )
+    recent = ChatSessionFactory(location=location)
+
+    chat_anonymous_purge()
+
+    assert set(ChatSession.objects.values_list("pk", flat=True)) == {known.pk, recent.pk}
+    assert not Message.objects.filter(chat_session_id=anonymous.pk).exists()
