@@ -23,6 +23,7 @@ def asgi_live_server(host: str = "127.0.0.1"):
     """Yield the server's base URL ("http://127.0.0.1:PORT") while it runs."""
     from daphne.testing import DaphneProcess
 
+    before = _backend_pids()
     connections.close_all()
     process = DaphneProcess(host, partial(_application))
     process.start()
@@ -34,3 +35,29 @@ def asgi_live_server(host: str = "127.0.0.1"):
     finally:
         process.terminate()
         process.join(10)
+        _end_server_connections(keep=before)
+
+
+_PIDS = (
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid()"
+)
+
+
+def _backend_pids() -> set[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_PIDS)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _end_server_connections(*, keep: set[int]) -> None:
+    """The child's database sessions end with it, but PostgreSQL may still be finishing a
+    query of theirs; ended here (only those: sessions older than the server are left alone),
+    they cannot deadlock the flush that follows the test."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for pid in _backend_pids() - keep:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
