@@ -740,7 +740,10 @@ def task_list(request):
 @require_POST
 def task_done(request, pk):
     task = get_object_or_404(Task, pk=pk, owner=request.user)
-    task_complete(task=task, by=request.user)
+    task = task_complete(task=task, by=request.user)
+    if request.htmx:
+        # The staff home's row, swapped in place (the list needs no reload).
+        return render(request, "leads/partials/today_task.html", {"task": task})
     messages.success(request, _("Task done."))
     return redirect(_safe_next(request, reverse("leads:tasks")))
 
