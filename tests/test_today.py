@@ -560,3 +560,66 @@ def test_another_locations_appointment_cannot_be_checked_in_from_today(client, w
     assert response.status_code == 404
     appt.refresh_from_db()
     assert appt.status == ServiceAppointment.Status.BOOKED
+
+
+# --- The inbox opens on what the role works on ---------------------------------------------
+
+
+def _inbox_order(html: str, leads) -> list:
+    body = html.split('<tbody id="inbox-rows">')[1].split("</tbody>")[0]
+    found = [(body.find(f'href="{lead.get_absolute_url()}"'), lead) for lead in leads]
+    return [lead for at, lead in sorted(found, key=lambda pair: pair[0]) if at >= 0]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_managers_bare_inbox_shows_his_locations_unassigned_and_overdue_first(
+    client, floor, django_assert_num_queries
+):
+    leipzig, anna, jonas, maren = floor
+    second = LocationFactory(name="Porto")
+    maren.locations.add(second)
+    fresh = LeadFactory(
+        customer=CustomerFactory(location=leipzig), assigned_to=anna, response_due_at=NOW + H
+    )
+    overdue = _lead(leipzig, assigned_to=jonas, response_due_at=NOW - H)
+    unassigned = LeadFactory(
+        customer=CustomerFactory(location=second), created_at=NOW - H * 5, response_due_at=NOW
+    )
+    elsewhere = LeadFactory(customer=CustomerFactory(), created_at=NOW)
+    client.force_login(maren)
+    client.get(reverse("leads:inbox"))  # warm the session
+
+    # As test_manager_inbox_query_count_is_fixed: the sort adds no query.
+    with django_assert_num_queries(13):
+        response = client.get(reverse("leads:inbox"))
+
+    html = response.content.decode()
+    assert _inbox_order(html, [fresh, overdue, unassigned, elsewhere]) == [
+        unassigned,
+        overdue,
+        fresh,
+    ]
+    assert '<option value="location" selected>My locations</option>' in html
+    assert '<option value="attention" selected>Unassigned and overdue first</option>' in html
+    # A sort of his own choosing still applies.
+    newest = client.get(reverse("leads:inbox"), {"sort": "newest"}).content.decode()
+    assert _inbox_order(newest, [fresh, overdue, unassigned]) == [fresh, overdue, unassigned]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_consultants_bare_inbox_is_unchanged_newest_first(client, floor):
+    leipzig, anna, jonas, _maren = floor
+    older = _lead(leipzig, assigned_to=anna, response_due_at=NOW + H)
+    overdue = LeadFactory(
+        customer=CustomerFactory(location=leipzig),
+        assigned_to=jonas,
+        created_at=NOW - H * 3,
+        response_due_at=NOW - H,
+    )
+    newer = LeadFactory(customer=CustomerFactory(location=leipzig), assigned_to=anna)
+    client.force_login(anna)
+
+    html = client.get(reverse("leads:inbox")).content.decode()
+
+    assert _inbox_order(html, [older, overdue, newer]) == [newer, older, overdue]
+    assert '<option value="newest" selected>Newest first</option>' in html
