@@ -293,10 +293,12 @@ def inbox(request):
         # A filter link without a scope (or sort) shows and selects the default one.
         query = request.GET.copy()
         query.setdefault("scope", default_scope)
-        query.setdefault("sort", default_sort)
-    form = InboxFilterForm(
-        query, scopes=scopes, initial={"scope": default_scope, "sort": default_sort}
-    )
+        if default_sort != "newest":
+            query.setdefault("sort", default_sort)
+    initial = {"scope": default_scope}
+    if default_sort != "newest":  # newest is the list's first option, selected anyway
+        initial["sort"] = default_sort
+    form = InboxFilterForm(query, scopes=scopes, initial=initial)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = selectors.InboxFilters(
         scope=data.get("scope") or default_scope,

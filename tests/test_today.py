@@ -622,4 +622,4 @@ def test_a_consultants_bare_inbox_is_unchanged_newest_first(client, floor):
     html = client.get(reverse("leads:inbox")).content.decode()
 
     assert _inbox_order(html, [older, overdue, newer]) == [newer, older, overdue]
-    assert '<option value="newest" selected>Newest first</option>' in html
+    assert '<option value="attention" selected>' not in html
