@@ -4,6 +4,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
@@ -36,7 +37,12 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.slot_map = {at.isoformat(): at for at in slots}
         self.fields["drop_off_at"].choices = [
-            (at.isoformat(), at.strftime("%a %d.%m.%Y %H:%M")) for at in slots
+            # "Mon 15 Dec 2025, 08:00 CET": the workshop's wall clock, named, in the language
+            (
+                at.isoformat(),
+                f"{formats.date_format(at.replace(tzinfo=None), 'D j M Y, H:i')} {at.tzname()}",
+            )
+            for at in slots
         ]
         self.item_map = {str(i.pk): i for i in items}
         self.fields["items"].choices = [(str(i.pk), i.name) for i in items]

@@ -12,6 +12,7 @@ Pages are measured with DEBUG off (bench/run.py loads the settings with DEBUG on
 local defaults; main() turns query logging and template debugging off before measuring).
 """
 
+import datetime
 import os
 import time
 
@@ -87,6 +88,8 @@ def _insert_select(model: type[Model], count: int, values: dict[str, str], param
             expressions.append("'[]'::jsonb")
         elif field.has_default() and isinstance(field.default, int):
             expressions.append(str(field.default))
+        elif field.has_default() and isinstance(field.default, datetime.timedelta):
+            expressions.append(f"interval '{int(field.default.total_seconds())} seconds'")
         else:
             expressions.append("''")
     sql = (

@@ -1,7 +1,9 @@
 """`make bench`: run every bench/bench_*.py module's main() against the configured database.
 
 scripts/testservices.py gives it a throwaway PostgreSQL and Redis; `BENCH_ARGS=name` runs
-only the modules whose name contains it.
+only the modules whose name contains it (e.g. `BENCH_ARGS="bench_today bench_scoring"`).
+Sizes come from each module's variables: LEADS_BENCH_LEADS, TODAY_BENCH_LEADS (the Today page,
+1,000,000 by default), SCORING_BENCH_LEADS (the nightly lead-score pass, 100,000), …
 """
 
 import importlib

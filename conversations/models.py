@@ -109,3 +109,90 @@ class ReplyTemplate(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_channel_display()})"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # The name is ours (the customer's file name is kept in `filename`, never in the path).
+    return timezone.now().strftime("conversations/attachments/%Y/%m/") + filename
+
+
+class InboundEmail(models.Model):
+    """An email that arrived at a reply address, kept as received (the raw MIME) once per
+    provider id, so a redelivered webhook is a no-op. conversations.email_inbound parses it
+    and attaches it to the thread its reply token names, or refuses it (never guessed)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ATTACHED = "attached", _("Attached")
+        REFUSED = "refused", _("Refused")
+
+    provider_id = models.CharField(_("provider id"), max_length=255, unique=True)
+    raw = models.BinaryField(_("raw message"))
+    sender = models.CharField(_("from"), max_length=320, blank=True)
+    recipient = models.CharField(_("to"), max_length=320, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_email",
+        verbose_name=_("conversation message"),
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="received"),
+                name="conv_inbound_email_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sender}: {self.subject[:40]}"
+
+
+class MessageAttachment(models.Model):
+    """A file that came with a customer's email: stored when its content passed the same
+    checks as a vehicle photo (or is a PDF), else noted as refused with the reason."""
+
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("conversation message"),
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    file = models.FileField(_("file"), upload_to=_attachment_path, blank=True)
+    refused_reason = models.CharField(_("refused because"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["message", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def is_refused(self) -> bool:
+        return bool(self.refused_reason)

@@ -1,6 +1,7 @@
 """Conversations' reads. Every staff query goes through leads' customer_list_for_user, so a
 consultant never reads a thread of a location they may not see (404)."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from dealership.messaging.selectors import quiet_hours_for
 from leads.models import OPEN_STATUSES, Customer, Lead
 from leads.selectors import customer_ids_for_consultant, customer_list_for_user
 
-from .models import Message, ReplyTemplate
+from .models import Message, MessageAttachment, ReplyTemplate
 
 OutboxStatus = OutboxMessage.Status
 
@@ -73,6 +74,7 @@ class ThreadEntry:
     delivery: str  # "", "queued", "sent", "delivered", "failed"
     delivery_label: str
     sort_key: tuple
+    attachments: tuple = ()  # an inbound email's MessageAttachment rows
 
     @property
     def is_system(self) -> bool:
@@ -218,7 +220,29 @@ def thread_for_customer(*, customer: Customer) -> Thread:
             )
         )
     entries.sort(key=lambda e: e.sort_key)
+    entries = _with_attachments(entries)
     return Thread(entries=entries, has_unread=has_unread, suppressed=suppressed)
+
+
+def _with_attachments(entries: list[ThreadEntry]) -> list[ThreadEntry]:
+    """The attachments of the thread's inbound emails: one more query, only when there are
+    inbound emails in the thread."""
+    emails = [
+        e.sort_key[2]
+        for e in entries
+        if e.direction == Message.Direction.IN and e.channel == Message.Channel.EMAIL
+    ]
+    if not emails:
+        return entries
+    by_message: dict[int, list] = {}
+    for attachment in MessageAttachment.objects.filter(message_id__in=emails).order_by("pk"):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    return [
+        dataclasses.replace(e, attachments=tuple(by_message[e.sort_key[2]]))
+        if e.sort_key[2] in by_message and e.direction == Message.Direction.IN
+        else e
+        for e in entries
+    ]
 
 
 # --- Composer -------------------------------------------------------------------------------

@@ -16,7 +16,12 @@ from dealership.messaging.models import Channel as OutboxChannel
 from dealership.messaging.models import InboundSms, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import OPEN_STATUSES, Activity, Customer, Lead
-from leads.services import activity_log, customer_get_or_create_from_contact, lead_create
+from leads.services import (
+    activity_log,
+    customer_get_or_create_from_contact,
+    lead_create,
+    leads_rescore_soon,
+)
 from leads.services.cadence import cadence_may_manage, cadence_pause
 
 from .models import Message
@@ -144,6 +149,7 @@ def message_send(
             and cadence_may_manage(user=by, lead=lead)
         ):
             cadence_pause(lead=lead, by=by, reason=_("The consultant replied."))
+    leads_rescore_soon(customer_ids=[customer.pk])  # a contact: no "no contact" decay
     return message
 
 
@@ -201,6 +207,7 @@ def _attach(inbound: InboundSms) -> Message | None:
             message=inbound.body,
             received_at=inbound.received_at,
         )
+    leads_rescore_soon(customer_ids=[customer.pk])  # a reply: the customer's leads' scores
     return Message.objects.create(
         customer=customer,
         location=customer.location,

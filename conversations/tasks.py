@@ -22,3 +22,19 @@ def attach_inbound_sms_soon() -> None:
         attach_inbound_sms.delay()
     except OperationalError:
         logger.warning("broker unavailable; inbound SMS waits for the periodic attach")
+
+
+@shared_task(name="conversations.process_inbound_email")
+def process_inbound_email(inbound_id: int) -> str:
+    """Parse and attach (or refuse) one inbound email; a redelivered task is a no-op."""
+    from .email_inbound import inbound_email_process
+
+    inbound = inbound_email_process(inbound_id=inbound_id)
+    return inbound.status if inbound is not None else "skipped"
+
+
+@shared_task(name="conversations.process_inbound_emails")
+def process_inbound_emails() -> int:
+    from .email_inbound import inbound_emails_process_pending
+
+    return inbound_emails_process_pending()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_email
 
 app_name = "conversations"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     ),
     path("staff/conversations/<int:customer_pk>/send/", views.send, name="send"),
     path("staff/conversations/<int:customer_pk>/read/", views.mark_read, name="mark-read"),
+    path(
+        "staff/conversations/attachments/<int:pk>/",
+        views_email.attachment_download,
+        name="attachment",
+    ),
+    path("messages/email/inbound/", views_email.email_inbound, name="email-inbound"),
 ]

@@ -51,6 +51,7 @@ ROUTES: dict[str, Route] = {
     "home": Route(Access.PUBLIC),
     "location-detail": Route(Access.PUBLIC),
     "healthz": Route(Access.PUBLIC),
+    "set_language": Route(Access.PUBLIC),  # the language switcher (POST, CSRF-protected)
     "path:^media/(?P<path>.*)$": Route(Access.PUBLIC),  # DEBUG only: uploaded photos
     # Staff
     "staff-home": Route(Access.STAFF),
@@ -121,6 +122,11 @@ ROUTES: dict[str, Route] = {
     ),
     "conversations:send": Route(Access.STAFF),  # POST; another location's customer: 404
     "conversations:mark-read": Route(Access.STAFF),  # POST; another location's customer: 404
+    # An attachment of a customer's email (download), and the mail provider's inbound webhook
+    "conversations:attachment": Route(
+        Access.STAFF, scenario="tests.security.scenarios:conversation_attachment"
+    ),
+    "conversations:email-inbound": Route(Access.WEBHOOK),
     # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
     "messaging:outbox": Route(Access.STAFF),
     "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "aftersales",
     "orders",
     "surveys",
+    "scoring",
     "dealership.reports",
     "dealership.ops",
     "dealership.privacy",
@@ -82,7 +83,9 @@ MIDDLEWARE = [
     "dealership.accounts.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Instead of django's LocaleMiddleware: URL prefix, stored choice, cookie, browser,
+    # location default (see dealership/accounts/language.py).
+    "dealership.accounts.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -230,6 +233,10 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The location whose default language a visitor gets when their browser asks only for
+# languages the site does not offer and the page names no location (a slug; empty: the
+# oldest active location).
+SHOWROOM_MAIN_LOCATION = env("SHOWROOM_MAIN_LOCATION", default="")
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -377,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.attach_inbound_sms",
         "schedule": 60.0,
     },
+    # A safety net: the inbound-email webhook queues each email's parsing on commit.
+    "conversations-process-inbound-email": {
+        "task": "conversations.process_inbound_emails",
+        "schedule": 60.0,
+    },
     "messaging-flush": {"task": "messaging.flush", "schedule": 15.0},
     "privacy-retention": {"task": "privacy.retention", "schedule": crontab(minute=45, hour=2)},
     "aftersales-service-reminders": {
@@ -405,6 +417,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     "reports-rollup": {"task": "reports.rollup_refresh", "schedule": 600.0},
+    # Events rescore their leads at once (LEADS_RESCORE_HOOK); the nightly pass applies the
+    # "no contact for N days" decay and catches any hook lost to a broker outage.
+    "scoring-rescore-all": {"task": "scoring.rescore_all", "schedule": crontab(minute=30, hour=1)},
 }
 
 # --- Reports ------------------------------------------------------------------------------
@@ -521,6 +536,12 @@ MESSAGING_OWN_CUSTOMERS = "leads.selectors.customer_ids_for_consultant"
 # Called (no arguments) when a new inbound SMS is committed: conversations attaches it to the
 # customer's thread. A dotted path, so the import arrows still point down; "" for none.
 MESSAGING_INBOUND_SMS_HOOK = "conversations.tasks.attach_inbound_sms_soon"
+# Called after a commit that changed what a lead's score looks at (leads.services.rescore):
+# the scoring app recomputes those leads. A dotted path, so the arrows still point down.
+LEADS_RESCORE_HOOK = "scoring.tasks.rescore_soon"
+# Reads and stores the language of the customer(s) behind an address (the email preference
+# page): "module" with address_language(channel=, address=) and address_language_set(...).
+MESSAGING_ADDRESS_LANGUAGE = "leads.languages"
 MESSAGING_SMS_FILE_PATH = env.path("MESSAGING_SMS_FILE_PATH", default=VAR_DIR / "sms")
 MESSAGING_SMS_GATEWAY_URL = env("MESSAGING_SMS_GATEWAY_URL", default="")
 MESSAGING_SMS_GATEWAY_TOKEN = env("MESSAGING_SMS_GATEWAY_TOKEN", default="")
@@ -545,6 +566,16 @@ MESSAGING_MAX_ATTEMPTS = env.int("MESSAGING_MAX_ATTEMPTS", default=8)
 MESSAGING_RETRY_BASE_SECONDS = env.int("MESSAGING_RETRY_BASE_SECONDS", default=60)
 MESSAGING_RETRY_MAX_SECONDS = env.int("MESSAGING_RETRY_MAX_SECONDS", default=3600)
 MESSAGING_MESSAGE_ID_DOMAIN = env("MESSAGING_MESSAGE_ID_DOMAIN", default="showroom.example")
+# Replies by email: every email to a customer carries Reply-To reply+<signed token>@this domain
+# (empty: no Reply-To); the mail provider posts what arrives there to /messages/email/inbound/,
+# signed with INBOUND_EMAIL_WEBHOOK_SECRET. A token older than REPLY_EMAIL_MAX_AGE_DAYS is refused.
+REPLY_EMAIL_DOMAIN = env("REPLY_EMAIL_DOMAIN", default="")
+REPLY_EMAIL_MAX_AGE_DAYS = env.int("REPLY_EMAIL_MAX_AGE_DAYS", default=365)
+INBOUND_EMAIL_WEBHOOK_SECRET = env("INBOUND_EMAIL_WEBHOOK_SECRET", default="")
+INBOUND_EMAIL_MAX_BYTES = env.int("INBOUND_EMAIL_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
+    "INBOUND_EMAIL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024
+)
 
 # --- Inventory ----------------------------------------------------------------------------
 

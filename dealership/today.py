@@ -108,6 +108,9 @@ def manager_today(user: User, *, now: datetime.datetime, day_start) -> dict:
     unassigned = leads.filter(assigned_to__isnull=True)
 
     def this_and_last(qs, stamp: str) -> dict:
+        # The WHERE bounds the rows to the two weeks (an index range on the stamp); the
+        # FILTERs alone would count over every row of the locations (the whole lead table).
+        qs = qs.filter(**{f"{stamp}__gte": last_week, f"{stamp}__lt": now})
         return qs.aggregate(
             this=Count("pk", filter=Q(**{f"{stamp}__gte": week, f"{stamp}__lt": now})),
             last=Count(

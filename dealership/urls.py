@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -6,8 +7,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from dealership import views
+from dealership import page_languages, views
 from dealership.accounts.roles import ADMIN_PERMISSION
+from dealership.accounts.views import set_language
 from dealership.ops.views import healthz
 
 admin.site.site_header = _("Showroom administration")
@@ -29,7 +31,10 @@ def _admin_has_permission(request) -> bool:
 
 admin.site.has_permission = _admin_has_permission
 
-urlpatterns = [
+# Every page in every language: /de/vehicles/ is German, /vehicles/ English (or, for a
+# visitor who chose another language, a redirect to it: dealership/accounts/language.py).
+# Webhooks, the ADF feed and the sitemap resolve unprefixed as before.
+urlpatterns = i18n_patterns(
     path("", views.home, name="home"),
     path("locations/<slug:slug>/", views.location_detail, name="location-detail"),
     path("", include("inventory.urls")),
@@ -53,8 +58,13 @@ urlpatterns = [
     path("", include("testdrives.urls")),
     path("", include("orders.urls")),
     path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+urlpatterns += [
     path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
 ]
+page_languages.register()
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

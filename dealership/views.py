@@ -23,12 +23,15 @@ def home(request):
 def location_detail(request, slug):
     location = get_object_or_404(location_list_public(), slug=slug)
     now = timezone.now()
+    local = location.localtime(now)
     return render(
         request,
         "showroom/location_detail.html",
         {
             "location": location,
-            "local_now": location.localtime(now),
+            # Naive wall-clock time: the time filter would convert an aware one to UTC again.
+            "local_now": local.replace(tzinfo=None),
+            "local_zone": local.tzname(),
             "is_open_now": location.is_open_at(now),
         },
     )

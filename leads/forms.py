@@ -301,6 +301,7 @@ class InboxFilterForm(forms.Form):
             ("newest", _("Newest first")),
             ("oldest", _("Oldest first")),
             ("due", _("Response due")),
+            ("score", _("Highest score")),
             ("attention", _("Unassigned and overdue first")),
         ],
     )

@@ -305,6 +305,15 @@ class Lead(models.Model):
     needs_review = models.BooleanField(_("needs review"), default=False)
     review_notes = models.TextField(_("review notes"), blank=True)
 
+    # Lead score (0–100) and why, as [{"points": 20, "reason": "booked a test drive",
+    # "args": {…}}, …]: leads stores them, the scoring app (above) computes and writes them.
+    # "reason" is an English msgid with %(name)s placeholders filled from "args" when shown.
+    score = models.PositiveSmallIntegerField(_("score"), default=0, editable=False)
+    score_reasons = models.JSONField(_("score reasons"), default=list, blank=True, editable=False)
+    score_changed_at = models.DateTimeField(
+        _("score changed"), null=True, blank=True, editable=False
+    )
+
     created_at = models.DateTimeField(_("received"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -351,6 +360,24 @@ class Lead(models.Model):
                 fields=["cadence_next_at"],
                 condition=Q(cadence_next_at__isnull=False),
                 name="lead_cadence_due",
+            ),
+            # The inbox sorted by score ("hottest first"): per location, and open leads only.
+            models.Index(
+                fields=["location", "-score", "-created_at", "-id"], name="lead_loc_score"
+            ),
+            models.Index(
+                fields=["status", "-score", "-created_at", "-id"],
+                condition=Q(
+                    status__in=["new", "contacted", "qualified", "appointment", "negotiation"]
+                ),
+                name="lead_open_score",
+            ),
+            # The manager's Today page: open leads nobody has, oldest first, and their count
+            # (the predicate written as dealership.today's OPEN_LEAD, so the planner uses it).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(assigned_to__isnull=True) & ~Q(status__in=["won", "lost"]),
+                name="lead_unassigned_open",
             ),
         ]
 

@@ -5,6 +5,7 @@ lead and the reason, so a job that runs twice queues nothing twice."""
 from django.conf import settings
 from django.urls import reverse
 
+from dealership.accounts.phones import phone_local
 from dealership.messaging.models import Channel, InboundSms, OutboxMessage, Purpose
 from dealership.messaging.selectors import consent_state, messages_for_customer
 from dealership.messaging.services import consent_record, message_enqueue
@@ -23,7 +24,7 @@ def _lead_context(lead: Lead) -> dict:
         "vehicle": lead.vehicle_label,
         "stock_number": lead.stock_number,
         "location": lead.location.name,
-        "location_phone": lead.location.phone,
+        "location_phone": phone_local(lead.location.phone, lead.location),
         "location_email": lead.location.email,
         "consultant": lead.assigned_to.get_full_name() if lead.assigned_to else "",
     }

@@ -70,6 +70,8 @@ INBOX_SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "due": ("response_due_at", "id"),
+    # Hottest first (scores written by the scoring app; indexes lead_loc_score/open_score).
+    "score": ("-score", "-created_at", "-id"),
 }
 AGE_DAYS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
@@ -213,6 +215,7 @@ INBOX_ROW_FIELDS = (
     "created_at",
     "response_due_at",
     "first_response_at",
+    "score",
     "customer_id",
     "customer__first_name",
     "customer__last_name",
@@ -567,7 +570,12 @@ def customer_duplicates(
     rows = rows[:limit]
     wanted = {pk for _key, ids in rows for pk in ids}
     customers = (
-        {c.pk: c for c in Customer.objects.filter(pk__in=wanted).order_by()} if wanted else {}
+        {
+            c.pk: c
+            for c in Customer.objects.filter(pk__in=wanted).select_related("location").order_by()
+        }
+        if wanted
+        else {}
     )
     groups: dict[tuple[int, ...], DuplicateGroup] = {}
     for key, ids in rows:

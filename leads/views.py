@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -248,10 +248,9 @@ def _inbox_row(lead: dict, now, labels: dict[str, dict[str, str]], detail_url: s
         )
     else:
         assigned = labels["unassigned"]
-    # Wall-clock time at the lead's location, formatted as the `date:"d.m.Y H:i"` filter did.
-    received = timezone.make_naive(
-        lead["created_at"], zoneinfo.ZoneInfo(lead["location__time_zone"])
-    )
+    # Wall-clock time at the lead's location with the zone's abbreviation, as at_location_short.
+    local = lead["created_at"].astimezone(zoneinfo.ZoneInfo(lead["location__time_zone"]))
+    received = formats.date_format(local.replace(tzinfo=None), "SHORT_DATETIME_FORMAT")
     return {
         "pk": lead["pk"],
         "url": detail_url.replace(str(_URL_SENTINEL), str(lead["pk"])),
@@ -265,10 +264,11 @@ def _inbox_row(lead: dict, now, labels: dict[str, dict[str, str]], detail_url: s
         "source": labels["source"].get(lead["source"], lead["source"]),
         "status": labels["status"].get(lead["status"], lead["status"]),
         "assigned": assigned,
-        "received": received.strftime("%d.%m.%Y %H:%M"),
+        "received": f"{received} {local.tzname()}",
         "received_iso": lead["created_at"].isoformat(),
         "clock_state": clock_state,
         "clock_text": clock_text,
+        "score": lead["score"] if lead["status"] not in _CLOSED else None,
     }
 
 

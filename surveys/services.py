@@ -27,6 +27,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
+from dealership.accounts.phones import phone_local
+from dealership.accounts.templatetags.zones import local_date
 from dealership.messaging.models import Channel, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import Activity, Customer
@@ -78,11 +80,11 @@ def _message_context(invitation: Invitation, token: str, *, first_name: str) -> 
     return {
         "first_name": first_name,
         "location": location.name,
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "url": survey_url(token),
         "touchpoint": str(Touchpoint(invitation.touchpoint).label),
-        "valid_until": timezone.localtime(invitation.expires_at, location.tzinfo).strftime(
-            "%d.%m.%Y"
+        "valid_until": local_date(
+            invitation.expires_at, location, getattr(invitation.customer, "language", "")
         ),
     }
 

@@ -14,8 +14,11 @@ import datetime
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from dealership.accounts.phones import phone_local
+from dealership.accounts.templatetags.zones import in_zone
 from dealership.messaging import quiet_hours as qh
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.selectors import quiet_hours_for
@@ -41,18 +44,19 @@ def _context(booking: Booking, **extra) -> dict:
     location = booking.location
     local = booking.local_start
     with translation.override(customer.language or settings.LANGUAGE_CODE):
-        when = formats.date_format(local, "l, j F Y, H:i")
+        # "Monday, 30 March 2026, 10:00 CEST": the wall clock with the zone's abbreviation
+        when = in_zone(booking.start_at, location, "l, j F Y, H:i")
     return {
         "first_name": customer.first_name,
         "vehicle": f"{booking.vehicle.title} {booking.vehicle.trim}".strip(),
         "stock_number": booking.vehicle.stock_number,
         "when": when,
-        "time": local.strftime("%H:%M"),
+        "time": f"{local:%H:%M} {local.tzname()}",
         "time_zone": location.time_zone,
         "minutes": int((booking.end_at - booking.start_at).total_seconds() // 60),
         "location": location.name,
         "address": ", ".join(location.address_lines),
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "consultant": booking.consultant.get_full_name() if booking.consultant else "",
         "manage_url": manage_url(booking),
         **extra,
@@ -80,13 +84,18 @@ def _send(booking: Booking, *, channel: str, key: str, template: str, context: d
 
 def booking_ics_text(booking: Booking, *, cancelled: bool = False) -> str:
     location = booking.location
+    with translation.override(booking.customer.language or settings.LANGUAGE_CODE):
+        summary = _("Test drive: %(vehicle)s (%(location)s)") % {
+            "vehicle": booking.vehicle.title,
+            "location": location.name,
+        }
     host = settings.SITE_URL.split("//")[-1].split("/")[0] or "showroom"
     return booking_ics(
         uid=f"testdrive-{booking.pk}@{host}",
         sequence=booking.version if not cancelled else booking.version + 1,
         start=booking.start_at,
         end=booking.end_at,
-        summary=f"Test drive: {booking.vehicle.title} ({location.name})",
+        summary=summary,
         description=f"{booking.vehicle} · {manage_url(booking)}",
         location=", ".join([location.name, *location.address_lines]),
         organizer_email=location.email,

@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
@@ -95,7 +95,9 @@ def _other_drive_ahead(booking: Booking) -> bool:
 
 
 def _local_label(booking: Booking) -> str:
-    return f"{booking.local_start:%Y-%m-%d %H:%M} ({booking.location.time_zone})"
+    # The zone's abbreviation with its name: 10:00 on a DST switch day is CET or CEST.
+    local = booking.local_start
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({booking.location.time_zone})"
 
 
 def _insert(booking: Booking, consultant_ids: list[int | None]) -> Booking:
@@ -464,7 +466,7 @@ def _check_in_day(booking: Booking) -> None:
     if location.localtime().date() != day:
         raise ValidationError(
             _("A test drive can be checked in only on its day (%(day)s).")
-            % {"day": day.strftime("%d.%m.%Y")},
+            % {"day": formats.date_format(day, "SHORT_DATE_FORMAT")},
             code="check_in_day",
         )
 

@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.phones import phone_local
+from dealership.accounts.templatetags.zones import in_zone
 from dealership.messaging.models import Purpose
 from dealership.messaging.services import message_enqueue, messages_cancel
 
@@ -81,6 +83,13 @@ def appointment_days(
     return result
 
 
+def _when(value, location, customer) -> str:
+    """The drop-off time as the customer reads it: their language, the workshop's wall clock
+    and the zone's abbreviation ("30.03.2026 08:00 CEST")."""
+    with translation.override(customer.language or settings.LANGUAGE_CODE):
+        return in_zone(value, location, "SHORT_DATETIME_FORMAT")
+
+
 def _notify(appointment: ServiceAppointment, *, kind: str, template_key: str, send_after=None):
     ov, customer, location = appointment.owned_vehicle, appointment.customer, appointment.location
     url = settings.SITE_URL.rstrip("/") + reverse(
@@ -89,13 +98,13 @@ def _notify(appointment: ServiceAppointment, *, kind: str, template_key: str, se
     context = {
         "first_name": customer.first_name,
         "vehicle": ov.label,
-        "when": location.localtime(appointment.drop_off_at).strftime("%d.%m.%Y %H:%M"),
+        "when": _when(appointment.drop_off_at, location, customer),
         "handover": appointment.get_handover_display(),
         "courtesy_car": appointment.courtesy_car,
         "services": [i.name for i in appointment.items.all()],
         "location": location.name,
         "location_address": ", ".join(location.address_lines),
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "url": url,
     }
     for channel, address in reminder_channels(customer):
@@ -226,7 +235,7 @@ def appointment_check_in(
     if appt.location.localtime(now).date() != appt.day:
         raise ValidationError(
             _("A car can be checked in only on the day of its appointment (%(day)s).")
-            % {"day": appt.day.strftime("%d.%m.%Y")},
+            % {"day": formats.date_format(appt.day, "SHORT_DATE_FORMAT")},
             code="check_in_day",
         )
     appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km

@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
+from dealership.accounts.templatetags.zones import in_zone
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
 from leads.models import Customer, Task
@@ -51,7 +53,7 @@ def _tell_customer(complaint: Complaint, *, key: str, note: str = "") -> None:
             "status": str(complaint.get_status_display()),
             "note": note,
             "location": complaint.location.name,
-            "location_phone": complaint.location.phone,
+            "location_phone": phone_local(complaint.location.phone, complaint.location),
         },
         dedupe_key=f"aftersales:complaint:{complaint.pk}:{key}",
         location=complaint.location,
@@ -275,8 +277,8 @@ def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                             "handler": complaint.handler.get_full_name()
                             if complaint.handler
                             else "",
-                            "target": complaint.location.localtime(complaint.target_at).strftime(
-                                "%d.%m.%Y %H:%M"
+                            "target": in_zone(
+                                complaint.target_at, complaint.location, "SHORT_DATETIME_FORMAT"
                             ),
                             "location": complaint.location.name,
                         },

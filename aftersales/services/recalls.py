@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from dealership.accounts.models import User
+from dealership.accounts.phones import phone_local
 from dealership.messaging.models import Purpose
 from dealership.messaging.services import message_enqueue
 from inventory.vin import validate_vin
@@ -105,7 +106,7 @@ def recalls_notify_owners(*, campaign_id: int) -> int:
             "description": recall.campaign.description,
             "remedy": recall.campaign.remedy,
             "location": ov.location.name,
-            "location_phone": ov.location.phone,
+            "location_phone": phone_local(ov.location.phone, ov.location),
         }
         for channel, address in reminder_channels(ov.customer):
             message_enqueue(

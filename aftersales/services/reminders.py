@@ -19,10 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
@@ -34,6 +35,12 @@ from ..tokens import add_vehicle_token, booking_token
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
+
+
+def _date(day, customer) -> str:
+    """A date in the customer's language ("30.03.2026", "30/03/2026", "2026/3/30")."""
+    with translation.override(customer.language or settings.LANGUAGE_CODE):
+        return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def reminders_due_selection(*, today: datetime.date) -> QuerySet[OwnedVehicle]:
@@ -169,7 +176,7 @@ def reminder_queue_messages(*, reminder_id: int) -> bool:
                 "first_name": customer.first_name,
                 "vehicle": ov.label,
                 "service": reminder.item.name,
-                "due_on": reminder.due_on.strftime("%d.%m.%Y"),
+                "due_on": _date(reminder.due_on, customer),
                 "due_km": ov.next_due_km if ov.next_due_by == "km" else None,
                 "second": reminder.number > 1,
                 "booking_url": url,
@@ -179,7 +186,7 @@ def reminder_queue_messages(*, reminder_id: int) -> bool:
                     kwargs={"token": add_vehicle_token(customer=customer)},
                 ),
                 "location": ov.location.name,
-                "location_phone": ov.location.phone,
+                "location_phone": phone_local(ov.location.phone, ov.location),
             }
             for channel, address in reminder_channels(customer):
                 # A service reminder is part of looking after the car the customer owns, like

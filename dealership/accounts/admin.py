@@ -48,6 +48,7 @@ class LocationAdmin(LocationScopedAdmin, admin.ModelAdmin):
         "tax_regime",
         "sales_tax_rate",
         "documentation_fee",
+        "default_language",
         "is_active",
     ]
     list_filter = ["is_active", "country", "tax_regime"]
@@ -99,7 +100,7 @@ class UserAdmin(LocationScopedAdmin, DjangoUserAdmin):
     actions = ["reset_two_factor"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Dealership"), {"fields": ("phone", "locations")}),
+        (_("Dealership"), {"fields": ("phone", "locations", "language")}),
     )
 
     def get_queryset(self, request):

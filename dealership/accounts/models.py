@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -78,6 +79,17 @@ class Location(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    default_language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        blank=True,
+        help_text=_(
+            "The language of this location's pages for visitors whose browser asks for one "
+            "the site does not offer (blank: English)."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -94,6 +106,15 @@ class Location(models.Model):
     @property
     def prices_include_tax(self) -> bool:
         return self.tax_regime == TaxRegime.VAT_INCLUDED
+
+    @cached_property
+    def currency(self) -> str:
+        """The ISO 4217 currency of the location's country (EUR in DE, FI and PT), from CLDR;
+        the site's CURRENCY where the country is unknown."""
+        from babel.numbers import get_territory_currencies
+
+        found = get_territory_currencies(self.country.upper()) if self.country else []
+        return found[0] if found else settings.CURRENCY
 
     @cached_property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -206,6 +227,13 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("locations"),
         help_text=_("The branches this person works at; their records are limited to these."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The staff pages and the showroom in this language (blank: the browser's)."),
     )
 
     class Meta(AbstractUser.Meta):

@@ -26,8 +26,18 @@ OUR_APPS = (
     "aftersales",
     "orders",
     "surveys",
+    "scoring",
 )
-SALES_APPS = ("messaging", "knowledge", "inventory", "leads", "testdrives", "orders", "surveys")
+SALES_APPS = (
+    "messaging",
+    "knowledge",
+    "inventory",
+    "leads",
+    "testdrives",
+    "orders",
+    "surveys",
+    "scoring",
+)
 
 # The erasure log ("privacy") is for administrators: managers erase from the customer's page.
 ROLE_PERMISSIONS: dict[Role, dict[str, str]] = {

@@ -7,6 +7,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -22,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 from .access import staff_required
 from .client_ip import client_ip
 from .forms import TwoFactorCodeForm, TwoFactorEnrolForm
+from .language import language_url, supported_languages
 from .middleware import SESSION_KEY, two_factor_needed
 from .ratelimit import rate_limit_hit
 from .services import recovery_codes_regenerate, two_factor_enrol
@@ -244,3 +247,28 @@ def _base32(device: TOTPDevice) -> str:
 
     secret = base64.b32encode(device.bin_key).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: django's ``set_language`` (the language cookie and the redirect)
+    with ``next`` first moved into the chosen language (``/de/vehicles/`` to ``/fi/vehicles/``)
+    and a signed-in staff member's choice stored on their account (it outranks the cookie)."""
+    language = request.POST.get("language", "")
+    if language not in supported_languages():
+        return HttpResponseBadRequest(
+            _("Choose one of the languages this site offers."), content_type="text/plain"
+        )
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        data = request.POST.copy()
+        data["next"] = language_url(next_url, language)
+        request.POST = data
+    response = django_set_language(request)
+    user = request.user
+    if user.is_authenticated and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response

@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .models import Channel, OutboxMessage
@@ -10,6 +12,19 @@ class PreferenceSwitchForm(forms.Form):
 
     purpose = forms.CharField(max_length=100, widget=forms.HiddenInput)
     enabled = forms.BooleanField(label=_("On"), required=False)
+
+
+def _language_choices():
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class LanguagePreferenceForm(forms.Form):
+    """The language of everything we send this address: its own form on the page, as each
+    switch is, so choosing it changes nothing else."""
+
+    language = forms.ChoiceField(
+        label=_("Language of our emails and text messages"), choices=_language_choices
+    )
 
 
 class OutboxFilterForm(forms.Form):

@@ -32,7 +32,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealership.accounts.language import language_url
 from dealership.accounts.models import Location
+from dealership.accounts.phones import phone_local
 
 from . import quiet_hours as qh
 from .addresses import address_hash, normalise_address
@@ -40,7 +42,7 @@ from .backends import PermanentSendError, SendError, TransientSendError, get_sms
 from .models import Channel, Consent, InboundSms, OutboxMessage, Purpose, Suppression
 from .rendering import render_message
 from .selectors import marketing_consented_addresses, quiet_hours_for, suppressed_addresses
-from .tokens import unsubscribe_token
+from .tokens import reply_address, unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def message_enqueue(
         raise ValidationError(
             _("The message context must be JSON-serialisable: %(error)s") % {"error": exc}
         ) from exc
+    context = _links_in_language(context, language)
     with translation.override(language or settings.LANGUAGE_CODE):
         rendered = render_message(
             key=template_key, channel=channel, language=language, context=context
@@ -142,6 +145,23 @@ def message_enqueue(
         if created and message.status == Status.QUEUED:
             _queue_send(message.id)
     return message
+
+
+def _links_in_language(value, language: str):
+    """The context with every link to this site moved into the message's language
+    (``https://…/test-drives/manage/…`` to ``https://…/de/test-drives/manage/…``): callers build
+    their links outside the language, and the customer lands on the page they can read.
+    Anything that is not a page of the site (a photo, another site) stays as it is."""
+    if not language or language == settings.LANGUAGE_CODE:
+        return value
+    if isinstance(value, dict):
+        return {key: _links_in_language(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_links_in_language(item, language) for item in value]
+    base = settings.SITE_URL.rstrip("/")
+    if isinstance(value, str) and value.startswith(base + "/"):
+        return base + language_url(value[len(base) :], language)
+    return value
 
 
 def _queue_send(message_id: int) -> None:
@@ -421,6 +441,14 @@ def _send_email(message: OutboxMessage, connection) -> str:
     elif message.purpose == Purpose.ALERT and message.context.get("cancel_url"):
         # Ends this alert only (RFC 2369 link to its own page), not every message.
         headers["List-Unsubscribe"] = f"<{message.context['cancel_url']}>"
+    if message.customer_id and settings.REPLY_EMAIL_DOMAIN:
+        # The customer's reply comes back to their thread (conversations.email_inbound). Made
+        # from the row's own creation day, so a resend after a crash carries the same address.
+        headers["Reply-To"] = reply_address(
+            customer_id=message.customer_id,
+            domain=settings.REPLY_EMAIL_DOMAIN,
+            now=message.created_at,
+        )
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
@@ -505,6 +533,31 @@ def suppression_pseudonymise(*, channel: str, address: str) -> bool:
     if Suppression.objects.filter(channel=channel, address=hashed).exists():
         return bool(rows.delete()[0])
     return bool(rows.update(address=hashed, detail=""))
+
+
+def _address_language_module():
+    # The customers behind an address live in an app above this one: the setting names the
+    # module (leads.languages), so the import arrows still point down.
+    path = getattr(settings, "MESSAGING_ADDRESS_LANGUAGE", "")
+    if not path:
+        return None
+    from django.utils.module_loading import import_module
+
+    return import_module(path)
+
+
+def address_language(*, channel: str, address: str) -> str:
+    """The language the customer(s) at this address chose ("" when none is stored)."""
+    module = _address_language_module()
+    return module.address_language(channel=channel, address=address) if module else ""
+
+
+def address_language_set(*, channel: str, address: str, language: str) -> int:
+    """Store the language the customer chose on the preference page; how many changed."""
+    module = _address_language_module()
+    if module is None:
+        return 0
+    return module.address_language_set(channel=channel, address=address, language=language)
 
 
 def email_unsubscribe_one_click(*, address: str) -> None:
@@ -619,7 +672,9 @@ def _inbound_sms_hook() -> None:
 def _contact_context(location: Location | None) -> dict:
     if location is None:
         return {"name": settings.SHOWROOM_NAME, "phone": settings.MESSAGING_HELP_PHONE, "email": ""}
-    return {"name": location.name, "phone": location.phone, "email": location.email}
+    # As the location's customers dial it ("0341 5550100" in Leipzig).
+    phone = phone_local(location.phone, location)
+    return {"name": location.name, "phone": phone, "email": location.email}
 
 
 def sms_receipt_record(*, provider_message_id: str, delivered: bool, error: str = "") -> int:

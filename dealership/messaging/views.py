@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +18,7 @@ from dealership.accounts.ratelimit import rate_limited
 from dealership.accounts.roles import MANAGER_ROLES
 
 from . import selectors, services
-from .forms import CancelForm, OutboxFilterForm, PreferenceSwitchForm
+from .forms import CancelForm, LanguagePreferenceForm, OutboxFilterForm, PreferenceSwitchForm
 from .models import Channel, InboundSms, OutboxMessage
 from .preferences import preference_groups, preference_set
 from .tokens import unsubscribe_address
@@ -38,23 +39,44 @@ def _address_from_token(token: str) -> tuple[str, str]:
 @require_http_methods(["GET", "POST"])
 def preferences(request, token):
     """Every purpose we email this address for, each with its own switch (its own form):
-    turning one on or off records that purpose alone (see messaging/preferences.py)."""
+    turning one on or off records that purpose alone (see messaging/preferences.py). The
+    language of our messages is one more form of its own."""
     channel, address = _address_from_token(token)
     if channel != Channel.EMAIL:
         raise Http404
-    status, saved = 200, None
+    status, saved, language_saved = 200, None, False
+    language_form = None
     if request.method == "POST":
         if rate_limited(request, scope="preferences", limit=PUBLIC_LIMIT_PER_MINUTE):
             return render(request, "messaging/too_many_requests.html", status=429)
-        form = PreferenceSwitchForm(request.POST)
-        if form.is_valid():
-            saved = preference_set(
-                address=address,
-                key=form.cleaned_data["purpose"],
-                enabled=form.cleaned_data["enabled"],
-            )
-        if saved is None:
-            status = 400
+        if "language" in request.POST:
+            language_form = LanguagePreferenceForm(request.POST)
+            if language_form.is_valid():
+                services.address_language_set(
+                    channel=channel,
+                    address=address,
+                    language=language_form.cleaned_data["language"],
+                )
+                language_saved, language_form = True, None
+            else:
+                status = 400
+        else:
+            form = PreferenceSwitchForm(request.POST)
+            if form.is_valid():
+                saved = preference_set(
+                    address=address,
+                    key=form.cleaned_data["purpose"],
+                    enabled=form.cleaned_data["enabled"],
+                )
+            if saved is None:
+                status = 400
+    if language_form is None:
+        language_form = LanguagePreferenceForm(
+            initial={
+                "language": services.address_language(channel=channel, address=address)
+                or translation.get_language()
+            }
+        )
     return render(
         request,
         "messaging/preferences.html",
@@ -62,7 +84,9 @@ def preferences(request, token):
             "address": address,
             "groups": preference_groups(address=address),
             "saved": saved,
-            "refused": status == 400,
+            "refused": status == 400 and not language_form.errors,
+            "language_form": language_form,
+            "language_saved": language_saved,
         },
         status=status,
     )

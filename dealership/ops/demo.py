@@ -22,6 +22,7 @@ DEMO_PASSWORD = "showroom-demo"  # noqa: S105 - printed for the demo, never used
 LOCATIONS = [
     {
         "slug": "leipzig",
+        "default_language": "de",
         "name": "Showroom Motors Leipzig",
         "street": "Gartenstraße 12",
         "postal_code": "04107",
@@ -44,6 +45,7 @@ LOCATIONS = [
     },
     {
         "slug": "lisbon",
+        "default_language": "pt",
         "name": "Showroom Motors Lisboa",
         "street": "Avenida da Liberdade 190",
         "postal_code": "1250-147",
@@ -66,6 +68,7 @@ LOCATIONS = [
     },
     {
         "slug": "helsinki",
+        "default_language": "fi",
         "name": "Showroom Motors Helsinki",
         "street": "Mannerheimintie 50",
         "postal_code": "00260",
@@ -170,4 +173,8 @@ def seed_all() -> dict[str, int]:
     orders_demo.seed(locations=locations)
     surveys_demo.seed(locations=locations)
     reports_demo.seed(locations=locations)
+    # Last, so the demo leads' scores see their test drives, replies and orders (idempotent).
+    from scoring.services import leads_rescore_all
+
+    leads_rescore_all()
     return {"locations": len(locations), "staff": len(staff), "vehicles": vehicles}

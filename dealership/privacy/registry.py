@@ -141,6 +141,12 @@ MAPPINGS: dict[str, Mapping] = {
     # conversations: the words in and out are the customer's; the outbox row and the inbound
     # SMS a message links to are erased by messaging's own entries
     "conversations.Message": Mapping(DELETE, by_path("customer")),
+    # an email reply as received (raw MIME, from, subject), also those refused or not yet
+    # attached, found by the sender's address; the attachments go with their message
+    "conversations.InboundEmail": Mapping(
+        DELETE, lambda s: Q(customer_id__in=s.customer_ids) | Q(sender__in=s.emails)
+    ),
+    "conversations.MessageAttachment": Mapping(DELETE, by_path("message__customer")),
     # inventory
     "inventory.SavedSearch": Mapping(DELETE, lambda s: Q(email__in=s.emails)),
     # messaging: plain customer ids and addresses (it sits below leads)

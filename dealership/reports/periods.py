@@ -30,6 +30,13 @@ class Period:
         )
 
     @property
+    def zone_label(self) -> str:
+        """The zone with the abbreviations in force at the period's start and end:
+        "Europe/Berlin, CET–CEST" for a March that crosses the switch, "…, CEST" otherwise."""
+        names = [self.start.tzname(), (self.end - datetime.timedelta(seconds=1)).tzname()]
+        return f"{self.tz.key}, {'–'.join(dict.fromkeys(names))}"
+
+    @property
     def days(self) -> int:
         return (self.last - self.first).days + 1
 

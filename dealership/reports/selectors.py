@@ -33,6 +33,7 @@ from . import rollup
 from .aggregates import percentile_of_counts
 from .models import DailyFigures, ResponseMinutes, ResponseMinutesMonthly, RollupState
 from .periods import Period
+from .selectors_conversations import conversation_response_times
 from .tables import BarChart, Table, chart_from
 
 
@@ -356,7 +357,11 @@ def funnel_report(*, user: User, filters: ReportFilters) -> dict:
 
 
 def response_report(
-    *, user: User, filters: ReportFilters, now: datetime.datetime | None = None
+    *,
+    user: User,
+    filters: ReportFilters,
+    now: datetime.datetime | None = None,
+    with_conversations: bool = True,
 ) -> dict:
     """First response in business minutes (median, 90th percentile), the share of the
     period's leads that missed their response target (answered late, or unanswered past
@@ -401,12 +406,38 @@ def response_report(
             [_("Unanswered and overdue now"), figures["unanswered_overdue"]],
         ],
     )
-    return {
+    result = {
         "period": period,
         "figures": figures,
         "tables": [table],
         "charts": [response_chart(pairs)],
     }
+    if with_conversations:
+        # The dashboard's conversation response times (one query more; the weekly summary,
+        # which reads only the figures, leaves them out).
+        everyone, consultants = conversation_response_times(
+            location_ids=location_ids,
+            start=period.start,
+            end=period.end,
+            consultant_id=filters.consultant_id,
+        )
+        result["tables"].append(conversation_response_table(everyone, consultants))
+        result["conversations"] = {"everyone": everyone, "consultants": consultants}
+    return result
+
+
+def conversation_response_table(everyone, consultants) -> Table:
+    """Customers' waits for a consultant's answer in their thread (selectors_conversations)."""
+    rows = [[c.name, c.replies, c.median_minutes, c.p90_minutes] for c in consultants]
+    rows.append(
+        [_("All consultants"), everyone.replies, everyone.median_minutes, everyone.p90_minutes]
+    )
+    return Table(
+        "conversation_response",
+        _("Conversation response times (minutes from the customer's message to the first reply)"),
+        [_("Consultant"), _("Replies"), _("Median (minutes)"), _("90th percentile (minutes)")],
+        rows,
+    )
 
 
 # Upper bounds (business minutes, inclusive) of the first-response chart's bars.

@@ -102,8 +102,12 @@ def _figures(manager: User, location: Location, first: datetime.date, now: datet
     counts, before = funnel["counts"], funnel["previous_counts"]
     orders = orders_report(user=manager, filters=week)
     cancelled = _rows(orders, "cancellations")[-1]
-    response = response_report(user=manager, filters=week, now=now)["figures"]
-    response_before = response_report(user=manager, filters=week_before, now=now)["figures"]
+    response = response_report(user=manager, filters=week, now=now, with_conversations=False)[
+        "figures"
+    ]
+    response_before = response_report(
+        user=manager, filters=week_before, now=now, with_conversations=False
+    )["figures"]
     nps = nps_report(user=manager, filters=week)
     nps_before = nps_report(user=manager, filters=week_before)
     aftersales = aftersales_report(user=manager, filters=week, now=now)

@@ -23,16 +23,28 @@ from inventory.fragments import fragment_get, fragment_set
 register = template.Library()
 
 
+# Django's language code where CLDR's locale of the same name is another country's: Django's
+# "pt" is Portugal's Portuguese, CLDR's "pt" is Brazil's ("€ 41.390" instead of "41 390 €").
+_CLDR_LOCALES = {"pt": "pt_PT"}
+
+
 def _locale() -> str:
-    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return _CLDR_LOCALES.get(language) or translation.to_locale(language)
+
+
+def _currency(location) -> str:
+    """The location's currency (its country's), the site's CURRENCY without one."""
+    return getattr(location, "currency", None) or settings.CURRENCY
 
 
 @register.filter
-def money(amount) -> str:
-    """``{{ vehicle.price|money }}`` → "€24,990.00" (en) / "24.990,00 €" (de)."""
+def money(amount, location=None) -> str:
+    """``{{ vehicle.price|money }}`` → "€24,990.00" (en) / "24.990,00 €" (de) /
+    "24 990,00 €" (fi, pt); ``|money:location`` in that location's currency."""
     if amount in (None, ""):
         return ""
-    return format_currency(Decimal(amount), settings.CURRENCY, locale=_locale())
+    return format_currency(Decimal(amount), _currency(location), locale=_locale())
 
 
 @functools.lru_cache(maxsize=32)
@@ -43,14 +55,14 @@ def _whole_pattern(locale_name: str) -> tuple[Locale, str]:
 
 
 @register.filter
-def money_whole(amount) -> str:
+def money_whole(amount, location=None) -> str:
     """Rounded to whole units for headlines and cards: "€24,990" / "24.990 €"."""
     if amount in (None, ""):
         return ""
     locale, pattern = _whole_pattern(_locale())
     return format_currency(
         Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP),
-        settings.CURRENCY,
+        _currency(location),
         format=pattern,
         locale=locale,
         currency_digits=False,

@@ -19,6 +19,7 @@ from .enquiries import enquiry_submit
 from .escalation import leads_escalate_overdue
 from .events import lead_event, lead_for_sale
 from .leads import lead_create, lead_transition
+from .rescore import leads_rescore_soon
 from .transfers import (
     lead_hand_back,
     lead_may_give_up,
@@ -51,6 +52,7 @@ __all__ = [
     "lead_transition",
     "leads_bulk_assign",
     "leads_escalate_overdue",
+    "leads_rescore_soon",
     "task_complete",
     "task_create",
     "transfer_may_decide",

@@ -32,6 +32,7 @@ from dealership.accounts.models import Location, User
 
 from ..models import OPEN_STATUSES, Customer, Lead, LeadEvent, LeadStatusChange
 from .leads import CLOSED_STATUSES, lead_transition
+from .rescore import leads_rescore_soon
 
 S = Lead.Status
 RANK = {status: rank for rank, status in enumerate(OPEN_STATUSES)}
@@ -143,6 +144,8 @@ def lead_event(
     if lost_reason and lost_reason not in EVENT_LOST_REASONS:
         raise ValueError(f"not a lost reason for an event: {lost_reason}")
     locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    # A test drive booked, done or missed, an order placed: the score looks at them.
+    leads_rescore_soon(lead_ids=[locked.pk])
     if ref:
         done = LeadStatusChange.objects.filter(lead=locked, event=event, ref=ref).first()
         if done is not None:

@@ -22,6 +22,7 @@ from ..models import (
 )
 from .assignment import lead_assign_automatically
 from .cadence import PROGRESSED, cadence_start, cadence_stop
+from .rescore import leads_rescore_soon
 
 # Plain fields a caller may set on a new lead (vehicle of interest, trade-in, campaign, feed).
 LEAD_DETAIL_FIELDS = frozenset(
@@ -155,6 +156,8 @@ def lead_create(
     cadence_start(lead=lead)
     if assign:
         lead_assign_automatically(lead=lead)
+    # A new enquiry scores itself and the customer's other open leads ("another enquiry").
+    leads_rescore_soon(customer_ids=[customer.pk])
     return lead
 
 
@@ -259,4 +262,5 @@ def lead_transition(
         Lead.Status.LOST,
     ):
         cadence_stop(lead=lead, reason="progressed" if to_status in PROGRESSED else to_status)
+    leads_rescore_soon(lead_ids=[lead.pk])
     return lead

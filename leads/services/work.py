@@ -11,6 +11,7 @@ from dealership.accounts.models import User
 
 from ..models import Activity, Customer, Lead, Task
 from .leads import lead_record_first_response, lead_transition
+from .rescore import leads_rescore_soon
 
 # Outbound contact that counts as the first response to a lead.
 RESPONSE_KINDS = (Activity.Kind.CALL, Activity.Kind.EMAIL, Activity.Kind.SMS, Activity.Kind.MEETING)
@@ -50,6 +51,9 @@ def activity_log(
     )
     activity.full_clean()
     activity.save()
+    if kind != Activity.Kind.NOTE:
+        # A reply (inbound) or a contact (outbound) changes the score's engagement and decay.
+        leads_rescore_soon(lead_ids=[lead.pk] if lead else (), customer_ids=[customer.pk])
     if lead is not None and direction == Activity.Direction.OUTBOUND and kind in RESPONSE_KINDS:
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
         lead_record_first_response(lead=locked, at=activity.occurred_at)

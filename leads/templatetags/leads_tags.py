@@ -57,3 +57,53 @@ def lead_page_actions(lead):
     from ..timeline import lead_actions
 
     return lead_actions(lead=lead)
+
+
+def score_reason_text(entry: dict) -> str:
+    """One stored score reason ({"points", "reason", "args", "plural", "n"}, written by the
+    scoring app) in the reader's language: the reason is an English msgid; string arguments
+    are choice labels ("Walk-in"), translated too. A manager's own wording (no msgid in the
+    catalogues) shows as typed."""
+    from django.utils.translation import gettext, ngettext
+
+    reason = str(entry.get("reason", ""))
+    if "plural" in entry:
+        try:
+            n = int(entry.get("n", 0))
+        except (TypeError, ValueError):
+            n = 0
+        template_text = ngettext(reason, str(entry["plural"]), n)
+    else:
+        template_text = gettext(reason) if reason else ""
+    args = entry.get("args") or {}
+    if not isinstance(args, dict) or not args:
+        return template_text
+    args = {key: gettext(value) if isinstance(value, str) else value for key, value in args.items()}
+    try:
+        return template_text % args
+    except (KeyError, ValueError, TypeError):
+        return template_text
+
+
+@register.simple_tag
+def score_reasons(lead) -> list[dict]:
+    """The lead's score reasons as [{"points": "+20", "text": "booked a test drive",
+    "positive": True}] for the lead page."""
+    entries = lead.score_reasons if isinstance(lead.score_reasons, list) else []
+    shown = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        try:
+            points = int(entry.get("points", 0))
+        except (TypeError, ValueError):
+            continue
+        shown.append(
+            {
+                # A real minus sign, as people write it ("−15").
+                "points": f"+{points}" if points >= 0 else f"\u2212{-points}",
+                "text": score_reason_text(entry),
+                "positive": points >= 0,
+            }
+        )
+    return shown

@@ -1,17 +1,20 @@
 """The contract: a canonical document per deal version, its PDF, e-signature."""
 
+import functools
 import hashlib
 import io
 import json
+from xml.sax.saxutils import escape
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dealership.accounts.models import User
+from dealership.accounts.templatetags.zones import in_zone
 
 from ..models import Order, OrderVersion, Signature
 from .lifecycle import S, _locked, order_transition
@@ -152,57 +155,103 @@ def contract_pdf_stored(*, signature: Signature, order: Order, version: OrderVer
     return signature.pdf
 
 
+# reportlab's built-in Helvetica has no CJK glyphs (a Chinese contract would print empty
+# boxes): WenQuanYi Micro Hei (TrueType outlines, Apache License 2.0, from the
+# paperang-p2-fonts-cjk wheel) has Latin, Greek, Cyrillic and CJK. reportlab embeds only the
+# glyphs a contract uses.
+CJK_FONT = "WenQuanYiMicroHei"
+BASE_FONT = "Helvetica"
+
+
+@functools.cache
+def _register_cjk_font() -> str:
+    from importlib.resources import files
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+    pdfmetrics.registerFont(TTFont(CJK_FONT, str(path), subfontIndex=0))
+    # One weight only: bold headings and <b> use the same face.
+    pdfmetrics.registerFontFamily(
+        CJK_FONT, normal=CJK_FONT, bold=CJK_FONT, italic=CJK_FONT, boldItalic=CJK_FONT
+    )
+    return CJK_FONT
+
+
+def _fits_base_font(texts) -> bool:
+    """Whether Helvetica (WinAnsi: Western European letters, €) can draw every character."""
+    try:
+        "".join(texts).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def contract_font(texts) -> str:
+    """The font a contract is set in: the CJK font for a Chinese contract, and for any text
+    the base font lacks glyphs for (a buyer named 王芳 on a German contract)."""
+    language = translation.get_language() or ""
+    if language.startswith("zh") or not _fits_base_font(texts):
+        return _register_cjk_font()
+    return BASE_FONT
+
+
 def contract_pdf(*, document: dict, signature: Signature | None = None) -> bytes:
-    """The contract as a PDF (reportlab, pure Python)."""
+    """The contract as a PDF (reportlab, pure Python), in the active language."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from inventory.pricing import DealBreakdown
 
     from ..display import breakdown_rows
 
-    styles = getSampleStyleSheet()
-    buffer = io.BytesIO()
     deal = DealBreakdown.from_dict(document["breakdown"])
-    story = [
-        Paragraph(_("Purchase contract %(ref)s") % {"ref": document["reference"]}, styles["Title"]),
-        Paragraph(_("Version %(n)s") % {"n": document["version"]}, styles["Normal"]),
-        Spacer(1, 12),
-        Paragraph(_("Seller"), styles["Heading2"]),
-        Paragraph(
-            "<br/>".join([document["seller"]["name"], *document["seller"]["address"]]),
-            styles["Normal"],
-        ),
-        Paragraph(_("Buyer"), styles["Heading2"]),
-        Paragraph(
-            "<br/>".join([document["buyer"]["name"], *document["buyer"]["address"]]),
-            styles["Normal"],
-        ),
-        Paragraph(_("Vehicle"), styles["Heading2"]),
-        Paragraph(
-            f"{document['vehicle']['title']}<br/>VIN {document['vehicle']['vin']}",
-            styles["Normal"],
-        ),
-        Paragraph(_("Price"), styles["Heading2"]),
-        Table([[str(label), value] for label, value in breakdown_rows(deal)]),
-        Spacer(1, 12),
-        Paragraph(
-            _("Document SHA-256: %(hash)s") % {"hash": document_sha256(document)},
-            styles["Normal"],
-        ),
+    rows = [[str(label), value] for label, value in breakdown_rows(deal)]
+    paragraphs = [
+        (_("Purchase contract %(ref)s") % {"ref": document["reference"]}, "Title"),
+        (_("Version %(n)s") % {"n": document["version"]}, "Normal"),
+        None,
+        (_("Seller"), "Heading2"),
+        ("\n".join([document["seller"]["name"], *document["seller"]["address"]]), "Normal"),
+        (_("Buyer"), "Heading2"),
+        ("\n".join([document["buyer"]["name"], *document["buyer"]["address"]]), "Normal"),
+        (_("Vehicle"), "Heading2"),
+        (f"{document['vehicle']['title']}\nVIN {document['vehicle']['vin']}", "Normal"),
+        (_("Price"), "Heading2"),
+        rows,
+        None,
+        (_("Document SHA-256: %(hash)s") % {"hash": document_sha256(document)}, "Normal"),
     ]
     if signature is not None:
-        story.append(
-            Paragraph(
+        paragraphs.append(
+            (
                 _("Signed electronically by %(name)s on %(at)s from %(ip)s.")
                 % {
                     "name": signature.full_name,
-                    "at": signature.signed_at.isoformat(timespec="seconds"),
+                    "at": in_zone(signature.signed_at, signature.order.location),
                     "ip": signature.ip_address or "",
                 },
-                styles["Normal"],
+                "Normal",
             )
         )
+    texts = [p[0] for p in paragraphs if isinstance(p, tuple)] + [c for r in rows for c in r]
+    font = contract_font(texts)
+    styles = getSampleStyleSheet()
+    if font != BASE_FONT:  # Helvetica keeps its bold headings
+        for name in ("Title", "Normal", "Heading2"):
+            styles[name].fontName = font
+    story = []
+    for part in paragraphs:
+        if part is None:
+            story.append(Spacer(1, 12))
+        elif isinstance(part, list):
+            story.append(Table(part, style=TableStyle([("FONTNAME", (0, 0), (-1, -1), font)])))
+        else:
+            # Names and addresses are typed by people: escaped for reportlab's markup.
+            text, style = part
+            story.append(Paragraph(escape(text).replace("\n", "<br/>"), styles[style]))
+    buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, title=document["reference"]).build(story)
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from dealership.accounts.models import AuditEvent, User
 from dealership.accounts.services import audit_diff, audit_record
+from leads.services import leads_rescore_soon
 
 from ..finance import LenderDecision, encrypt, get_finance_backend
 from ..models import FinanceApplication, Order
@@ -62,6 +63,7 @@ def finance_application_submit(
     )
     application.full_clean()
     application.save()
+    leads_rescore_soon(customer_ids=[order.customer_id])  # "finance application started"
     if order.status == S.DEPOSIT_PAID:
         order_transition(order=order, to_status=S.FINANCE_PENDING, by=None)
     decision = get_finance_backend().request_decision(application=application)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.services import audit_diff, audit_record
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.services import message_enqueue
@@ -111,7 +112,7 @@ def notification_context(order: Order) -> dict:
         "payment_type": order.payment_type,
         "link": order_link(order),
         "location": order.location.name,
-        "location_phone": order.location.phone,
+        "location_phone": phone_local(order.location.phone, order.location),
         "consultant": consultant.get_full_name() if consultant else "",
         "cancel_reason": order.cancel_reason,
         "refund_amount": str(order.refund_amount),

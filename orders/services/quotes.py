@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import AuditEvent, User
+from dealership.accounts.phones import phone_local
 from dealership.accounts.services import audit_record
+from dealership.accounts.templatetags.zones import local_date
 from dealership.messaging.models import Channel, OutboxMessage, Purpose
 from dealership.messaging.services import message_enqueue
 from inventory.models import Vehicle
@@ -248,13 +250,12 @@ def quote_context(quote: Quote) -> dict:
     """What the quote email shows (JSON-safe: the outbox stores it)."""
     customer = quote.customer
     location = quote.location
-    tz = location.tzinfo
     return {
         "first_name": customer.first_name,
         "reference": quote.reference,
         "vehicle": quote.vehicle.title,
         "stock_number": quote.vehicle.stock_number,
-        "valid_until": quote.valid_until.astimezone(tz).strftime("%d.%m.%Y"),
+        "valid_until": local_date(quote.valid_until, location, customer.language),
         "tradein": quote.tradein_description,
         "tradein_value": str(quote.tradein_value),
         "tradein_payoff": str(quote.tradein_payoff),
@@ -275,7 +276,7 @@ def quote_context(quote: Quote) -> dict:
             for o in quote.options.all()
         ],
         "location": location.name,
-        "location_phone": location.phone,
+        "location_phone": phone_local(location.phone, location),
         "consultant": quote.consultant.get_full_name() if quote.consultant else "",
     }
 

@@ -10,6 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
+from dealership.accounts.templatetags.zones import local_date
 from orders.services import order_reserve
 from orders.tokens import order_token
 from tests.accounts.factories import LocationFactory
@@ -72,3 +73,30 @@ def test_the_order_page_says_until_when_in_the_buyers_zone(client):
     assert "(UTC)" not in html
     assert f'datetime="{local.isoformat()}"' in html
     assert "CET</time> while we wait for your deposit." in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("de", "30.03.2026"), ("fi", "30.3.2026"), ("pt", "30/03/2026"), ("en", "03/30/2026")],
+)
+def test_a_date_is_the_locations_calendar_day_in_the_readers_format(language, shown):
+    helsinki = LocationFactory(time_zone="Europe/Helsinki")
+    # 22:30 UTC on the 29th is already the 30th in Helsinki
+    late = datetime.datetime(2026, 3, 29, 22, 30, tzinfo=datetime.UTC)
+
+    assert local_date(late, helsinki, language) == shown
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "after"),
+    [("Europe/Berlin", "CET", "CEST"), ("Europe/Helsinki", "EET", "EEST"), ("Europe/Lisbon", "WET", "WEST")],
+)  # fmt: skip
+def test_the_abbreviation_changes_at_the_instant_of_the_switch(zone, before, after):
+    location = LocationFactory(time_zone=zone)
+    switch = datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC)  # the EU switches at once
+    second = datetime.timedelta(seconds=1)
+    render = Template("{% load zones %}{{ a|zone_abbr:l }} {{ b|zone_abbr:l }}").render
+
+    assert (
+        render(Context({"a": switch - second, "b": switch, "l": location})) == f"{before} {after}"
+    )

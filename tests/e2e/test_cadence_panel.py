@@ -31,7 +31,7 @@ def test_a_consultant_pauses_resumes_and_stops_the_cadence(
     expect(panel).to_contain_text("Vehicle enquiry follow-up")
     expect(panel.locator("#cadence-state")).to_have_text("Running")
     expect(panel.locator("#cadence-next-step")).to_have_text("Send SMS · leads.follow_up")
-    expect(panel.locator("#cadence-due")).to_contain_text("Europe/Berlin")
+    expect(panel.locator("#cadence-due")).to_contain_text(re.compile(r" CES?T$"))  # the zone named
 
     # A reason is required: the browser will not send the form empty.
     panel.get_by_role("button", name="Pause").click()

@@ -232,9 +232,10 @@ def test_suggest_without_q_and_with_too_long_q(client, articles):
 def test_suggest_in_the_visitors_language(client, articles):
     ArticleFactory(language="de", title="Garantie", slug="warranty", body="Zwölf Monate")
 
+    # The link is the German page's own URL (the language is in the path since #18).
     assert _suggest(client, "garan", HTTP_ACCEPT_LANGUAGE="de") == (
         200,
-        [{"title": "Garantie", "url": "/help/warranty/"}],
+        [{"title": "Garantie", "url": "/de/help/warranty/"}],
     )
 
 

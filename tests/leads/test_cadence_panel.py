@@ -81,9 +81,7 @@ def test_the_panel_shows_the_cadence_its_next_step_and_when_it_is_due_locally(
     assert "Vehicle enquiry follow-up" in panel
     assert "Running" in panel
     assert "Send SMS · <code>leads.follow_up_sms</code>" in panel
-    assert '<time datetime="2026-06-10T09:00:00+00:00">10.06.2026 11:00 Europe/Berlin</time>' in (
-        panel
-    )
+    assert '<time datetime="2026-06-10T11:00:00+02:00">06/10/2026 11 a.m. CEST</time>' in panel
     # Paused, the cadence can be resumed; running, paused; both stopped. Each has a label.
     assert 'for="cadence-pause-reason"' in panel
     assert 'for="cadence-stop-reason"' in panel
@@ -123,11 +121,18 @@ def test_the_history_lists_pauses_resumptions_and_stops_with_their_reasons(
 
     panel = _panel(_page(consultant_client, lead))
 
-    assert "Paused</span> since 10.06.2026 10:20 Europe/Berlin" in panel
+    assert (
+        'Paused</span> since <time datetime="2026-06-10T10:20:00+02:00">06/10/2026 10:20 a.m. CEST</time> Europe/Berlin'
+        in panel
+    )
     history = panel[panel.index('id="cadence-history"') :]
     # Newest first, in the location's time, with who and why.
-    resumed = history.index("<strong>Resumed</strong> · 10.06.2026 10:10 Europe/Berlin")
-    paused = history.index("<strong>Paused</strong> · 10.06.2026 10:05 Europe/Berlin")
+    resumed = history.index(
+        '<strong>Resumed</strong> · <time datetime="2026-06-10T10:10:00+02:00">06/10/2026 10:10 a.m. CEST</time>'
+    )
+    paused = history.index(
+        '<strong>Paused</strong> · <time datetime="2026-06-10T10:05:00+02:00">06/10/2026 10:05 a.m. CEST</time>'
+    )
     assert resumed < paused
     assert "Back from holiday" in history
     assert "Customer on holiday" in history
@@ -174,7 +179,10 @@ def test_the_consultant_pauses_with_a_reason(consultant_client, consultant, lead
     ]
     page = _page(consultant_client, lead)
     assert "Cadence paused." in page
-    assert "Paused</span> since 10.06.2026 10:30 Europe/Berlin" in _panel(page)
+    assert (
+        'Paused</span> since <time datetime="2026-06-10T10:30:00+02:00">06/10/2026 10:30 a.m. CEST</time> Europe/Berlin'
+        in _panel(page)
+    )
 
 
 def test_the_consultant_resumes_with_a_reason_and_the_steps_move_later(

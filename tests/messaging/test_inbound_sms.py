@@ -188,7 +188,7 @@ def test_start_opts_back_in_and_help_answers_with_the_dealership_contact(
     assert [m["body"] for m in sms_outbox] == [
         "You will get no more SMS from Showroom Motors Leipzig. Reply START to opt back in.\n",
         "You will get SMS from Showroom Motors Leipzig again. Reply STOP to opt out.\n",
-        "Showroom Motors Leipzig: call +49 341 555 0100 · branch-0@showroom.example. "
+        "Showroom Motors Leipzig: call 0341 5550100 · branch-0@showroom.example. "
         "Reply STOP to opt out.\n".replace("branch-0", location.slug),
     ]
 

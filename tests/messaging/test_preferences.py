@@ -82,7 +82,9 @@ def test_the_page_lists_each_purpose_and_each_saved_search_by_name(client, lena)
     # One form per switch, each with its own labelled checkbox and nothing else to post.
     assert html.count('name="purpose"') == 5
     assert html.count('role="switch"') == 5
-    assert html.count("<label") == 5
+    # Five switches, the language of our messages, and the site's language switcher.
+    assert html.count("<label") == 7
+    assert html.count('<label class="form-check-label"') == 5
     assert "BMW" not in html
     assert "ending in 001" not in html
     # Nothing was ever granted: service emails on, offers off, the two searches' alerts on.

@@ -39,7 +39,8 @@ def test_the_tracking_page_shows_status_breakdown_and_contact(client, vehicle, c
     assert response.status_code == 200
     assert f"Your order {order.reference}" in body
     assert "Reserved, deposit due" in body
-    assert vehicle.location.phone in body
+    # the branch's number as its customers dial it, the link international
+    assert '<a href="tel:+493415550100">0341 5550100</a>' in body
     assert "Cancel before you sign the contract and the deposit comes back in full." in body
 
 

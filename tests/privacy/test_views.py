@@ -62,10 +62,10 @@ def test_export_page_shows_everything_and_is_audited(
         ActivityFactory(customer=customer, body="Test drive on Saturday")
 
     # Savepoint, session, user, groups, customer; merged customers, addresses, leads; one per
-    # mapped model (40 with quotes and their options, the order's new trade-in payoff line,
-    # leads' transfer requests and conversations' messages); the audit row (content type
-    # cached); release; session save (3).
-    with django_assert_num_queries(54):
+    # mapped model (42 with quotes and their options, the order's new trade-in payoff line,
+    # leads' transfer requests, conversations' messages, inbound emails and attachments); the
+    # audit row (content type cached); release; session save (3).
+    with django_assert_num_queries(56):
         response = manager_client.get(f"/staff/privacy/customers/{customer.pk}/export/")
 
     html = response.content.decode()

@@ -173,7 +173,7 @@ def test_csv_neutralises_formulas(manager_client, shop):
 
 @pytest.mark.postgres  # without PostgreSQL the figures are computed in Python (more queries)
 @pytest.mark.parametrize(
-    ("name", "queries"), [("funnel", 14), ("response", 16), ("leaderboard", 16), ("inventory", 18)]
+    ("name", "queries"), [("funnel", 14), ("response", 17), ("leaderboard", 16), ("inventory", 18)]
 )
 def test_query_count_does_not_grow_with_rows(
     manager_client, shop, django_assert_num_queries, name, queries
@@ -181,8 +181,8 @@ def test_query_count_does_not_grow_with_rows(
     # Given the fixture, when the page renders, then a fixed number of queries (with the
     # session's SAVEPOINT, UPDATE and RELEASE: SESSION_SAVE_EVERY_REQUEST; and the two-factor
     # device). The report's own: the summary's cutoff day, then funnel 1 (both periods),
-    # response 3 (counts, minutes histogram, unanswered leads), leaderboard 3 (counts,
-    # histograms, consultants' names).
+    # response 4 (counts, minutes histogram, unanswered leads, conversation response times),
+    # leaderboard 3 (counts, histograms, consultants' names).
     with django_assert_num_queries(queries):
         assert manager_client.get(url(name), PERIOD).status_code == 200
     # and the same after ten more leads and consultants
@@ -200,3 +200,18 @@ def test_query_count_does_not_grow_with_rows(
     rollup_backfill(first=FIRST, last=LAST)
     with django_assert_num_queries(queries):
         assert manager_client.get(url(name), PERIOD).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "label"),
+    [
+        (datetime.date(2026, 3, 1), datetime.date(2026, 3, 28), "Europe/Berlin, CET"),
+        (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31), "Europe/Berlin, CET–CEST"),
+        (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31), "Europe/Berlin, CEST–CET"),
+        (datetime.date(2026, 7, 1), datetime.date(2026, 7, 31), "Europe/Berlin, CEST"),
+    ],
+)
+def test_the_period_header_names_the_zone_and_a_switch_inside_it(first, last, label):
+    from dealership.reports.periods import Period
+
+    assert Period.of(first, last, "Europe/Berlin").zone_label == label

@@ -177,3 +177,25 @@ def order_contract(location, other_location):
         "allowed": {"token": order_token(order)},
         "denied": {"token": manage_token(booking_id=order.pk)},
     }
+
+
+def conversation_attachment(location, other_location):
+    from django.core.files.base import ContentFile
+
+    from conversations.models import Message, MessageAttachment
+
+    def attachment_at(place):
+        customer = CustomerFactory(location=place)
+        message = Message.objects.create(
+            customer=customer, location=place, direction="in", channel="email", body="Photo"
+        )
+        attachment = MessageAttachment(
+            message=message, filename="car.pdf", content_type="application/pdf", size=9
+        )
+        attachment.file.save("scenario.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        return attachment
+
+    return {
+        "allowed": {"pk": attachment_at(location).pk},
+        "denied": {"pk": attachment_at(other_location).pk},
+    }

@@ -76,7 +76,7 @@ def test_customer_books_a_slot_and_gets_lead_confirmation_ics_sms_and_reminders(
     assert lead.message == "Can I bring my partner?"
     note = Activity.objects.get(customer=customer)
     assert note.body == (
-        f"Test drive booked: {vehicle} on 2026-03-03 10:00 (Europe/Berlin) with Anna Schmidt."
+        f"Test drive booked: {vehicle} on 2026-03-03 10:00 CET (Europe/Berlin) with Anna Schmidt."
     )
     keys = dict(OutboxMessage.objects.values_list("dedupe_key", "status"))
     prefix = f"testdrive:{booking.pk}:v1"
@@ -98,16 +98,17 @@ def test_customer_books_a_slot_and_gets_lead_confirmation_ics_sms_and_reminders(
     email = mail.outbox[0]
     assert email.to == ["lena.hoffmann@example.de"]
     assert email.subject == (
-        "Your test drive is booked: Tuesday, 3 March 2026, 10:00 – " + vehicle.location.name
+        "Your test drive is booked: Tuesday, 3 March 2026, 10:00 CET – " + vehicle.location.name
     )
     assert f"http://127.0.0.1:8000/test-drives/manage/{token}/" in email.body
-    assert "(Europe/Berlin)" in email.body
+    assert "Tuesday, 3 March 2026, 10:00 CET (Europe/Berlin)" in email.body
     (filename, content, mimetype) = email.attachments[0]
     assert (filename, mimetype) == ("test-drive.ics", "text/calendar")
     text = content.decode() if isinstance(content, bytes) else content
     assert "DTSTART:20260303T090000Z\r\n" in text
     assert "DTEND:20260303T094500Z\r\n" in text
     assert f"UID:testdrive-{booking.pk}@127.0.0.1:8000\r\n" in text
+    assert f"SUMMARY:Test drive: {vehicle.title} ({vehicle.location.name})" in text
 
 
 def test_confirmation_page_says_booked(client, frozen, vehicle, consultant):

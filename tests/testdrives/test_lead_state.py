@@ -64,7 +64,7 @@ def test_cancelled_as_bought_elsewhere_loses_the_lead_and_stops_clock_and_cadenc
         None,
         "testdrive_cancelled",
         f"booking:{drive.pk}",
-        "Test drive cancelled: 2026-03-03 10:00 (Europe/Berlin), Bought elsewhere",
+        "Test drive cancelled: 2026-03-03 10:00 CET (Europe/Berlin), Bought elsewhere",
     )
     # The first-response target was still ahead (it is 08:00 Berlin, 07:00 UTC): withdrawn.
     assert (lead.response_due_at, lead.reassign_due_at) == (None, None)
@@ -115,7 +115,7 @@ def test_a_cancellation_with_another_drive_ahead_records_why_the_lead_stays(driv
         None,
         "testdrive_cancelled",
         f"booking:{drive.pk}",
-        "Test drive cancelled: 2026-03-03 10:00 (Europe/Berlin). Not moved: another test drive"
+        "Test drive cancelled: 2026-03-03 10:00 CET (Europe/Berlin). Not moved: another test drive"
         " is still booked.",
     )
 

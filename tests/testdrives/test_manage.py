@@ -74,7 +74,7 @@ def test_reschedule_keeps_one_booking_and_moves_the_reminders(
         (
             "confirmed",
             "confirmed",
-            "Moved from 2026-03-04 10:00 (Europe/Berlin) to 2026-03-05 14:00 (Europe/Berlin)",
+            "Moved from 2026-03-04 10:00 CET (Europe/Berlin) to 2026-03-05 14:00 CET (Europe/Berlin)",
         ),
     ]
     p = f"testdrive:{booking.pk}"

@@ -300,6 +300,6 @@ def test_block_over_a_booking_is_refused(consultant_client, drive, vehicle):
 def test_the_booking_page_shows_history_and_the_customer_link(consultant_client, drive):
     page = consultant_client.get(f"/staff/test-drives/{drive.pk}/").content.decode()
 
-    assert "Tue 3 Mar 2026, 10:00–10:45 (Europe/Berlin)" in page
+    assert "Tue 3 Mar 2026, 10:00–10:45 CET (Europe/Berlin)" in page
     assert "/test-drives/manage/" in page
     assert "Change status" in page

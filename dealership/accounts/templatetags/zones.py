@@ -11,7 +11,7 @@ import zoneinfo
 
 from django import template
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html
 
 register = template.Library()
@@ -28,6 +28,14 @@ def in_zone(value, location, fmt: str = "DATETIME_FORMAT") -> str:
     # The date filter would convert an aware value to the active time zone again.
     wall = formats.date_format(local.replace(tzinfo=None), fmt)
     return f"{wall} {local.tzname()}"
+
+
+def local_date(value, location, language: str = "") -> str:
+    """The location's calendar day of an aware datetime, in `language`'s short date format
+    (the active language without one): "30.03.2026", "30/03/2026", "2026/3/30"."""
+    day = timezone.localtime(value, _zone(location)).date()
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
+        return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def _time_element(value, location, fmt: str) -> str:
@@ -49,3 +57,12 @@ def at_location(value, location):
 def at_location_short(value, location):
     """The same with the short date format (tables)."""
     return _time_element(value, location, "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def zone_abbr(value, location) -> str:
+    """The abbreviation of the location's zone at that moment ("CET" in January, "CEST" in
+    July), for a time already shown as wall-clock digits."""
+    if not value:
+        return ""
+    return timezone.localtime(value, _zone(location)).tzname()
