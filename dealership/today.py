@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import RecallVehicle, ServiceAppointment, ServiceReminder
+from campaigns.selectors import upgrade_opportunities_for
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES, Role
 from dealership.accounts.selectors import location_list_for_user
@@ -92,6 +93,7 @@ def consultant_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .select_related("customer", "vehicle", "location")
             .order_by("status_changed_at", "id")[:LIMIT]
         ),
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
 
 
@@ -204,6 +206,7 @@ def advisor_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .select_related("owned_vehicle__customer", "owned_vehicle__location", "item")
             .order_by("queued_at", "id")[:LIMIT]
         ),
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
 
 
