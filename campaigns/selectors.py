@@ -189,9 +189,15 @@ def _successor(today: datetime.date):
             make__iexact=OuterRef("make"),
             model_year__gt=Coalesce(OuterRef("year"), Value(today.year - 1)),
         )
+        .annotate(
+            other_model=Case(When(model__iexact=OuterRef("model"), then=Value(0)), default=1),
+            other_branch=Case(
+                When(location=OuterRef("customer__location"), then=Value(0)), default=1
+            ),
+        )
         .order_by(
-            Case(When(model__iexact=OuterRef("model"), then=Value(0)), default=Value(1)),
-            Case(When(location=OuterRef("customer__location"), then=Value(0)), default=Value(1)),
+            "other_model",
+            "other_branch",
             "price",
             "pk",
         )
