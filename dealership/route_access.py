@@ -264,6 +264,8 @@ ROUTES: dict[str, Route] = {
     "campaigns:segment_preview": Route(Access.STAFF, roles=MANAGER_ROLES),
     "campaigns:segment_export": Route(Access.STAFF, roles=MANAGER_ROLES),
     "campaigns:group_message": Route(Access.STAFF),
+    # The customer page's upgrade opportunity (htmx): staff who may see the customer (else 404)
+    "campaigns:customer_upgrade": Route(Access.STAFF),
     # The signed per-recipient redirect of a campaign link: a bad token is a 404.
     "campaigns:click": Route(Access.PUBLIC),
     "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),

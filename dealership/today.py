@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import RecallVehicle, ServiceAppointment, ServiceReminder, WorkshopCapacity
+from campaigns.selectors import upgrade_opportunities_for
 from conversations.selectors import unread_customers_for_user
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES, Role
@@ -95,7 +96,7 @@ def consultant_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .order_by("status_changed_at", "id")[:LIMIT]
         ),
         "unread": unread_customers_for_user(user=user, limit=UNREAD_LIMIT),
-        # "upgrades": owners with an upgrade opportunity come from campaigns (#13), later.
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
 
 
@@ -214,6 +215,7 @@ def advisor_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .select_related("owned_vehicle__customer", "owned_vehicle__location", "item")
             .order_by("queued_at", "id")[:LIMIT]
         ),
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
 
 

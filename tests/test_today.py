@@ -132,9 +132,10 @@ def test_today_costs_the_same_queries_for_one_item_or_many(client, floor, role):
 
     assert len(few.captured_queries) == len(many.captured_queries)
     # Session, user, groups, the first location, one query per section (the manager's
-    # counts and four week figures included; the consultant's unread conversations), and the
+    # counts and four week figures included; the consultant's unread conversations and upgrade
+    # opportunities: the built-in segments and the matching customers, none here), and the
     # session save.
-    assert len(many.captured_queries) == {Role.CONSULTANT: 15, Role.SALES_MANAGER: 22}[role]
+    assert len(many.captured_queries) == {Role.CONSULTANT: 17, Role.SALES_MANAGER: 22}[role]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -481,8 +482,9 @@ def test_the_workshop_board_costs_the_same_queries_for_one_car_or_many(client, w
 
     assert len(few.captured_queries) == len(many.captured_queries)
     # Session, user, groups (in a savepoint), the first location, appointments (recalls
-    # annotated), capacity, reminders, the locations list; the session save in its savepoint.
-    assert len(many.captured_queries) == 13
+    # annotated), capacity, reminders, the upgrade opportunities (the built-in segments and
+    # the matching customers), the locations list; the session save in its savepoint.
+    assert len(many.captured_queries) == 15
 
 
 @time_machine.travel(NOW, tick=False)
