@@ -152,10 +152,10 @@ def test_a_mixed_batch_gives_the_same_rows_as_enqueueing_one_by_one(
     assert actual_rows["many:stopped"]["last_error"] == (
         "The address is suppressed (opted out or undeliverable)."
     )
-    assert results[6].message.pk == existing.pk and not results[6].created
-    assert results[7].message.pk == results[0].message.pk and not results[7].created
-    assert results[0].created and results[0].queued and not results[0].refused
-    assert results[2].refused and not results[2].queued
+    assert (results[6].message.pk, results[6].created) == (existing.pk, False)
+    assert (results[7].message.pk, results[7].created) == (results[0].message.pk, False)
+    assert (results[0].created, results[0].queued, results[0].refused) == (True, True, False)
+    assert (results[2].created, results[2].queued, results[2].refused) == (True, False, True)
     assert results[2].reason == "No marketing consent recorded for this address."
     assert results[0].reason == ""
     # One wake per queued message one by one; one for the whole batch.
