@@ -256,11 +256,6 @@ def _build_many(items: list[dict]) -> list[OutboxMessage]:
         if locations
         else set()
     )
-    for item in items:  # the same checks, in the same order, as message_enqueue
-        if item["channel"] not in Channel.values:
-            raise ValidationError(_("Unknown channel “%(value)s”.") % {"value": item["channel"]})
-        if item["purpose"] not in Purpose.values:
-            raise ValidationError(_("Unknown purpose “%(value)s”.") % {"value": item["purpose"]})
     sources = template_sources({(i["template_key"], i["channel"], i["language"]) for i in items})
     quiet = quiet_hours_by_location(
         [
@@ -272,8 +267,12 @@ def _build_many(items: list[dict]) -> list[OutboxMessage]:
     compiled: dict = {}
     now = timezone.now()
     messages = []
-    for item in items:
+    for item in items:  # the same checks, in the same order, as message_enqueue
         channel, language, location = item["channel"], item["language"], item["location"]
+        if channel not in Channel.values:
+            raise ValidationError(_("Unknown channel “%(value)s”.") % {"value": channel})
+        if item["purpose"] not in Purpose.values:
+            raise ValidationError(_("Unknown purpose “%(value)s”.") % {"value": item["purpose"]})
         region = location.country if location else settings.MESSAGING_DEFAULT_REGION
         address = normalise_address(channel, item["to"], default_region=region)
         try:

@@ -237,6 +237,24 @@ def test_an_invalid_item_raises_as_message_enqueue_does_and_stores_nothing(bad, 
     assert not OutboxMessage.objects.exists()
 
 
+def test_the_first_invalid_item_in_order_decides_the_error():
+    items = [item("ok"), item("bad-address", to="nope"), item("bad-channel", channel="fax")]
+
+    with pytest.raises(ValidationError) as batch:
+        messages_enqueue_many(items)
+
+    assert batch.value.messages == ["“nope” is not a valid email address."]
+    assert not OutboxMessage.objects.exists()
+
+
+def test_an_item_with_a_stored_dedupe_key_is_not_validated_again():
+    stored = OutboxMessageFactory(dedupe_key="many:stored")
+
+    results = messages_enqueue_many([item("stored", to="not-an-email", channel="fax")])
+
+    assert [(r.message.pk, r.created, r.queued) for r in results] == [(stored.pk, False, True)]
+
+
 def test_an_empty_batch_does_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert messages_enqueue_many([]) == []
