@@ -15,7 +15,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -455,8 +455,22 @@ def _send_batch(campaign: Campaign, context: _Context, batch_size: int, now) -> 
         recipient.outbox_message = result.message
         recipient.status = Recipient.Status.QUEUED
         recipient.queued_at = now
-    Recipient.objects.bulk_update(recipients, ["outbox_message", "status", "queued_at"])
+    _recipients_queued(recipients, now)
     return len(recipients)
+
+
+def _recipients_queued(recipients: list[Recipient], now: datetime.datetime) -> None:
+    """Mark the batch queued with its outbox rows: one UPDATE … FROM (VALUES …) (bulk_update's
+    CASE over every id costs more than the whole outbox insert)."""
+    table = connection.ops.quote_name(Recipient._meta.db_table)
+    rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(recipients))
+    params = [v for r in recipients for v in (r.pk, r.outbox_message_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET outbox_message_id = v.message, status = %s, "  # noqa: S608 # nosec B608 - names from the model
+            f"queued_at = %s FROM (VALUES {rows}) AS v(id, message) WHERE r.id = v.id",
+            [Recipient.Status.QUEUED, now, *params],
+        )
 
 
 def campaigns_dispatch_due() -> int:
