@@ -15,7 +15,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
@@ -25,7 +25,11 @@ from aftersales.models import OwnedVehicle
 from dealership.accounts.models import Location, User
 from dealership.accounts.services import audit_record
 from dealership.messaging.models import OutboxMessage, Purpose
-from dealership.messaging.services import message_enqueue, messages_cancel
+from dealership.messaging.services import (
+    message_enqueue,
+    messages_cancel,
+    messages_enqueue_many,
+)
 from inventory.models import Vehicle
 from inventory.pricing import price_breakdown
 from inventory.templatetags.inventory import money
@@ -423,6 +427,7 @@ def _send_batch(campaign: Campaign, context: _Context, batch_size: int, now) -> 
     context.load([r.customer for r in recipients])
     from .audience import address_for
 
+    items = []
     for recipient in recipients:
         customer = recipient.customer
         language = _language(customer)
@@ -430,22 +435,42 @@ def _send_batch(campaign: Campaign, context: _Context, batch_size: int, now) -> 
             rendered = context.render(
                 recipient.channel, language, context.values(customer, recipient.pk)
             )
-        recipient.outbox_message = message_enqueue(
-            channel=recipient.channel,
-            purpose=Purpose.MARKETING,
-            to=address_for(customer, recipient.channel),
-            template_key=TEMPLATE_KEY,
-            context=rendered,
-            dedupe_key=f"camp:{campaign.pk}:{customer.pk}:{recipient.channel}",
-            location=customer.location,
-            customer_id=customer.pk,
-            language=language,
-            send_after=campaign.send_at,
+        items.append(
+            {
+                "channel": recipient.channel,
+                "purpose": Purpose.MARKETING,
+                "to": address_for(customer, recipient.channel),
+                "template_key": TEMPLATE_KEY,
+                "context": rendered,
+                "dedupe_key": f"camp:{campaign.pk}:{customer.pk}:{recipient.channel}",
+                "location": customer.location,
+                "customer_id": customer.pk,
+                "language": language,
+                "send_after": campaign.send_at,
+            }
         )
+    # The whole batch in a few queries, in this transaction: a crash rolls all of it back,
+    # and a rerun finds the committed rows by their dedupe keys.
+    for recipient, result in zip(recipients, messages_enqueue_many(items), strict=True):
+        recipient.outbox_message = result.message
         recipient.status = Recipient.Status.QUEUED
         recipient.queued_at = now
-    Recipient.objects.bulk_update(recipients, ["outbox_message", "status", "queued_at"])
+    _recipients_queued(recipients, now)
     return len(recipients)
+
+
+def _recipients_queued(recipients: list[Recipient], now: datetime.datetime) -> None:
+    """Mark the batch queued with its outbox rows: one UPDATE … FROM (VALUES …) (bulk_update's
+    CASE over every id costs more than the whole outbox insert)."""
+    table = connection.ops.quote_name(Recipient._meta.db_table)
+    rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(recipients))
+    params = [v for r in recipients for v in (r.pk, r.outbox_message_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET outbox_message_id = v.message, status = %s, "  # noqa: S608 # nosec B608 - names from the model
+            f"queued_at = %s FROM (VALUES {rows}) AS v(id, message) WHERE r.id = v.id",
+            [Recipient.Status.QUEUED, now, *params],
+        )
 
 
 def campaigns_dispatch_due() -> int:

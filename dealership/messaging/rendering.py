@@ -75,19 +75,63 @@ def template_source(*, key: str, channel: str, language: str = "") -> TemplateSo
     return source
 
 
-def _render(source: str, context: dict, *, autoescape: bool) -> str:
+def _render(source: str, context: dict, *, autoescape: bool, compiled: dict | None = None) -> str:
     if not source:
         return ""
-    return Template(source).render(Context(context, autoescape=autoescape))
+    if compiled is None:
+        template = Template(source)
+    else:
+        # A batch renders one source many times: compile it once.
+        template = compiled.get(source)
+        if template is None:
+            template = compiled[source] = Template(source)
+    return template.render(Context(context, autoescape=autoescape))
 
 
-def render_source(source: TemplateSource, context: dict) -> RenderedMessage:
+def render_source(
+    source: TemplateSource, context: dict, *, compiled: dict | None = None
+) -> RenderedMessage:
+    """`compiled`: a dict the caller keeps across calls (one batch) to compile each source once."""
     return RenderedMessage(
         # A subject is one line: template newlines would break the mail header.
-        subject=" ".join(_render(source.subject, context, autoescape=False).split()),
-        body=_render(source.body, context, autoescape=False).strip() + "\n",
-        body_html=_render(source.body_html, context, autoescape=True),
+        subject=" ".join(
+            _render(source.subject, context, autoescape=False, compiled=compiled).split()
+        ),
+        body=_render(source.body, context, autoescape=False, compiled=compiled).strip() + "\n",
+        body_html=_render(source.body_html, context, autoescape=True, compiled=compiled),
     )
+
+
+def template_sources(
+    combos: set[tuple[str, str, str]],
+) -> dict[tuple[str, str, str], TemplateSource | ValidationError]:
+    """`template_source` for many (key, channel, language) at once, with one query for the
+    managers' overrides; a combination without any template maps to its ValidationError."""
+    if not combos:
+        return {}
+    overrides: dict[tuple[str, str, str], MessageTemplate] = {
+        (t.key, t.channel, t.language): t
+        for t in MessageTemplate.objects.filter(
+            key__in={c[0] for c in combos},
+            channel__in={c[1] for c in combos},
+            language__in={c[2] for c in combos} | {""},
+        )
+    }
+    found: dict[tuple[str, str, str], TemplateSource | ValidationError] = {}
+    for key, channel, language in combos:
+        override = overrides.get((key, channel, language)) or overrides.get((key, channel, ""))
+        if override is not None:
+            found[key, channel, language] = TemplateSource(
+                override.subject, override.body, override.body_html
+            )
+            continue
+        source = _file_source(key, channel, language)
+        found[key, channel, language] = source or ValidationError(
+            _("There is no %(channel)s template “%(key)s”."),
+            code="unknown_template",
+            params={"channel": channel, "key": key},
+        )
+    return found
 
 
 def render_message(*, key: str, channel: str, language: str, context: dict) -> RenderedMessage:

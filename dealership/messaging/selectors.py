@@ -98,6 +98,28 @@ def quiet_hours_for(location: Location | None) -> tuple:
     return location.tzinfo, start, end
 
 
+def quiet_hours_by_location(locations: list[Location | None]) -> dict[int | None, tuple]:
+    """`quiet_hours_for` of each location (key: its id, None for no location), one query."""
+    found: dict[int | None, tuple] = {}
+    wanted = {location.pk: location for location in locations if location is not None}
+    rows = (
+        {
+            hours.location_id: hours
+            for hours in QuietHours.objects.filter(location_id__in=wanted.keys())
+        }
+        if wanted
+        else {}
+    )
+    default = quiet_hours_for(None)
+    if any(location is None for location in locations):
+        found[None] = default
+    for pk, location in wanted.items():
+        hours = rows.get(pk)
+        start, end = (hours.start, hours.end) if hours is not None else default[1:]
+        found[pk] = (location.tzinfo, start, end)
+    return found
+
+
 def outbox_sees_only_own_customers(user: User) -> bool:
     """Consultants see the messages to their own customers only; managers, service advisors
     and administrators see their locations' (administrators: all)."""

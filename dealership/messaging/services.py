@@ -20,13 +20,14 @@ import logging
 import re
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -40,8 +41,13 @@ from . import quiet_hours as qh
 from .addresses import address_hash, normalise_address
 from .backends import PermanentSendError, SendError, TransientSendError, get_sms_backend
 from .models import Channel, Consent, InboundSms, OutboxMessage, Purpose, Suppression
-from .rendering import render_message
-from .selectors import marketing_consented_addresses, quiet_hours_for, suppressed_addresses
+from .rendering import render_message, render_source, template_sources
+from .selectors import (
+    marketing_consented_addresses,
+    quiet_hours_by_location,
+    quiet_hours_for,
+    suppressed_addresses,
+)
 from .tokens import reply_address, unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -145,6 +151,236 @@ def message_enqueue(
         if created and message.status == Status.QUEUED:
             _queue_send(message.id)
     return message
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    """What `messages_enqueue_many` did with one item."""
+
+    message: OutboxMessage
+    created: bool  # this call stored the row; False: its dedupe key was there already
+
+    @property
+    def queued(self) -> bool:
+        """The message will be sent (now, or at the end of quiet hours / at send_after)."""
+        return self.message.status in OutboxMessage.PENDING_STATUSES
+
+    @property
+    def refused(self) -> bool:
+        return self.message.status == Status.SUPPRESSED
+
+    @property
+    def reason(self) -> str:
+        """Why it was refused (suppressed address, no marketing consent); "" otherwise."""
+        return self.message.last_error if self.refused else ""
+
+
+_ENQUEUE_REQUIRED = {"channel", "purpose", "to", "template_key", "context", "dedupe_key"}
+_ENQUEUE_OPTIONAL = {
+    "location": None,
+    "customer_id": None,
+    "language": "",
+    "send_after": None,
+    "attachments": (),
+    "ignore_suppression": False,
+    "ignore_quiet_hours": False,
+}
+_INSERT_CHUNK = 1000
+
+
+def messages_enqueue_many(items: Iterable[Mapping]) -> list[EnqueueResult]:
+    """`message_enqueue` for a batch: each item is a mapping of its keyword arguments, and
+    each gets exactly the row (status, send time, refusal reason, rendered text) it would get
+    from `message_enqueue` called item by item, in order. Results come back in item order.
+
+    The checks run set-wise, a few queries for the whole batch whatever its size: existing
+    dedupe keys, locations, template overrides, quiet hours (once per location), suppression
+    and marketing consent (once per channel); the rows go in with one INSERT … ON CONFLICT
+    (dedupe_key) DO NOTHING, so a concurrent writer of the same key wins and its row is
+    returned, as with `message_enqueue`. An item whose dedupe key is already stored, or
+    repeats an earlier item's, returns that row unchanged. An invalid item raises the
+    ValidationError `message_enqueue` would raise and stores nothing of the batch. The
+    sender is woken once, when the surrounding transaction commits.
+    """
+    items = [_enqueue_arguments(item) for item in items]
+    if not items:
+        return []
+    keys = {item["dedupe_key"] for item in items}
+    found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=keys)}
+    first: dict[str, dict] = {}  # the item that creates each new key
+    for item in items:
+        if item["dedupe_key"] not in found:
+            first.setdefault(item["dedupe_key"], item)
+    new_items = list(first.values())
+    messages = _build_many(new_items)
+    created: set[str] = set()
+    with transaction.atomic():
+        ids = _insert_ignoring_conflicts(messages)
+        for message in messages:
+            if message.dedupe_key in ids:
+                message.pk = ids[message.dedupe_key]
+                message._state.adding, message._state.db = False, "default"
+                found[message.dedupe_key] = message
+                created.add(message.dedupe_key)
+        lost = keys - found.keys()  # a concurrent transaction stored these keys first
+        if lost:
+            found.update(
+                (m.dedupe_key, m) for m in OutboxMessage.objects.filter(dedupe_key__in=lost)
+            )
+        if any(found[key].status == Status.QUEUED for key in created):
+            transaction.on_commit(_wake_flush)
+    results = []
+    for item in items:
+        key = item["dedupe_key"]
+        results.append(
+            EnqueueResult(message=found[key], created=key in created and first[key] is item)
+        )
+    return results
+
+
+def _enqueue_arguments(item: Mapping) -> dict:
+    unknown = set(item) - _ENQUEUE_REQUIRED - _ENQUEUE_OPTIONAL.keys()
+    missing = _ENQUEUE_REQUIRED - set(item)
+    if unknown or missing:
+        raise TypeError(f"enqueue item: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return {**_ENQUEUE_OPTIONAL, **item}
+
+
+def _build_many(items: list[dict]) -> list[OutboxMessage]:
+    """The rows `message_enqueue` would store for these items (none of them stored yet)."""
+    if not items:
+        return []
+    locations = {i["location"].pk: i["location"] for i in items if i["location"] is not None}
+    existing_locations = (
+        set(Location._base_manager.filter(pk__in=locations).values_list("pk", flat=True))
+        if locations
+        else set()
+    )
+    sources = template_sources({(i["template_key"], i["channel"], i["language"]) for i in items})
+    quiet = quiet_hours_by_location(
+        [
+            i["location"]
+            for i in items
+            if i["channel"] == Channel.SMS and not i["ignore_quiet_hours"]
+        ]
+    )
+    compiled: dict = {}
+    now = timezone.now()
+    messages = []
+    for item in items:  # the same checks, in the same order, as message_enqueue
+        channel, language, location = item["channel"], item["language"], item["location"]
+        if channel not in Channel.values:
+            raise ValidationError(_("Unknown channel “%(value)s”.") % {"value": channel})
+        if item["purpose"] not in Purpose.values:
+            raise ValidationError(_("Unknown purpose “%(value)s”.") % {"value": item["purpose"]})
+        region = location.country if location else settings.MESSAGING_DEFAULT_REGION
+        address = normalise_address(channel, item["to"], default_region=region)
+        try:
+            context = json.loads(json.dumps(item["context"]))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                _("The message context must be JSON-serialisable: %(error)s") % {"error": exc}
+            ) from exc
+        context = _links_in_language(context, language)
+        source = sources[item["template_key"], channel, language]
+        if isinstance(source, ValidationError):
+            raise source
+        with translation.override(language or settings.LANGUAGE_CODE):
+            rendered = render_source(source, context, compiled=compiled)
+            body, body_html = rendered.body, rendered.body_html
+            if channel == Channel.EMAIL:
+                body, body_html = _with_unsubscribe_footer(address, body, body_html)
+        due = max(item["send_after"] or now, now)
+        if channel == Channel.SMS and not item["ignore_quiet_hours"]:
+            tz, start, end = quiet[location.pk if location else None]
+            due = qh.next_allowed(due, tz=tz, start=start, end=end)
+        message = OutboxMessage(
+            channel=channel,
+            purpose=item["purpose"],
+            to=address,
+            customer_id=item["customer_id"],
+            location=location,
+            template_key=item["template_key"],
+            language=language,
+            context=context,
+            subject=rendered.subject[:255],
+            body=body,
+            body_html=body_html,
+            attachments=[_attachment(*a) for a in item["attachments"]],
+            status=Status.SCHEDULED if due > now else Status.QUEUED,
+            send_after=due,
+            last_error="",
+            dedupe_key=item["dedupe_key"],
+        )
+        if location is not None and location.pk not in existing_locations:
+            message.full_clean(validate_unique=False, validate_constraints=False)  # raises
+        message.full_clean(exclude=["location"], validate_unique=False, validate_constraints=False)
+        messages.append(message)
+    _refuse_many(messages, [i["ignore_suppression"] for i in items])
+    return messages
+
+
+def _refuse_many(messages: list[OutboxMessage], ignore_suppression: list[bool]) -> None:
+    """`_refusal` for every message: one suppression and one consent query per channel."""
+    checked = [m for m, ignore in zip(messages, ignore_suppression, strict=True) if not ignore]
+    for channel in {m.channel for m in checked}:
+        on_channel = [m for m in checked if m.channel == channel]
+        suppressed = suppressed_addresses(channel=channel, addresses={m.to for m in on_channel})
+        marketing = {
+            m.to for m in on_channel if m.purpose == Purpose.MARKETING and m.to not in suppressed
+        }
+        consented = (
+            marketing_consented_addresses(channel=channel, addresses=marketing)
+            if marketing
+            else set()
+        )
+        for message in on_channel:
+            if message.to in suppressed:
+                reason = _("The address is suppressed (opted out or undeliverable).")
+            elif message.purpose == Purpose.MARKETING and message.to not in consented:
+                reason = _("No marketing consent recorded for this address.")
+            else:
+                continue
+            message.status, message.last_error = Status.SUPPRESSED, reason
+
+
+def _insert_ignoring_conflicts(messages: list[OutboxMessage]) -> dict[str, int]:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; {dedupe_key: id} of the rows inserted."""
+    if not messages:
+        return {}
+    meta = OutboxMessage._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted: dict[str, int] = {}
+    for start in range(0, len(messages), _INSERT_CHUNK):
+        chunk = messages[start : start + _INSERT_CHUNK]
+        params = [
+            f.get_db_prep_save(f.pre_save(m, add=True), connection) for m in chunk for f in fields
+        ]
+        # Names from the model, placeholders only: the values are parameters.
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608 # nosec B608
+            f"VALUES {', '.join([row] * len(chunk))} "
+            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted.update((key, pk) for pk, key in cursor.fetchall())
+    return inserted
+
+
+def _wake_flush() -> None:
+    # One wake for a whole batch: the flush sends every due row (see _wake_sender for why a
+    # broker outage is only a warning).
+    from kombu.exceptions import OperationalError
+
+    from .tasks import messages_flush_task
+
+    try:
+        messages_flush_task.delay()
+    except OperationalError:
+        logger.warning("broker unavailable; the batch waits for the periodic flush")
 
 
 def _links_in_language(value, language: str):

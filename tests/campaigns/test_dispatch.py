@@ -20,7 +20,7 @@ from campaigns.services import (
 )
 from dealership.accounts.roles import Role
 from dealership.messaging.models import OutboxMessage
-from dealership.messaging.services import message_enqueue, suppression_add
+from dealership.messaging.services import message_enqueue, messages_enqueue_many, suppression_add
 from tests.accounts.factories import LocationFactory, UserFactory
 from tests.campaigns.factories import campaign, cond, consent, segment
 from tests.leads.factories import CustomerFactory, LeadFactory
@@ -187,13 +187,14 @@ def test_a_crash_halfway_then_a_rerun_sends_each_message_once(here, monkeypatch)
     c = launched(segment(cond("lead_status", status="won"), location=here))
     calls = {"n": 0}
 
-    def crashing_enqueue(**kwargs):
+    def crashing_enqueue(items):
         calls["n"] += 1
-        if calls["n"] == 4:  # the second message of the second batch
+        if calls["n"] == 2:  # the second batch: its first message is written, then the crash
+            messages_enqueue_many(items[:1])
             raise RuntimeError("worker killed")
-        return message_enqueue(**kwargs)
+        return messages_enqueue_many(items)
 
-    monkeypatch.setattr(services, "message_enqueue", crashing_enqueue)
+    monkeypatch.setattr(services, "messages_enqueue_many", crashing_enqueue)
     with pytest.raises(RuntimeError):
         campaign_dispatch(campaign_id=c.pk, batch_size=2)
 
@@ -202,7 +203,7 @@ def test_a_crash_halfway_then_a_rerun_sends_each_message_once(here, monkeypatch)
     assert c.recipients.filter(status="queued").count() == 2
     assert c.recipients.filter(status="pending").count() == 3
 
-    monkeypatch.setattr(services, "message_enqueue", message_enqueue)
+    monkeypatch.setattr(services, "messages_enqueue_many", messages_enqueue_many)
     assert campaign_dispatch(campaign_id=c.pk, batch_size=2) == 3
     assert campaign_dispatch(campaign_id=c.pk, batch_size=2) == 0
     keys = list(outbox(c).values_list("dedupe_key", flat=True))
