@@ -114,3 +114,11 @@ def zone_abbr(value, location) -> str:
     if not value:
         return ""
     return timezone.localtime(value, _zone(location)).tzname()
+
+
+@register.filter
+def zone_now(location) -> str:
+    """The location's zone and its abbreviation at this moment, for times written as bare
+    wall-clock digits (opening hours): "Europe/Berlin, CET" in winter, "…, CEST" in summer."""
+    zone = _zone(location)
+    return f"{zone.key}, {timezone.localtime(timezone.now(), zone).tzname()}"
