@@ -59,9 +59,14 @@ def test_the_footer_shows_each_locations_hours_in_its_own_zone(client):
 
     leipzig = footer[footer.index("Leipzig</a>") : footer.index("Lisboa</a>")]
     lisboa = footer[footer.index("Lisboa</a>") :]
-    assert leipzig.count("<td>09:00–18:00</td>") == 5
+    # A list, not a table: the page's own tables stay the only ones.
+    assert "<table" not in footer
+    assert leipzig.count('<dd class="mb-0">09:00–18:00</dd>') == 5
     assert "Local time at the branch (Europe/Berlin, CET)" in leipzig
-    assert re.findall(r"<td>(\d\d:\d\d–\d\d:\d\d)</td>", lisboa) == ["10:00–19:00", "10:00–13:00"]
+    assert re.findall(r'<dd class="mb-0">(\d\d:\d\d–\d\d:\d\d)</dd>', lisboa) == [
+        "10:00–19:00",
+        "10:00–13:00",
+    ]
     assert "Local time at the branch (Europe/Lisbon, WET)" in lisboa
 
 
