@@ -4,7 +4,9 @@ lead and the reason, so a job that runs twice queues nothing twice."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
+from dealership.accounts.language import user_language
 from dealership.accounts.phones import phone_local
 from dealership.messaging.models import Channel, InboundSms, OutboxMessage, Purpose
 from dealership.messaging.selectors import consent_state, messages_for_customer
@@ -101,18 +103,23 @@ def escalation_notification_enqueue(*, lead: Lead, manager) -> OutboxMessage | N
     """Tell the sales manager by email that a lead had no first response in time."""
     if not manager.email:
         return None
+    # In the manager's own language (User.language), the lead's type included.
+    language = user_language(manager)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {
+            **_lead_context(lead),
+            "manager": manager.get_full_name() or manager.username,
+            "url": settings.SITE_URL.rstrip("/") + reverse("leads:lead_detail", args=[lead.pk]),
+        }
     return message_enqueue(
         channel=Channel.EMAIL,
         purpose=Purpose.TRANSACTIONAL,
         to=manager.email,
         template_key="leads.escalation",
-        context={
-            **_lead_context(lead),
-            "manager": manager.get_full_name() or manager.username,
-            "url": settings.SITE_URL.rstrip("/") + reverse("leads:lead_detail", args=[lead.pk]),
-        },
+        context=context,
         dedupe_key=f"lead:{lead.pk}:escalation",
         location=lead.location,
+        language=language,
     )
 
 

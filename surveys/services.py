@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealership.accounts.language import user_language
 from dealership.accounts.models import User
 from dealership.accounts.phones import phone_local
 from dealership.accounts.templatetags.zones import local_date
@@ -76,17 +77,18 @@ def _customer_address(customer: Customer) -> tuple[str, str] | None:
 
 
 def _message_context(invitation: Invitation, token: str, *, first_name: str) -> dict:
+    """In the invitation's language: the customer's, or the staff member's (User.language)."""
     location = invitation.location
-    return {
-        "first_name": first_name,
-        "location": location.name,
-        "location_phone": phone_local(location.phone, location),
-        "url": survey_url(token),
-        "touchpoint": str(Touchpoint(invitation.touchpoint).label),
-        "valid_until": local_date(
-            invitation.expires_at, location, getattr(invitation.customer, "language", "")
-        ),
-    }
+    language = invitation.language or getattr(invitation.customer, "language", "")
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return {
+            "first_name": first_name,
+            "location": location.name,
+            "location_phone": phone_local(location.phone, location),
+            "url": survey_url(token),
+            "touchpoint": str(Touchpoint(invitation.touchpoint).label),
+            "valid_until": local_date(invitation.expires_at, location, language),
+        }
 
 
 def invitation_create_for_customer(
@@ -242,6 +244,7 @@ def _staff_invitation_create(
         source_id=period,
         staff_member=user,
         location=location,
+        language=user_language(user),
         occurred_at=now,
         dedupe_key=f"pulse:{survey.pk}:{period}:{user.pk}",
         status=Invitation.Status.SENT if user.email else Invitation.Status.SKIPPED,
@@ -262,6 +265,7 @@ def _staff_invitation_create(
                     context=_message_context(invitation, token, first_name=user.first_name),
                     dedupe_key=f"survey:{invitation.pk}:invitation",
                     location=location,
+                    language=invitation.language,
                 )
     except IntegrityError:
         return False

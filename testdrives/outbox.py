@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealership.accounts.language import language_url
 from dealership.accounts.phones import phone_local
-from dealership.accounts.templatetags.zones import in_zone
+from dealership.accounts.templatetags.zones import in_zone_long
 from dealership.messaging import quiet_hours as qh
 from dealership.messaging.models import Channel, Purpose
 from dealership.messaging.selectors import quiet_hours_for
@@ -34,18 +35,24 @@ REMINDER_2H = datetime.timedelta(hours=2)
 REMINDER_2H_LATEST = datetime.timedelta(hours=1)
 
 
-def manage_url(booking: Booking) -> str:
+def manage_url(booking: Booking, language: str = "") -> str:
+    """The customer's link to their booking; with `language`, under that language's prefix
+    (``/de/test-drives/manage/…``). Messages get the prefix from the outbox; the .ics
+    attachment, which the outbox does not read, asks for it here."""
     token = manage_token(booking_id=booking.pk)
-    return settings.SITE_URL.rstrip("/") + reverse("testdrives:manage", args=[token])
+    path = reverse("testdrives:manage", args=[token])
+    if language:
+        path = language_url(path, language)
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _context(booking: Booking, **extra) -> dict:
     customer = booking.customer
     location = booking.location
     local = booking.local_start
-    with translation.override(customer.language or settings.LANGUAGE_CODE):
-        # "Monday, 30 March 2026, 10:00 CEST": the wall clock with the zone's abbreviation
-        when = in_zone(booking.start_at, location, "l, j F Y, H:i")
+    # "Monday, 30 March 2026, 10:00 CEST" / "Montag, 30. März 2026, 10:00 CEST": the wall
+    # clock with the zone's abbreviation, in the customer's language's own date pattern
+    when = in_zone_long(booking.start_at, location, customer.language or settings.LANGUAGE_CODE)
     return {
         "first_name": customer.first_name,
         "vehicle": f"{booking.vehicle.title} {booking.vehicle.trim}".strip(),
@@ -96,7 +103,7 @@ def booking_ics_text(booking: Booking, *, cancelled: bool = False) -> str:
         start=booking.start_at,
         end=booking.end_at,
         summary=summary,
-        description=f"{booking.vehicle} · {manage_url(booking)}",
+        description=f"{booking.vehicle} · {manage_url(booking, booking.customer.language)}",
         location=", ".join([location.name, *location.address_lines]),
         organizer_email=location.email,
         cancelled=cancelled,

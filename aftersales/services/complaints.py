@@ -6,9 +6,10 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealership.accounts.language import user_language
 from dealership.accounts.models import Location, User
 from dealership.accounts.phones import phone_local
 from dealership.accounts.roles import Role
@@ -59,6 +60,31 @@ def _tell_customer(complaint: Complaint, *, key: str, note: str = "") -> None:
         location=complaint.location,
         customer_id=customer.pk,
         language=customer.language,
+    )
+
+
+def _tell_manager_overdue(complaint: Complaint, manager: User) -> None:
+    """The escalation email, in the manager's own language (User.language): its severity
+    and due time are written in that language too."""
+    language = user_language(manager)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {
+            "number": complaint.pk,
+            "subject": complaint.subject,
+            "severity": str(complaint.get_severity_display()),
+            "handler": complaint.handler.get_full_name() if complaint.handler else "",
+            "target": in_zone(complaint.target_at, complaint.location, "SHORT_DATETIME_FORMAT"),
+            "location": complaint.location.name,
+        }
+    message_enqueue(
+        channel=Channel.EMAIL,
+        purpose=Purpose.TRANSACTIONAL,
+        to=manager.email,
+        template_key="aftersales.complaint_escalation",
+        context=context,
+        dedupe_key=f"aftersales:complaint:{complaint.pk}:escalation:{manager.pk}",
+        location=complaint.location,
+        language=language,
     )
 
 
@@ -265,26 +291,7 @@ def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                     dedupe_key=f"aftersales:complaint-escalation:{complaint.pk}:{manager.pk}",
                 )
                 if manager.email:
-                    message_enqueue(
-                        channel=Channel.EMAIL,
-                        purpose=Purpose.TRANSACTIONAL,
-                        to=manager.email,
-                        template_key="aftersales.complaint_escalation",
-                        context={
-                            "number": complaint.pk,
-                            "subject": complaint.subject,
-                            "severity": str(complaint.get_severity_display()),
-                            "handler": complaint.handler.get_full_name()
-                            if complaint.handler
-                            else "",
-                            "target": in_zone(
-                                complaint.target_at, complaint.location, "SHORT_DATETIME_FORMAT"
-                            ),
-                            "location": complaint.location.name,
-                        },
-                        dedupe_key=f"aftersales:complaint:{complaint.pk}:escalation:{manager.pk}",
-                        location=complaint.location,
-                    )
+                    _tell_manager_overdue(complaint, manager)
             complaint.escalated_at = now
             complaint.save(update_fields=["escalated_at"])
             escalated += 1

@@ -89,6 +89,12 @@ def supported(code: str | None) -> str | None:
         return None
 
 
+def user_language(user) -> str:
+    """The language to write to a staff member in (emails, notices): their stored
+    ``User.language`` as one of LANGUAGES, "" (the site's default) without one."""
+    return supported(getattr(user, "language", "")) or ""
+
+
 def accept_language_choice(header: str) -> str | None:
     """The browser's most wanted language that the site offers, or None."""
     for code, _quality in parse_accept_lang_header(header):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
+from dealership.accounts.language import user_language
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from dealership.messaging.models import Channel, OutboxMessage, Purpose
@@ -78,7 +79,9 @@ def weekly_summary_send(
     existing = OutboxMessage.objects.filter(dedupe_key=key).first()
     if existing is not None:
         return existing  # the figures are not computed again
-    with translation.override(settings.LANGUAGE_CODE):
+    language = user_language(manager)
+    # The figures' labels and dates in the manager's own language (User.language).
+    with translation.override(language or settings.LANGUAGE_CODE):
         context = weekly_summary_context(manager=manager, locations=locations, now=now)
     return message_enqueue(
         channel=Channel.EMAIL,
@@ -88,6 +91,7 @@ def weekly_summary_send(
         context=context,
         dedupe_key=key,
         location=locations[0],
+        language=language,
     )
 
 
