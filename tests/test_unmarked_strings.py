@@ -63,8 +63,10 @@ class _Finder(HTMLParser):
         for name, value in attrs:
             if name in ATTRIBUTES and _is_text(value):
                 self.findings.append(f'<{tag} {name}="{value}">')
+        # An <input type="submit">'s value is its caption; a <button>'s value is only posted
+        # (its caption is its content, checked as text).
         if (
-            tag in ("input", "button")
+            tag == "input"
             and (values.get("type") or "").lower() in ("submit", "button", "reset")
             and _is_text(values.get("value"))
         ):
@@ -213,7 +215,8 @@ def test_the_template_check_finds_bare_text_and_attributes_and_nothing_marked():
     source = (
         "{% load i18n %}<h1>Book a test drive</h1>"
         '<input placeholder="Your name" class="form-control">'
-        '<button type="submit" value="Send">{% translate "Send" %}</button>'
+        '<button type="submit" value="send">{% translate "Send" %}</button>'
+        '<input type="submit" value="Send">'
         "<p>{% blocktranslate %}Hello {{ name }}{% endblocktranslate %} · {{ when }}</p>"
         "<script>const x = 'not text';</script><style>p { color: red }</style>"
         "{% comment %}A note for developers{% endcomment %}<span>Showroom</span>"
@@ -223,7 +226,7 @@ def test_the_template_check_finds_bare_text_and_attributes_and_nothing_marked():
     assert template_findings(source) == [
         "Book a test drive",
         '<input placeholder="Your name">',
-        '<button value="Send">',
+        '<input value="Send">',
     ]
 
 

@@ -31,6 +31,7 @@ from leads.models import (
     ResponseTarget,
 )
 from orders.models import Payment, PaymentEvent
+from scoring.models import ScoreRule, ScoringRun
 from surveys.models import Survey
 from surveys.services import survey_create_standard
 from tests.accounts.factories import LocationFactory, UserFactory
@@ -298,6 +299,10 @@ ROW_BUILDERS = {
     "surveys.Survey": _survey,
     "surveys.Invitation": _invitation,
     "testdrives.Booking": _booking,
+    "scoring.ScoreRule": lambda: ScoreRule.objects.create(
+        kind=ScoreRule.Kind.SOURCE, parameters={"source": "walk_in"}, points=5, position=_n()
+    ),
+    "scoring.ScoringRun": lambda: ScoringRun.objects.create(name=f"run{_n()}"),
     "testdrives.TestDriveSettings": lambda: TestDriveSettingsFactory(location=LocationFactory()),
     "privacy.Erasure": lambda: apps.get_model("privacy.Erasure").objects.create(
         customer=CustomerFactory(),
