@@ -9,13 +9,16 @@ from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     CharField,
-    Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
-    Max,
+    Func,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -31,7 +34,7 @@ from dealership.messaging.models import Channel as OutboxChannel
 from dealership.messaging.models import OutboxMessage, Suppression
 from dealership.messaging.selectors import quiet_hours_for
 from leads.models import OPEN_STATUSES, Customer, Lead
-from leads.selectors import customer_ids_for_consultant, customer_list_for_user
+from leads.selectors import customer_list_for_user
 
 from .models import Message, MessageAttachment, ReplyTemplate
 
@@ -388,7 +391,9 @@ def conversation_scopes_for(user: User) -> tuple[str, ...]:
 
 def _scope_q(user: User, scope: str) -> Q:
     if scope == "mine":
-        return Q(pk__in=customer_ids_for_consultant(user=user))
+        # Owned, or with a lead assigned to them: two indexed look-ups (customer.owner_id,
+        # lead_assignee_created), not an OR across a join of every customer and lead.
+        return Q(owner=user) | Q(pk__in=Lead.objects.filter(assigned_to=user).values("customer_id"))
     if scope == "unassigned":
         return Q(owner__isnull=True) & ~Q(
             pk__in=Lead.objects.filter(assigned_to__isnull=False).values("customer_id")
@@ -404,20 +409,27 @@ def conversation_list_for_user(
     *, user: User, scope: str = "mine", channel: str = ""
 ) -> QuerySet[Customer]:
     """Customers with a conversation, unread first, then the latest message first; each
-    annotated with `last_message_at` and `unread`."""
+    annotated with `last_message_at` and `unread`.
+
+    Per customer, not one GROUP BY over every message of the scope: the latest message is one
+    step down the (customer, created_at) index, the unread count a look at the partial
+    conv_msg_unread index, and "has a conversation" an EXISTS on the same index."""
     qs = _scoped_customers(user, scope if scope in LIST_SCOPES else "mine")
-    condition = Q()
+    messages = Message.objects.filter(customer=OuterRef("pk"))
     if channel in Message.Channel.values:
-        condition = Q(conversation_messages__channel=channel)
-    unread = Q(
-        conversation_messages__direction=Message.Direction.IN,
-        conversation_messages__read_at__isnull=True,
+        messages = messages.filter(channel=channel)
+    last = messages.order_by("-created_at").values("created_at")[:1]
+    unread = (
+        messages.filter(direction=Message.Direction.IN, read_at__isnull=True)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
     )
     return (
-        qs.filter(condition, conversation_messages__isnull=False)
+        qs.filter(Exists(messages))
         .annotate(
-            last_message_at=Max("conversation_messages__created_at", filter=condition),
-            unread=Count("conversation_messages", filter=condition & unread),
+            last_message_at=Subquery(last, output_field=DateTimeField()),
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
         )
         .select_related("location", "owner")
         .order_by(
