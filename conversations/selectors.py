@@ -190,8 +190,9 @@ def thread_for_customer(*, customer: Customer) -> Thread:
     has_unread = False
     suppressed = {}
     name = customer.full_name or str(customer)
-    statuses = dict(OutboxStatus.choices)
-    channels = dict(Message.Channel.choices)
+    # Translated once per thread, not once per row.
+    statuses = {value: str(label) for value, label in OutboxStatus.choices}
+    channels = {value: str(label) for value, label in Message.Channel.choices}
     for row in _thread_rows(customer):
         (kind, pk, at, direction, channel, body, subject, status) = row[:8]
         first, last, username, has_author, read_at = row[8:]
@@ -213,12 +214,12 @@ def thread_for_customer(*, customer: Customer) -> Thread:
                 at=at,
                 direction=direction,
                 channel=channel,
-                channel_label=str(channels.get(channel, channel)),
+                channel_label=channels.get(channel, channel),
                 body=body,
                 subject=subject,
                 sender=sender,
                 delivery=state,
-                delivery_label=str(statuses.get(status, "")) if status else "",
+                delivery_label=statuses.get(status, "") if status else "",
                 sort_key=(at, 0 if kind == "message" else 1, pk),
             )
         )
