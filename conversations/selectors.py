@@ -99,6 +99,7 @@ def _thread_rows(customer: Customer):
             author_username=Coalesce(F("author__username"), blank),
             author_present=Coalesce(F("author_id"), Value(0)),
             unread=F("read_at"),
+            attached=Exists(MessageAttachment.objects.filter(message_id=OuterRef("pk"))),
         )
         .values_list(
             "kind",
@@ -114,6 +115,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     system = (
@@ -126,6 +128,7 @@ def _thread_rows(customer: Customer):
             author_username=blank,
             author_present=Value(0),
             unread=Value(None, output_field=DateTimeField()),
+            attached=Value(False, output_field=BooleanField()),
         )
         .values_list(
             "kind",
@@ -141,6 +144,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     suppressions = (
@@ -155,6 +159,7 @@ def _thread_rows(customer: Customer):
             author_username=blank,
             author_present=Value(0),
             unread=Value(None, output_field=DateTimeField()),
+            attached=Value(False, output_field=BooleanField()),
         )
         .values_list(
             "kind",
@@ -170,6 +175,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     return messages.union(system, suppressions, all=True)
@@ -187,6 +193,7 @@ def thread_for_customer(*, customer: Customer) -> Thread:
     outbox's system messages to them, and (for the composer, in the same round trip) which of
     their addresses are suppressed. One query, whatever the length."""
     entries = []
+    with_attachments = []
     has_unread = False
     suppressed = {}
     name = customer.full_name or str(customer)
@@ -195,7 +202,7 @@ def thread_for_customer(*, customer: Customer) -> Thread:
     channels = {value: str(label) for value, label in Message.Channel.choices}
     for row in _thread_rows(customer):
         (kind, pk, at, direction, channel, body, subject, status) = row[:8]
-        first, last, username, has_author, read_at = row[8:]
+        first, last, username, has_author, read_at, attached = row[8:]
         if kind == "suppression":
             suppressed[channel] = body
             continue
@@ -208,6 +215,8 @@ def thread_for_customer(*, customer: Customer) -> Thread:
             sender = f"{first} {last}".strip() or username
         else:
             sender = _("Staff")
+        if attached:
+            with_attachments.append(pk)
         state = DELIVERY_STATES.get(status, "queued") if status else ""
         entries.append(
             ThreadEntry(
@@ -224,26 +233,21 @@ def thread_for_customer(*, customer: Customer) -> Thread:
             )
         )
     entries.sort(key=lambda e: e.sort_key)
-    entries = _with_attachments(entries)
+    entries = _with_attachments(entries, with_attachments)
     return Thread(entries=entries, has_unread=has_unread, suppressed=suppressed)
 
 
-def _with_attachments(entries: list[ThreadEntry]) -> list[ThreadEntry]:
-    """The attachments of the thread's inbound emails: one more query, only when there are
-    inbound emails in the thread."""
-    emails = [
-        e.sort_key[2]
-        for e in entries
-        if e.direction == Message.Direction.IN and e.channel == Message.Channel.EMAIL
-    ]
-    if not emails:
+def _with_attachments(entries: list[ThreadEntry], message_ids: list[int]) -> list[ThreadEntry]:
+    """The attachments of the thread's messages that have any (the thread's query says which):
+    one more query, only then."""
+    if not message_ids:
         return entries
     by_message: dict[int, list] = {}
-    for attachment in MessageAttachment.objects.filter(message_id__in=emails).order_by("pk"):
+    for attachment in MessageAttachment.objects.filter(message_id__in=message_ids).order_by("pk"):
         by_message.setdefault(attachment.message_id, []).append(attachment)
     return [
         dataclasses.replace(e, attachments=tuple(by_message[e.sort_key[2]]))
-        if e.sort_key[2] in by_message and e.direction == Message.Direction.IN
+        if e.sort_key[1] == 0 and e.sort_key[2] in by_message  # a message, not a system row
         else e
         for e in entries
     ]
