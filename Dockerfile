@@ -21,4 +21,6 @@ RUN python scripts/compilemessages.py \
 
 USER showroom
 EXPOSE 8000
-CMD ["gunicorn", "dealership.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# daphne serves HTTP and the live chat's WebSockets (dealership/asgi.py); behind HAProxy, so the
+# client address comes from X-Forwarded-For.
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "dealership.asgi:application"]

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -94,6 +94,19 @@ def workshop_day(*, user: User, location_id: int, day: datetime.date) -> list[Se
             ),
         )
         .order_by("drop_off_at", "id")
+    )
+
+
+def appointment_today_row(*, user: User, pk: int) -> ServiceAppointment:
+    """One appointment as the staff home's workshop board shows it (with `open_recall`)."""
+    open_recall = RecallVehicle.objects.filter(
+        owned_vehicle=OuterRef("owned_vehicle"), remedied_at__isnull=True
+    )
+    return (
+        ServiceAppointment.objects.filter(location__in=_location_ids(user))
+        .annotate(open_recall=Exists(open_recall))
+        .select_related("customer", "owned_vehicle", "location")
+        .get(pk=pk)
     )
 
 

@@ -254,7 +254,10 @@ def appointment_detail(request, pk):
 @staff_required
 @require_POST
 def check_in(request, pk):
+    """Check a car in with its odometer. From the staff home's workshop board (`from=today`)
+    an htmx post gets the board's row back to swap in place, a plain post goes back home."""
     appt = _appointment_or_404(request, pk)
+    today = request.POST.get("from") == "today"
     form = CheckInForm(request.POST)
     if form.is_valid():
         try:
@@ -264,16 +267,32 @@ def check_in(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if today and request.htmx:
+                return _today_row(request, pk, warning=reading.warning)
             if reading.warning:
                 messages.warning(request, reading.warning)
             else:
                 messages.success(request, _("Checked in."))
+            if today:
+                return redirect("staff-home")
             return redirect("aftersales:appointment_detail", pk=pk)
+    if today and request.htmx:
+        return _today_row(request, pk, form=form, status=400)
     return render(
         request,
         "aftersales/appointment_detail.html",
         _detail_context(appt, check_in_form=form),
         status=400,
+    )
+
+
+def _today_row(request, pk, *, form=None, warning: str = "", status: int = 200):
+    appt = selectors.appointment_today_row(user=request.user, pk=pk)
+    return render(
+        request,
+        "aftersales/partials/today_appointment.html",
+        {"appointment": appt, "check_in_form": form, "warning": warning},
+        status=status,
     )
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
         views.segment_export,
         name="segment_export",
     ),
+    path(
+        "staff/campaigns/upgrades/customer/<int:customer_pk>/",
+        views.customer_upgrade,
+        name="customer_upgrade",
+    ),
     path("staff/campaigns/group-message/", views.group_message, name="group_message"),
     path("c/<str:token>/", views.click, name="click"),
 ]

@@ -356,3 +356,14 @@ def click(request, token):
     if target is None:
         raise Http404
     return HttpResponseRedirect(target)
+
+
+# --- Upgrade opportunities --------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def customer_upgrade(request, customer_pk):
+    """The customer page's upgrade opportunity (htmx fragment; empty when there is none)."""
+    opportunity = selectors.upgrade_opportunity_for_customer(user=request.user, pk=customer_pk)
+    return render(request, "campaigns/partials/customer_upgrade.html", {"opportunity": opportunity})

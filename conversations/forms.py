@@ -35,3 +35,50 @@ class TemplateInsertForm(forms.Form):
         queryset=ReplyTemplate.objects.filter(is_active=True),
         required=False,
     )
+
+
+# --- Live chat ------------------------------------------------------------------------------
+
+
+class ChatStartForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None, required=False)
+    vehicle = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # Hidden from people (CSS and aria-hidden); bots fill every field.
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ChatMessageForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=2000)
+
+
+class ChatDetailsForm(forms.Form):
+    first_name = forms.CharField(label=_("Your name"), max_length=100)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("phone") and "email" not in self.errors:
+            raise forms.ValidationError(_("Give us an email address or a phone number."))
+        return cleaned
+
+
+class ChatTranscriptForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+
+
+class ChatReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,5 +1,10 @@
 """One conversation per customer: every message in and out, on every channel.
 
+A live-chat line is a Message with channel "chat" and its ChatSession. The visitor is often
+unknown when they start typing, so a chat line's customer is empty until they give a name and
+an email or phone (or the chat becomes a lead); then the session's lines get the customer in
+one UPDATE and the whole chat appears in that customer's thread, with no copy to keep in sync.
+
 A consultant's outgoing message is a row here *and* an OutboxMessage (the outbox sends it);
 an inbound SMS is a row here linked to messaging's InboundSms. The outbox's own system
 messages (confirmations, reminders, surveys) are not copied: the thread reads them from the
@@ -29,11 +34,22 @@ class Message(models.Model):
     customer = models.ForeignKey(
         Customer,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="conversation_messages",
         verbose_name=_("customer"),
+        help_text=_("Empty only for a chat line of a visitor who has not said who they are."),
     )
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    chat_session = models.ForeignKey(
+        "ChatSession",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name=_("chat"),
     )
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -75,6 +91,12 @@ class Message(models.Model):
                 fields=["customer"],
                 condition=models.Q(direction="in", read_at__isnull=True),
                 name="conv_msg_unread",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False) | models.Q(chat_session__isnull=False),
+                name="conv_msg_customer_or_chat",
             ),
         ]
 
@@ -196,3 +218,78 @@ class MessageAttachment(models.Model):
     @property
     def is_refused(self) -> bool:
         return bool(self.refused_reason)
+
+
+class ChatSession(models.Model):
+    """One live chat of a showroom visitor with the location's consultants.
+
+    waiting: nobody accepted yet; active: a consultant accepted it (accepted_by owns it);
+    offline: the location is closed or nobody accepted in time, the visitor is asked for a
+    name and a phone or email (given: a lead with the transcript); closed: over.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for a consultant")
+        ACTIVE = "active", _("In conversation")
+        OFFLINE = "offline", _("Offline: contact details asked")
+        CLOSED = "closed", _("Closed")
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    vehicle = models.ForeignKey(
+        "inventory.Vehicle",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("car being viewed"),
+    )
+    visitor_token = models.CharField(_("visitor token"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chat_sessions",
+        verbose_name=_("customer"),
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead"),
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="waiting"),
+                name="chat_waiting_created",
+            ),
+            models.Index(fields=["location", "status"], name="chat_location_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.location} #{self.pk} ({self.get_status_display()})"

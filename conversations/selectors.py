@@ -9,12 +9,14 @@ from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     CharField,
+    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -448,14 +450,36 @@ def conversation_list_for_user(
     )
 
 
-def unread_count_for_user(*, user: User) -> int:
-    """Unread customer messages in the user's conversations: a consultant's own and their
+def _unread_customers(user: User) -> QuerySet[Customer]:
+    """Whose unread messages count for the user: a consultant's own customers and their
     location's unassigned ones; managers and administrators: every one they may see."""
-    unread = Message.objects.filter(direction=Message.Direction.IN, read_at__isnull=True)
     if user.has_role(*MANAGER_ROLES, Role.ADMINISTRATOR) or user.is_superuser:
-        customers = customer_list_for_user(user=user)
-    else:
-        customers = customer_list_for_user(user=user).filter(
-            _scope_q(user, "mine") | _scope_q(user, "unassigned")
+        return customer_list_for_user(user=user)
+    return customer_list_for_user(user=user).filter(
+        _scope_q(user, "mine") | _scope_q(user, "unassigned")
+    )
+
+
+def unread_count_for_user(*, user: User) -> int:
+    """Unread customer messages in the user's conversations (the navigation's badge)."""
+    unread = Message.objects.filter(direction=Message.Direction.IN, read_at__isnull=True)
+    return unread.filter(customer__in=_unread_customers(user).values("pk")).count()
+
+
+def unread_customers_for_user(*, user: User, limit: int = 5) -> list[Customer]:
+    """The customers behind the badge's count, newest unread message first, at most `limit`;
+    each annotated with `unread` (how many) and `last_unread_at`. One query."""
+    unread = Q(
+        conversation_messages__direction=Message.Direction.IN,
+        conversation_messages__read_at__isnull=True,
+    )
+    return list(
+        _unread_customers(user)
+        .filter(unread)
+        .annotate(
+            unread=Count("conversation_messages"),
+            last_unread_at=Max("conversation_messages__created_at"),
         )
-    return unread.filter(customer__in=customers.values("pk")).count()
+        .select_related("location")
+        .order_by("-last_unread_at", "-pk")[:limit]
+    )

@@ -38,3 +38,19 @@ def process_inbound_emails() -> int:
     from .email_inbound import inbound_emails_process_pending
 
     return inbound_emails_process_pending()
+
+
+@shared_task(name="conversations.chat_timeouts")
+def chat_timeouts() -> int:
+    """Waiting chats nobody accepted in time go offline (idempotent)."""
+    from .chat import chat_timeouts_run
+
+    return chat_timeouts_run()
+
+
+@shared_task(name="conversations.chat_purge")
+def chat_purge() -> int:
+    """Anonymous chats older than a month are deleted."""
+    from .chat import chat_anonymous_purge
+
+    return chat_anonymous_purge()

@@ -39,6 +39,7 @@ class NavItem:
 STAFF_NAV = (
     NavItem(_("Leads"), "leads:inbox"),
     NavItem(_("Conversations"), "conversations:list", badge_url_name="conversations:unread-count"),
+    NavItem(_("Live chat"), "conversations:chats"),
     NavItem(_("Test drives"), "testdrives:calendar"),
     NavItem(_("Orders"), "orders:desk"),
     NavItem(_("Service"), "aftersales:workshop"),

@@ -139,6 +139,18 @@ ROUTES: dict[str, Route] = {
         Access.STAFF, scenario="tests.security.scenarios:conversation_attachment"
     ),
     "conversations:email-inbound": Route(Access.WEBHOOK),
+    # Live chat: the visitor's widget (JSON; their chat only through the signed chat cookie),
+    # the staff chat board and a chat (another location's chat: 404)
+    "conversations:chat-state": Route(Access.PUBLIC),
+    "conversations:chat-start": Route(Access.PUBLIC),  # POST, honeypot, rate-limited
+    "conversations:chat-send": Route(Access.PUBLIC),  # POST, signed cookie, rate-limited
+    "conversations:chat-details": Route(Access.PUBLIC),  # POST, signed cookie
+    "conversations:chat-transcript": Route(Access.PUBLIC),  # POST, signed cookie, rate-limited
+    "conversations:chats": Route(Access.STAFF),
+    "conversations:chat": Route(Access.STAFF, scenario="tests.security.scenarios:chat"),
+    "conversations:chat-accept": Route(Access.STAFF),  # POST; another location's chat: 404
+    "conversations:chat-reply": Route(Access.STAFF),  # POST; only the chat's owner: else 403
+    "conversations:chat-close": Route(Access.STAFF),  # POST; only the chat's owner: else 403
     # Messaging: the staff outbox, the customer's preferences, the SMS gateway's webhooks
     "messaging:outbox": Route(Access.STAFF),
     "messaging:outbox-cancel": Route(Access.STAFF, roles=MANAGER_ROLES),
@@ -252,6 +264,8 @@ ROUTES: dict[str, Route] = {
     "campaigns:segment_preview": Route(Access.STAFF, roles=MANAGER_ROLES),
     "campaigns:segment_export": Route(Access.STAFF, roles=MANAGER_ROLES),
     "campaigns:group_message": Route(Access.STAFF),
+    # The customer page's upgrade opportunity (htmx): staff who may see the customer (else 404)
+    "campaigns:customer_upgrade": Route(Access.STAFF),
     # The signed per-recipient redirect of a campaign link: a bad token is a 404.
     "campaigns:click": Route(Access.PUBLIC),
     "reports:panel": Route(Access.STAFF, roles=MANAGER_ROLES),
@@ -266,6 +280,20 @@ ROUTES: dict[str, Route] = {
 CSRF_EXEMPT: frozenset[str] = frozenset(
     key for key, route in ROUTES.items() if route.access == Access.WEBHOOK
 )
+
+
+class SocketAccess(StrEnum):
+    VISITOR = "visitor cookie"  # the visitor's signed chat cookie; without it: closed
+    STAFF = "staff session"  # a staff session, second factor passed; else closed
+
+
+# Every WebSocket path (conversations/routing.py), by name: tests/security/test_route_matrix_
+# websockets.py connects to each without credentials (closed) and with them (accepted), and a
+# staff socket asking for another location's chat is closed.
+WEBSOCKET_ROUTES: dict[str, SocketAccess] = {
+    "chat-visitor-socket": SocketAccess.VISITOR,
+    "chat-staff-socket": SocketAccess.STAFF,
+}
 
 
 def route_for(key: str) -> Route | None:

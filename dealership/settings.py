@@ -42,6 +42,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Applications -------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # First: its runserver serves ASGI (HTTP and the live chat's WebSockets) in `make run`.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "channels",
     # Core, lowest layers first (see ARCHITECTURE.md).
     "dealership.accounts",
     "dealership.messaging",
@@ -426,7 +429,37 @@ CELERY_BEAT_SCHEDULE = {
     "scoring-rescore-all": {"task": "scoring.rescore_all", "schedule": crontab(minute=30, hour=1)},
     # A safety net: launching or resuming a campaign queues its dispatch on commit.
     "campaigns-dispatch-due": {"task": "campaigns.dispatch_due", "schedule": 60.0},
+    # Waiting chats nobody accepted in time go offline (idempotent: a conditional UPDATE).
+    "conversations-chat-timeouts": {"task": "conversations.chat_timeouts", "schedule": 30.0},
+    "conversations-chat-purge": {
+        "task": "conversations.chat_purge",
+        "schedule": crontab(minute=50, hour=2),
+    },
 }
+
+# --- Live chat (Django Channels) ---------------------------------------------------------
+# The channel layer carries chat events between web processes: Redis when CHANNEL_LAYER_URL
+# is set (docker-compose), else one process's memory (`make run`, which serves ASGI from one
+# process, so needs no services).
+CHANNEL_LAYER_URL = env("CHANNEL_LAYER_URL", default="")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": "showroom:chat"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Nobody accepted a waiting chat within this many seconds: the visitor is asked for contact
+# details and the chat becomes a lead (conversations.chat_timeouts, every 30 s).
+CHAT_ACCEPT_TIMEOUT = env.int("CHAT_ACCEPT_TIMEOUT", default=120)
+# First messages per client address and window; messages per visitor and minute.
+CHAT_START_RATE_LIMIT = env.int("CHAT_START_RATE_LIMIT", default=5)
+CHAT_START_RATE_PERIOD = env.int("CHAT_START_RATE_PERIOD", default=600)
+CHAT_MESSAGE_RATE_LIMIT = env.int("CHAT_MESSAGE_RATE_LIMIT", default=20)
+# How long the visitor's signed cookie keeps their chat (seconds).
+CHAT_COOKIE_MAX_AGE = env.int("CHAT_COOKIE_MAX_AGE", default=7 * 86400)
 
 # --- Reports ------------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import RecallVehicle, ServiceAppointment, ServiceReminder
+from aftersales.models import RecallVehicle, ServiceAppointment, ServiceReminder, WorkshopCapacity
+from campaigns.selectors import upgrade_opportunities_for
+from conversations.selectors import unread_customers_for_user
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import MANAGER_ROLES, Role
 from dealership.accounts.selectors import location_list_for_user
@@ -22,6 +24,7 @@ from surveys.models import Invitation
 from testdrives.models import Booking
 
 LIMIT = 10
+UNREAD_LIMIT = 5
 OPEN_LEAD = ~Q(status__in=[Lead.Status.WON, Lead.Status.LOST])
 # Where the next step is the staff's, not the customer's.
 ORDERS_WAITING_ON_STAFF = (
@@ -92,6 +95,8 @@ def consultant_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .select_related("customer", "vehicle", "location")
             .order_by("status_changed_at", "id")[:LIMIT]
         ),
+        "unread": unread_customers_for_user(user=user, limit=UNREAD_LIMIT),
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
 
 
@@ -186,14 +191,20 @@ def advisor_today(user: User, *, now: datetime.datetime, day_start) -> dict:
     booked_since = ServiceAppointment.objects.filter(
         owned_vehicle=OuterRef("owned_vehicle"), created_at__gte=OuterRef("queued_at")
     ).exclude(status=ServiceAppointment.Status.CANCELLED)
+    appointments = list(
+        ServiceAppointment.objects.filter(location__in=locations, day=day_start.date())
+        .exclude(status=ServiceAppointment.Status.CANCELLED)
+        .annotate(open_recall=Exists(open_recall))
+        .select_related("customer", "owned_vehicle", "location")
+        .order_by("drop_off_at", "id")[: LIMIT * 3]
+    )
     return {
-        "appointments": list(
-            ServiceAppointment.objects.filter(location__in=locations, day=day_start.date())
-            .exclude(status=ServiceAppointment.Status.CANCELLED)
-            .annotate(open_recall=Exists(open_recall))
-            .select_related("customer", "owned_vehicle", "location")
-            .order_by("drop_off_at", "id")[: LIMIT * 3]
-        ),
+        "appointments": appointments,
+        "by_hour": workshop_by_hour(appointments),
+        "capacity": WorkshopCapacity.objects.filter(location__in=locations)
+        .order_by("location__name", "location_id")
+        .select_related("location")
+        .first(),
         "unbooked_reminders": list(
             ServiceReminder.objects.filter(
                 owned_vehicle__location__in=locations,
@@ -204,7 +215,33 @@ def advisor_today(user: User, *, now: datetime.datetime, day_start) -> dict:
             .select_related("owned_vehicle__customer", "owned_vehicle__location", "item")
             .order_by("queued_at", "id")[:LIMIT]
         ),
+        "upgrades": upgrade_opportunities_for(user=user, limit=LIMIT, now=now),
     }
+
+
+@dataclass
+class WorkshopHour:
+    start: datetime.datetime  # the local hour the cars are dropped off in
+    appointments: list
+
+    @property
+    def label(self) -> str:
+        return self.start.strftime("%H:%M")
+
+
+def workshop_by_hour(appointments: list) -> list[WorkshopHour]:
+    """The day's appointments grouped by the local hour of drop-off (each in its location's
+    zone), in drop-off order. The workshop's capacity is per day (WorkshopCapacity), not per
+    hour, so the board shows that beside the hours."""
+    hours: list[WorkshopHour] = []
+    for appointment in appointments:
+        local = appointment.location.localtime(appointment.drop_off_at)
+        start = local.replace(minute=0, second=0, microsecond=0)
+        if hours and hours[-1].start == start:
+            hours[-1].appointments.append(appointment)
+        else:
+            hours.append(WorkshopHour(start, [appointment]))
+    return hours
 
 
 def today_for(user: User, *, now: datetime.datetime | None = None) -> Today:

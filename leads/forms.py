@@ -302,6 +302,7 @@ class InboxFilterForm(forms.Form):
             ("oldest", _("Oldest first")),
             ("due", _("Response due")),
             ("score", _("Highest score")),
+            ("attention", _("Unassigned and overdue first")),
         ],
     )
 

@@ -163,6 +163,7 @@ class Lead(models.Model):
         REFERRAL = "referral", _("Referral")
         CAMPAIGN = "campaign", _("Campaign")
         SMS = "sms", _("SMS")
+        CHAT = "chat", _("Live chat")
 
     class Type(models.TextChoices):
         VEHICLE_ENQUIRY = "vehicle_enquiry", _("Vehicle enquiry")

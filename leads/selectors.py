@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +95,23 @@ def inbox_scopes_for(user: User) -> tuple[str, ...]:
     return ("mine", "location")
 
 
+def inbox_default_sort(user: User) -> str:
+    """How the inbox is sorted before any choice: a manager's work first (unassigned, then
+    first answers overdue), everyone else's newest first."""
+    if user.has_role(*MANAGER_ROLES) and not user_sees_all_locations(user):
+        return "attention"
+    return "newest"
+
+
+def _attention_order(now: datetime.datetime) -> tuple:
+    unassigned = ExpressionWrapper(Q(assigned_to__isnull=True), output_field=BooleanField())
+    overdue = ExpressionWrapper(
+        Q(first_response_at__isnull=True, status=Lead.Status.NEW, response_due_at__lte=now),
+        output_field=BooleanField(),
+    )
+    return (unassigned.desc(), overdue.desc(), "-created_at", "-id")
+
+
 def inbox_default_scope(user: User) -> str:
     """What the inbox shows before any filter: administrators every lead, managers all of
     their locations, consultants their own location."""
@@ -175,7 +192,10 @@ def lead_inbox(
             first_response_at__isnull=True, status=Lead.Status.NEW, response_due_at__lte=now
         )
     qs = _search(qs, filters.q, user)
-    order = INBOX_SORTS.get(filters.sort, INBOX_SORTS["newest"])
+    if filters.sort == "attention":
+        order = _attention_order(now)
+    else:
+        order = INBOX_SORTS.get(filters.sort, INBOX_SORTS["newest"])
     return qs.select_related("customer", "location", "assigned_to").order_by(*order)
 
 

@@ -287,12 +287,18 @@ def _consultant_options(consultants) -> str:
 def inbox(request):
     scopes = selectors.inbox_scopes_for(request.user)
     default_scope = selectors.inbox_default_scope(request.user)
+    default_sort = selectors.inbox_default_sort(request.user)
     query = None
     if request.GET:
-        # A filter link without a scope shows (and selects) the default one.
+        # A filter link without a scope (or sort) shows and selects the default one.
         query = request.GET.copy()
         query.setdefault("scope", default_scope)
-    form = InboxFilterForm(query, scopes=scopes, initial={"scope": default_scope})
+        if default_sort != "newest":
+            query.setdefault("sort", default_sort)
+    initial = {"scope": default_scope}
+    if default_sort != "newest":  # newest is the list's first option, selected anyway
+        initial["sort"] = default_sort
+    form = InboxFilterForm(query, scopes=scopes, initial=initial)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     filters = selectors.InboxFilters(
         scope=data.get("scope") or default_scope,
@@ -302,7 +308,7 @@ def inbox(request):
         age=data.get("age") or "",
         overdue=bool(data.get("overdue")),
         q=data.get("q") or "",
-        sort=data.get("sort") or "newest",
+        sort=data.get("sort") or default_sort,
     )
     now = timezone.now()
     qs = selectors.lead_inbox(user=request.user, filters=filters, now=now)
@@ -740,7 +746,10 @@ def task_list(request):
 @require_POST
 def task_done(request, pk):
     task = get_object_or_404(Task, pk=pk, owner=request.user)
-    task_complete(task=task, by=request.user)
+    task = task_complete(task=task, by=request.user)
+    if request.htmx:
+        # The staff home's row, swapped in place (the list needs no reload).
+        return render(request, "leads/partials/today_task.html", {"task": task})
     messages.success(request, _("Task done."))
     return redirect(_safe_next(request, reverse("leads:tasks")))
 

@@ -78,6 +78,7 @@ def main() -> int:
         )
         children.append(worker)
         web = subprocess.Popen(
+            # daphne's runserver (first in INSTALLED_APPS): ASGI, so the live chat's WebSockets work.
             [sys.executable, "manage.py", "runserver", f"{host}:{port}"],
             cwd=ROOT,
             env=env,

@@ -203,6 +203,11 @@ class Booking(models.Model):
     def local_end(self) -> datetime.datetime:
         return self.location.localtime(self.end_at)
 
+    @property
+    def is_local_today(self) -> bool:
+        """Whether the drive is on today's date where it takes place (check-in day)."""
+        return self.local_start.date() == self.location.localtime().date()
+
 
 # Bookings that hold their vehicle and consultant (the exclusion constraints' condition).
 ACTIVE_STATUSES = (

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dealership.accounts.access import staff_required
 from dealership.accounts.client_ip import client_ip
 from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
 from leads.forms import CustomerVehicleSearchForm
 from leads.selectors import (
@@ -58,6 +59,10 @@ logger = logging.getLogger(__name__)
 
 def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def _add_error(form, error: ValidationError) -> None:
@@ -447,6 +452,36 @@ def _detail(request, booking, *, status=200, **forms):
     return render(request, "testdrives/detail.html", context, status=status)
 
 
+# --- One tap from the staff home (Today) ---------------------------------------------------
+# Today's rows post here with `from=today`: the booking must be the consultant's own (a
+# manager may act on any of his locations'), an htmx post gets the row back to swap in place,
+# and a plain post goes back to Today (or, refused, to the booking's page with the reason).
+
+
+def _from_today(request) -> bool:
+    return request.POST.get("from") == "today"
+
+
+def _get_today_booking(request, pk: int) -> Booking:
+    booking = _get_booking(request, pk)
+    if booking.consultant_id != request.user.pk and not request.user.has_role(*MANAGER_ROLES):
+        raise Http404(_("No such booking."))
+    return booking
+
+
+def _today_row(request, booking, *, error: str = "", status: int = 200):
+    if request.htmx:
+        booking = _get_booking(request, booking.pk)
+        return render(
+            request,
+            "testdrives/partials/today_drive.html",
+            {"booking": booking, "error": error},
+            status=status,
+        )
+    messages.success(request, _("Test drive updated."))
+    return redirect("staff-home")
+
+
 @staff_required
 def booking_detail(request, pk: int):
     return _detail(request, _get_booking(request, pk))
@@ -455,9 +490,12 @@ def booking_detail(request, pk: int):
 @staff_required
 @require_POST
 def booking_status(request, pk: int):
-    booking = _get_booking(request, pk)
+    today = _from_today(request)
+    booking = _get_today_booking(request, pk) if today else _get_booking(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
+        if today and request.htmx:
+            return _today_row(request, booking, error=_form_errors(form), status=400)
         return _detail(request, booking, status_form=form, status=400)
     data = form.cleaned_data
     try:
@@ -470,8 +508,12 @@ def booking_status(request, pk: int):
             lost_reason=data["lost_reason"],
         )
     except ValidationError as error:
+        if today and request.htmx:
+            return _today_row(request, booking, error=_errors(error), status=400)
         _add_error(form, error)
         return _detail(request, booking, status_form=form, status=400)
+    if today:
+        return _today_row(request, booking)
     messages.success(request, _("Status changed."))
     return redirect("testdrives:detail", pk=pk)
 
@@ -479,9 +521,12 @@ def booking_status(request, pk: int):
 @staff_required
 @require_POST
 def booking_complete_view(request, pk: int):
-    booking = _get_booking(request, pk)
+    today = _from_today(request)
+    booking = _get_today_booking(request, pk) if today else _get_booking(request, pk)
     form = CompleteForm(request.POST)
     if not form.is_valid():
+        if today and request.htmx:
+            return _today_row(request, booking, error=_form_errors(form), status=400)
         return _detail(request, booking, complete_form=form, status=400)
     try:
         booking_complete(
@@ -491,8 +536,12 @@ def booking_complete_view(request, pk: int):
             note=form.cleaned_data["note"],
         )
     except ValidationError as error:
+        if today and request.htmx:
+            return _today_row(request, booking, error=_errors(error), status=400)
         _add_error(form, error)
         return _detail(request, booking, complete_form=form, status=400)
+    if today:
+        return _today_row(request, booking)
     messages.success(request, _("Test drive completed; the next task is on the list."))
     return redirect("testdrives:detail", pk=pk)
 

@@ -147,6 +147,9 @@ MAPPINGS: dict[str, Mapping] = {
         DELETE, lambda s: Q(customer_id__in=s.customer_ids) | Q(sender__in=s.emails)
     ),
     "conversations.MessageAttachment": Mapping(DELETE, by_path("message__customer")),
+    # a live chat, once the visitor said who they are (its lines are Messages, above); an
+    # anonymous chat reaches no customer and is purged with the chat retention
+    "conversations.ChatSession": Mapping(DELETE, by_path("customer")),
     # inventory
     "inventory.SavedSearch": Mapping(DELETE, lambda s: Q(email__in=s.emails)),
     # messaging: plain customer ids and addresses (it sits below leads)

@@ -105,3 +105,42 @@ def test_the_switcher_works_on_a_phone_without_javascript(german_phone):
     expect(page).to_have_url(re.compile(r"/pt/$"))
     expect(page.locator("html")).to_have_attribute("lang", "pt")
     expect(page.get_by_role("button", name="Mudar idioma")).to_be_visible()
+
+
+BROWSER_LOCALES = {"en": "en-GB", "de": "de-DE", "fi": "fi-FI", "pt": "pt-PT", "zh-hans": "zh-CN"}
+
+
+@pytest.mark.parametrize("code", list(BROWSER_LOCALES))
+def test_every_language_search_and_vehicle_page(browser, live_server, code):
+    """Each offered language end to end: the browser's language picks the URL, the search
+    counts in that language's plural, and the vehicle page says VAT is included in its words
+    (the expected texts come from the catalogue, so this checks what a visitor reads)."""
+    from django.utils import translation
+
+    rav4 = _cars()
+    prefix = "" if code == "en" else f"/{code}"
+    with translation.override(code):
+        found_two = translation.ngettext("%(counter)s car found", "%(counter)s cars found", 2) % {
+            "counter": 2
+        }
+        vat = translation.gettext("incl. %(rate)s VAT").split("%(rate)s")[0].strip()
+    if code != "en":
+        assert found_two != "2 cars found"  # a translation, not the English fallback
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale=BROWSER_LOCALES[code],
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto("/vehicles/")
+        expect(page).to_have_url(re.compile(re.escape(f"{prefix}/vehicles/") + "$"))
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        expect(page.get_by_text(found_two)).to_be_visible()
+
+        page.goto(f"{prefix}{rav4.get_absolute_url()}")
+        expect(page.locator(".price-vat").first).to_contain_text(vat)
+        expect(page.locator(".price-vat").first).to_contain_text(re.compile(r"19\s?%"))
+    finally:
+        context.close()

@@ -35,6 +35,14 @@ def conversation(location, other_location):
     return {"allowed": {"customer_pk": mine.pk}, "denied": {"customer_pk": theirs.pk}}
 
 
+def chat(location, other_location):
+    from tests.conversations.factories import ChatSessionFactory
+
+    mine = ChatSessionFactory(location=location)
+    theirs = ChatSessionFactory(location=other_location)
+    return {"allowed": {"pk": mine.pk}, "denied": {"pk": theirs.pk}}
+
+
 def email_preferences(location, other_location):
     # A token made for another purpose (a saved search's) opens nothing here.
     token = unsubscribe_token(channel="email", address="lena.hoffmann@example.de")
