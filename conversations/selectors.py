@@ -11,11 +11,16 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -31,7 +36,7 @@ from dealership.messaging.models import Channel as OutboxChannel
 from dealership.messaging.models import OutboxMessage, Suppression
 from dealership.messaging.selectors import quiet_hours_for
 from leads.models import OPEN_STATUSES, Customer, Lead
-from leads.selectors import customer_ids_for_consultant, customer_list_for_user
+from leads.selectors import customer_list_for_user
 
 from .models import Message, MessageAttachment, ReplyTemplate
 
@@ -96,6 +101,7 @@ def _thread_rows(customer: Customer):
             author_username=Coalesce(F("author__username"), blank),
             author_present=Coalesce(F("author_id"), Value(0)),
             unread=F("read_at"),
+            attached=Exists(MessageAttachment.objects.filter(message_id=OuterRef("pk"))),
         )
         .values_list(
             "kind",
@@ -111,6 +117,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     system = (
@@ -123,6 +130,7 @@ def _thread_rows(customer: Customer):
             author_username=blank,
             author_present=Value(0),
             unread=Value(None, output_field=DateTimeField()),
+            attached=Value(False, output_field=BooleanField()),
         )
         .values_list(
             "kind",
@@ -138,6 +146,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     suppressions = (
@@ -152,6 +161,7 @@ def _thread_rows(customer: Customer):
             author_username=blank,
             author_present=Value(0),
             unread=Value(None, output_field=DateTimeField()),
+            attached=Value(False, output_field=BooleanField()),
         )
         .values_list(
             "kind",
@@ -167,6 +177,7 @@ def _thread_rows(customer: Customer):
             "author_username",
             "author_present",
             "unread",
+            "attached",
         )
     )
     return messages.union(system, suppressions, all=True)
@@ -184,14 +195,16 @@ def thread_for_customer(*, customer: Customer) -> Thread:
     outbox's system messages to them, and (for the composer, in the same round trip) which of
     their addresses are suppressed. One query, whatever the length."""
     entries = []
+    with_attachments = []
     has_unread = False
     suppressed = {}
     name = customer.full_name or str(customer)
-    statuses = dict(OutboxStatus.choices)
-    channels = dict(Message.Channel.choices)
+    # Translated once per thread, not once per row.
+    statuses = {value: str(label) for value, label in OutboxStatus.choices}
+    channels = {value: str(label) for value, label in Message.Channel.choices}
     for row in _thread_rows(customer):
         (kind, pk, at, direction, channel, body, subject, status) = row[:8]
-        first, last, username, has_author, read_at = row[8:]
+        first, last, username, has_author, read_at, attached = row[8:]
         if kind == "suppression":
             suppressed[channel] = body
             continue
@@ -204,42 +217,39 @@ def thread_for_customer(*, customer: Customer) -> Thread:
             sender = f"{first} {last}".strip() or username
         else:
             sender = _("Staff")
+        if attached:
+            with_attachments.append(pk)
         state = DELIVERY_STATES.get(status, "queued") if status else ""
         entries.append(
             ThreadEntry(
                 at=at,
                 direction=direction,
                 channel=channel,
-                channel_label=str(channels.get(channel, channel)),
+                channel_label=channels.get(channel, channel),
                 body=body,
                 subject=subject,
                 sender=sender,
                 delivery=state,
-                delivery_label=str(statuses.get(status, "")) if status else "",
+                delivery_label=statuses.get(status, "") if status else "",
                 sort_key=(at, 0 if kind == "message" else 1, pk),
             )
         )
     entries.sort(key=lambda e: e.sort_key)
-    entries = _with_attachments(entries)
+    entries = _with_attachments(entries, with_attachments)
     return Thread(entries=entries, has_unread=has_unread, suppressed=suppressed)
 
 
-def _with_attachments(entries: list[ThreadEntry]) -> list[ThreadEntry]:
-    """The attachments of the thread's inbound emails: one more query, only when there are
-    inbound emails in the thread."""
-    emails = [
-        e.sort_key[2]
-        for e in entries
-        if e.direction == Message.Direction.IN and e.channel == Message.Channel.EMAIL
-    ]
-    if not emails:
+def _with_attachments(entries: list[ThreadEntry], message_ids: list[int]) -> list[ThreadEntry]:
+    """The attachments of the thread's messages that have any (the thread's query says which):
+    one more query, only then."""
+    if not message_ids:
         return entries
     by_message: dict[int, list] = {}
-    for attachment in MessageAttachment.objects.filter(message_id__in=emails).order_by("pk"):
+    for attachment in MessageAttachment.objects.filter(message_id__in=message_ids).order_by("pk"):
         by_message.setdefault(attachment.message_id, []).append(attachment)
     return [
         dataclasses.replace(e, attachments=tuple(by_message[e.sort_key[2]]))
-        if e.sort_key[2] in by_message and e.direction == Message.Direction.IN
+        if e.sort_key[1] == 0 and e.sort_key[2] in by_message  # a message, not a system row
         else e
         for e in entries
     ]
@@ -388,7 +398,12 @@ def conversation_scopes_for(user: User) -> tuple[str, ...]:
 
 def _scope_q(user: User, scope: str) -> Q:
     if scope == "mine":
-        return Q(pk__in=customer_ids_for_consultant(user=user))
+        # Owned, or with a lead assigned to them: two indexed look-ups (customer.owner_id,
+        # lead_assignee_created) in a UNION; an OR of the two made PostgreSQL scan every
+        # customer of the location.
+        owned = Customer.objects.filter(owner=user).values("pk").order_by()
+        assigned = Lead.objects.filter(assigned_to=user).values("customer_id").order_by()
+        return Q(pk__in=owned.union(assigned))
     if scope == "unassigned":
         return Q(owner__isnull=True) & ~Q(
             pk__in=Lead.objects.filter(assigned_to__isnull=False).values("customer_id")
@@ -404,20 +419,27 @@ def conversation_list_for_user(
     *, user: User, scope: str = "mine", channel: str = ""
 ) -> QuerySet[Customer]:
     """Customers with a conversation, unread first, then the latest message first; each
-    annotated with `last_message_at` and `unread`."""
+    annotated with `last_message_at` and `unread`.
+
+    Per customer, not one GROUP BY over every message of the scope: the latest message is one
+    step down the (customer, created_at) index, the unread count a look at the partial
+    conv_msg_unread index, and "has a conversation" an EXISTS on the same index."""
     qs = _scoped_customers(user, scope if scope in LIST_SCOPES else "mine")
-    condition = Q()
+    messages = Message.objects.filter(customer=OuterRef("pk"))
     if channel in Message.Channel.values:
-        condition = Q(conversation_messages__channel=channel)
-    unread = Q(
-        conversation_messages__direction=Message.Direction.IN,
-        conversation_messages__read_at__isnull=True,
+        messages = messages.filter(channel=channel)
+    last = messages.order_by("-created_at").values("created_at")[:1]
+    unread = (
+        messages.filter(direction=Message.Direction.IN, read_at__isnull=True)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
     )
     return (
-        qs.filter(condition, conversation_messages__isnull=False)
+        qs.filter(Exists(messages))
         .annotate(
-            last_message_at=Max("conversation_messages__created_at", filter=condition),
-            unread=Count("conversation_messages", filter=condition & unread),
+            last_message_at=Subquery(last, output_field=DateTimeField()),
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
         )
         .select_related("location", "owner")
         .order_by(

@@ -1,8 +1,9 @@
 """The thread (page and fragment for the lead and customer pages), the composer, the list."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,18 +122,54 @@ def mark_read(request, customer_pk):
     return redirect("conversations:thread", customer_pk=customer.pk)
 
 
+LIST_PAGE_SIZE = 50
+
+
+@dataclass
+class ListPage:
+    """A page of the conversations list without a COUNT over the whole scope: one row more
+    than a page is fetched to know whether there is a next one."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, min(int(value), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
 @staff_required
 @require_GET
 def conversation_list(request):
     form = ListFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     scope = filters.get("scope") or "mine"
-    page = Paginator(
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * LIST_PAGE_SIZE
+    rows = list(
         selectors.conversation_list_for_user(
             user=request.user, scope=scope, channel=filters.get("channel") or ""
-        ),
-        50,
-    ).get_page(request.GET.get("page"))
+        )[start : start + LIST_PAGE_SIZE + 1]
+    )
+    page = ListPage(rows[:LIST_PAGE_SIZE], number, len(rows) > LIST_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

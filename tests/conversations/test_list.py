@@ -86,11 +86,42 @@ def test_the_list_takes_a_fixed_number_of_queries(
         customer = CustomerFactory(location=location, owner=consultant)
         MessageFactory.create_batch(3, customer=customer)
 
-    # session, user, roles, the page count, the page, the session's save, four savepoints
-    with django_assert_num_queries(10):
+    # session, user, roles, the page (no COUNT of the scope), the session's save, four
+    # savepoints
+    with django_assert_num_queries(9):
         response = consultant_client.get("/staff/conversations/", {"scope": "location"})
 
     assert len(response.context["page"].object_list) == 34
+    assert not response.context["page"].has_other_pages
+
+
+def test_pages_of_fifty_without_counting_the_scope(consultant_client, consultant, location):
+    for n in range(51):
+        MessageFactory(
+            customer=CustomerFactory(location=location, owner=consultant, last_name=f"P{n:02}"),
+            created_at=T0 + datetime.timedelta(minutes=n),
+            read_at=T0,
+        )
+
+    first = consultant_client.get("/staff/conversations/")
+    second = consultant_client.get("/staff/conversations/", {"page": "2"})
+
+    assert len(names(first)) == 50
+    assert names(first)[0] == "P50"  # the latest first
+    assert first.context["page"].has_next
+    assert "page=2" in first.content.decode()
+    assert names(second) == ["P00"]
+    assert not second.context["page"].has_next
+    assert second.context["page"].has_previous
+    assert "Page 2" in second.content.decode()
+
+
+@pytest.mark.parametrize("page", ["x", "-3", "0", "99999999999999999999"])
+def test_a_bad_page_number_is_not_an_error(consultant_client, threads, page):
+    response = consultant_client.get("/staff/conversations/", {"page": page})
+
+    assert response.status_code == 200
+    assert response.context["page"].number in (1, 10_000)
 
 
 def test_the_navigation_loads_the_unread_badge(consultant_client, threads):

@@ -205,3 +205,53 @@ def test_administrators_open_any_locations_thread(client):
 
     assert client.get(f"/staff/conversations/{foreign.pk}/").status_code == 200
     assert timezone.now()  # aware clock in use
+
+
+def _entry(**fields):
+    from conversations.selectors import ThreadEntry
+
+    values = {
+        "at": T0,
+        "direction": "in",
+        "channel": "sms",
+        "channel_label": "SMS",
+        "body": "Hallo",
+        "subject": "",
+        "sender": "Lena",
+        "delivery": "",
+        "delivery_label": "",
+        "sort_key": (T0, 0, 1),
+    }
+    return ThreadEntry(**(values | fields))
+
+
+def test_the_entries_are_rendered_in_the_active_language_and_zone(location):
+    from django.utils import translation
+
+    from conversations.templatetags.conversations_tags import thread_entries
+
+    entries = [
+        _entry(body='Line one\r\nline "two" & <b>three</b>'),
+        _entry(
+            direction="out",
+            at=T0 + datetime.timedelta(days=120, minutes=7),  # summer time
+            subject="Ihr <Angebot>",
+            delivery="failed",
+            delivery_label="Suppressed",
+        ),
+        _entry(direction="system", delivery="delivered", delivery_label="Delivered"),
+    ]
+    with translation.override("de"):
+        html = str(thread_entries(entries, location))
+
+    assert '<time datetime="2026-03-10T10:00:00+01:00">10.03.2026 10:00 CET</time>' in html
+    assert '<time datetime="2026-07-08T11:07:00+02:00">08.07.2026 11:07 CEST</time>' in html
+    assert "Line one<br>line &quot;two&quot; &amp; &lt;b&gt;three&lt;/b&gt;" in html
+    assert '<div class="fw-semibold">Ihr &lt;Angebot&gt;</div>' in html
+    # (no compiled catalogues in the tests: the labels stay English, the formats are German)
+    assert 'title="Suppressed">Failed (Suppressed)</span>' in html
+    assert '<span class="badge text-bg-secondary">System</span>' in html
+    assert html.count('<li class="card mb-2 ms-5 border-primary" data-direction="out">') == 1
+    assert 'class="card mb-2 ms-5 border-secondary bg-light" data-direction="system"' in html
+    assert 'class="card mb-2 me-5" data-direction="in"' in html
+    assert "text-bg-success" in html
