@@ -243,14 +243,15 @@ def test_the_entries_are_rendered_in_the_active_language_and_zone(location):
     ]
     with translation.override("de"):
         html = str(thread_entries(entries, location))
+        failed, system = translation.gettext("Failed"), translation.gettext("System")
 
     assert '<time datetime="2026-03-10T10:00:00+01:00">10.03.2026 10:00 CET</time>' in html
     assert '<time datetime="2026-07-08T11:07:00+02:00">08.07.2026 11:07 CEST</time>' in html
     assert "Line one<br>line &quot;two&quot; &amp; &lt;b&gt;three&lt;/b&gt;" in html
     assert '<div class="fw-semibold">Ihr &lt;Angebot&gt;</div>' in html
-    # (no compiled catalogues in the tests: the labels stay English, the formats are German)
-    assert 'title="Suppressed">Failed (Suppressed)</span>' in html
-    assert '<span class="badge text-bg-secondary">System</span>' in html
+    # The labels in German (from the catalogue, compiled by `make test`), the reason as given.
+    assert f'title="Suppressed">{failed} (Suppressed)</span>' in html
+    assert f'<span class="badge text-bg-secondary">{system}</span>' in html
     assert html.count('<li class="card mb-2 ms-5 border-primary" data-direction="out">') == 1
     assert 'class="card mb-2 ms-5 border-secondary bg-light" data-direction="system"' in html
     assert 'class="card mb-2 me-5" data-direction="in"' in html
