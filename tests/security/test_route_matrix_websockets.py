@@ -2,8 +2,10 @@
 classified in dealership/route_access.py WEBSOCKET_ROUTES, refuses a connection without its
 credentials and accepts one with them."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 
@@ -30,8 +32,10 @@ def _connect(path, cookie=b""):
             await socket.disconnect()
         return connected, code
 
-    with override_settings(CHANNEL_LAYERS=IN_MEMORY):
-        return async_to_sync(attempt)()
+    # In a thread of its own: Playwright's sync API (the browser tests, earlier in a full run)
+    # keeps an event loop in the main thread, where async_to_sync refuses to run.
+    with override_settings(CHANNEL_LAYERS=IN_MEMORY), ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, attempt()).result()
 
 
 def _credentials(access: SocketAccess) -> bytes:
