@@ -16,39 +16,12 @@ import os
 import time
 
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
-from bench.common import Timing, measure, report
+from bench.common import Timing, insert_select, measure, report
 
 CUSTOMERS = int(os.environ.get("CAMPAIGNS_BENCH_CUSTOMERS", "500000"))
 RECIPIENTS = min(int(os.environ.get("CAMPAIGNS_BENCH_RECIPIENTS", "100000")), CUSTOMERS)
-
-
-def _insert_select(model: type[Model], count: int, values: dict[str, str], params=()) -> None:
-    columns, expressions = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.name in values:
-            expressions.append(values[field.name])
-        elif field.null:
-            expressions.append("NULL")
-        elif field.get_internal_type() == "BooleanField":
-            expressions.append("false")
-        elif field.get_internal_type() == "JSONField":
-            expressions.append("'[]'::jsonb")
-        elif field.has_default() and isinstance(field.default, int):
-            expressions.append(str(field.default))
-        else:
-            expressions.append("''")
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # nosec B608 - constants
-        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, count])
 
 
 def _fill(location_id: int) -> int:
@@ -57,7 +30,7 @@ def _fill(location_id: int) -> int:
     from leads.models import Customer, Lead
 
     start = time.perf_counter()
-    _insert_select(
+    insert_select(
         Customer,
         CUSTOMERS,
         {
@@ -76,7 +49,7 @@ def _fill(location_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT min(id) FROM leads_customer WHERE email LIKE 'camp%%@bench.example'")
         first = cursor.fetchone()[0]
-    _insert_select(
+    insert_select(
         Lead,
         CUSTOMERS // 3,
         {
@@ -92,7 +65,7 @@ def _fill(location_id: int) -> int:
         },
         [first, location_id],
     )
-    _insert_select(
+    insert_select(
         OwnedVehicle,
         CUSTOMERS // 5,
         {
@@ -114,7 +87,7 @@ def _fill(location_id: int) -> int:
         },
         [first, location_id],
     )
-    _insert_select(
+    insert_select(
         Consent,
         RECIPIENTS or CUSTOMERS // 5,
         {

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
-from bench.bench_leads import _insert_select
+from bench.common import insert_select as _insert_select
 from bench.common import measure, report, staff_client
 from conversations.models import Message
 from dealership.accounts.models import User

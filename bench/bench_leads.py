@@ -12,17 +12,15 @@ Pages are measured with DEBUG off (bench/run.py loads the settings with DEBUG on
 local defaults; main() turns query logging and template debugging off before measuring).
 """
 
-import datetime
 import os
 import time
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
 
-from bench.common import measure, report, staff_client
+from bench.common import insert_select, measure, report, staff_client
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role
 from leads.models import Activity, Customer, Lead, Task
@@ -70,36 +68,6 @@ def _profile(name: str, fn) -> None:
             print(f"      {line[:150]}", flush=True)
 
 
-def _insert_select(model: type[Model], count: int, values: dict[str, str], params=()) -> None:
-    """INSERT … SELECT over generate_series(1, count) AS g; every column not given gets its
-    empty value (Django defaults live in Python, not in the table)."""
-    columns, expressions = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.name in values:
-            expressions.append(values[field.name])
-        elif field.null:
-            expressions.append("NULL")
-        elif field.get_internal_type() == "BooleanField":
-            expressions.append("false")
-        elif field.get_internal_type() == "JSONField":
-            expressions.append("'[]'::jsonb")
-        elif field.has_default() and isinstance(field.default, int):
-            expressions.append(str(field.default))
-        elif field.has_default() and isinstance(field.default, datetime.timedelta):
-            expressions.append(f"interval '{int(field.default.total_seconds())} seconds'")
-        else:
-            expressions.append("''")
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"  # nosec B608
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, count])
-
-
 def _setup() -> dict:
     from tests.accounts.factories import LocationFactory, UserFactory
 
@@ -114,7 +82,7 @@ def _setup() -> dict:
     consultant_ids = [c.pk for c in consultants]
     start = time.perf_counter()
 
-    _insert_select(
+    insert_select(
         Customer,
         CUSTOMERS,
         {
@@ -139,7 +107,7 @@ def _setup() -> dict:
     # Lead g belongs to customer (g % CUSTOMERS): same location as that customer. Age grows
     # with g (about two years over the whole set); the newest 300 are new and unanswered.
     statuses = "(ARRAY['contacted','qualified','appointment','negotiation','won','lost'])"
-    _insert_select(
+    insert_select(
         Lead,
         LEADS,
         {

@@ -14,7 +14,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bench.bench_leads import _insert_select
+from bench.common import insert_select as _insert_select
 from bench.common import measure, report
 from dealership.accounts.roles import Role
 from dealership.privacy.registry import mapped_models

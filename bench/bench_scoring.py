@@ -19,7 +19,7 @@ import time
 from django.db import connection
 from django.utils import timezone
 
-from bench.bench_leads import _insert_select
+from bench.common import insert_select as _insert_select
 from conversations.models import Message
 from dealership.accounts.roles import Role
 from leads.models import Activity, Customer, Lead

@@ -21,7 +21,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.bench_leads import _insert_select
+from bench.common import insert_select as _insert_select
 from bench.common import measure, report, staff_client
 from dealership.accounts.models import Location, User
 from dealership.accounts.roles import Role

@@ -1,10 +1,14 @@
 """Shared timing helpers. A benchmark prints figures and ratios to a floor measured in the
 same run (the same work done the cheapest possible way); it never asserts a time."""
 
+import datetime
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Model
 
 
 @dataclass
@@ -61,3 +65,33 @@ def staff_client(user, host: str = "127.0.0.1"):
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def insert_select(model: type[Model], count: int, values: dict[str, str], params=()) -> None:
+    """INSERT … SELECT over generate_series(1, count) AS g; every column not given gets its
+    empty value (Django defaults live in Python, not in the table)."""
+    columns, expressions = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(f'"{field.column}"')
+        if field.name in values:
+            expressions.append(values[field.name])
+        elif field.null:
+            expressions.append("NULL")
+        elif field.get_internal_type() == "BooleanField":
+            expressions.append("false")
+        elif field.get_internal_type() == "JSONField":
+            expressions.append("'[]'::jsonb")
+        elif field.has_default() and isinstance(field.default, int):
+            expressions.append(str(field.default))
+        elif field.has_default() and isinstance(field.default, datetime.timedelta):
+            expressions.append(f"interval '{int(field.default.total_seconds())} seconds'")
+        else:
+            expressions.append("''")
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM generate_series(1, %s) AS g"  # nosec B608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, count])
