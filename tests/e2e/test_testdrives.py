@@ -4,7 +4,9 @@ manage link and moves the drive: all in headless Chromium against the live serve
 import re
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from dealership.accounts.roles import Role
@@ -14,7 +16,17 @@ from tests.inventory.factories import VehicleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EVERY_DAY = dict.fromkeys(range(7), ("06:00", "22:00"))  # slots whatever time the test runs
+EVERY_DAY = dict.fromkeys(range(7), ("06:00", "22:00"))
+
+
+@pytest.fixture(autouse=True)
+def morning():
+    """The server's clock (the live server runs in this process) at 07:00 UTC today, ticking:
+    today still has many free times whatever time of day the suite runs (in the evening the
+    first open day had a single time left, and the reschedule step needs two)."""
+    start = timezone.now().replace(hour=7, minute=0, second=0, microsecond=0)
+    with time_machine.travel(start, tick=True):
+        yield
 
 
 def test_customer_books_from_the_vehicle_page_and_reschedules_by_the_emailed_link(page):
