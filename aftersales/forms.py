@@ -37,10 +37,11 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.slot_map = {at.isoformat(): at for at in slots}
         self.fields["drop_off_at"].choices = [
-            # "Mon 15 Dec 2025, 08:00 CET": the workshop's wall clock, named, in the language
+            # "Mon 15 Dec 2025, 08:00 CET", "Mo, 15. Dezember 2025, 08:00 CET": the workshop's
+            # wall clock in the language's pattern (dealership/formats), with the zone's name
             (
                 at.isoformat(),
-                f"{formats.date_format(at.replace(tzinfo=None), 'D j M Y, H:i')} {at.tzname()}",
+                f"{formats.date_format(at.replace(tzinfo=None), 'WEEKDAY_DATETIME_FORMAT')} {at.tzname()}",
             )
             for at in slots
         ]

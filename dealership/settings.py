@@ -237,6 +237,9 @@ LANGUAGES = [
     ("zh-hans", _("Simplified Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times per language: English the European way ("10 Jun 2026, 14:30"), and the site's
+# named formats (DAY_HEADING_FORMAT, …) in every language: dealership/formats/.
+FORMAT_MODULE_PATH = ["dealership.formats"]
 # The location whose default language a visitor gets when their browser asks only for
 # languages the site does not offer and the page names no location (a slug; empty: the
 # oldest active location).

@@ -319,7 +319,7 @@ def test_a_refused_move_from_today_comes_back_in_the_row_with_the_reason(client,
     row = page.split(f'id="today-drive-{tomorrow.pk}"')[1].split("</li>")[0]
     assert "checked_in" not in row
     assert response.status_code == 400
-    assert "A test drive can be checked in only on its day (03/11/2026)." in (
+    assert "A test drive can be checked in only on its day (11 Mar 2026)." in (
         response.content.decode()
     )
     assert bogus.status_code == 400

@@ -170,7 +170,7 @@ def test_check_in_on_another_day_is_refused_with_the_reason(advisor_client, car,
 
     assert response.status_code == 400
     assert (
-        "A car can be checked in only on the day of its appointment (12/17/2025)."
+        "A car can be checked in only on the day of its appointment (17 Dec 2025)."
         in response.content.decode()
     )
     appt.refresh_from_db()

@@ -65,7 +65,7 @@ def test_thread_shows_messages_and_system_messages_oldest_first(
     html = response.content.decode()
     assert html.index("First question") < html.index("My answer")
     # 09:00 UTC is 10:00 in Berlin, shown with the zone
-    assert '<time datetime="2026-03-10T10:00:00+01:00">03/10/2026 10 a.m. CET</time>' in html
+    assert '<time datetime="2026-03-10T10:00:00+01:00">10 Mar 2026, 10:00 CET</time>' in html
     assert 'data-direction="system"' in html
 
 

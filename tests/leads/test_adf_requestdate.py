@@ -123,7 +123,7 @@ def test_the_lead_page_shows_the_request_date_in_the_locations_time_zone(client,
     page = client.get(reverse("leads:lead_detail", args=[lead.pk])).content.decode()
 
     assert "Requested (per the feed)" in page
-    assert ">10/02/2026 6:05 p.m. CEST</time>" in page
+    assert ">2 Oct 2026, 18:05 CEST</time>" in page
 
 
 def test_the_lead_page_shows_an_untrusted_request_date_as_sent(client, key, leipzig):

@@ -81,7 +81,7 @@ def test_the_panel_shows_the_cadence_its_next_step_and_when_it_is_due_locally(
     assert "Vehicle enquiry follow-up" in panel
     assert "Running" in panel
     assert "Send SMS · <code>leads.follow_up_sms</code>" in panel
-    assert '<time datetime="2026-06-10T11:00:00+02:00">06/10/2026 11 a.m. CEST</time>' in panel
+    assert '<time datetime="2026-06-10T11:00:00+02:00">10 Jun 2026, 11:00 CEST</time>' in panel
     # Paused, the cadence can be resumed; running, paused; both stopped. Each has a label.
     assert 'for="cadence-pause-reason"' in panel
     assert 'for="cadence-stop-reason"' in panel
@@ -122,16 +122,16 @@ def test_the_history_lists_pauses_resumptions_and_stops_with_their_reasons(
     panel = _panel(_page(consultant_client, lead))
 
     assert (
-        'Paused</span> since <time datetime="2026-06-10T10:20:00+02:00">06/10/2026 10:20 a.m. CEST</time> Europe/Berlin'
+        'Paused</span> since <time datetime="2026-06-10T10:20:00+02:00">10 Jun 2026, 10:20 CEST</time> Europe/Berlin'
         in panel
     )
     history = panel[panel.index('id="cadence-history"') :]
     # Newest first, in the location's time, with who and why.
     resumed = history.index(
-        '<strong>Resumed</strong> · <time datetime="2026-06-10T10:10:00+02:00">06/10/2026 10:10 a.m. CEST</time>'
+        '<strong>Resumed</strong> · <time datetime="2026-06-10T10:10:00+02:00">10 Jun 2026, 10:10 CEST</time>'
     )
     paused = history.index(
-        '<strong>Paused</strong> · <time datetime="2026-06-10T10:05:00+02:00">06/10/2026 10:05 a.m. CEST</time>'
+        '<strong>Paused</strong> · <time datetime="2026-06-10T10:05:00+02:00">10 Jun 2026, 10:05 CEST</time>'
     )
     assert resumed < paused
     assert "Back from holiday" in history
@@ -180,7 +180,7 @@ def test_the_consultant_pauses_with_a_reason(consultant_client, consultant, lead
     page = _page(consultant_client, lead)
     assert "Cadence paused." in page
     assert (
-        'Paused</span> since <time datetime="2026-06-10T10:30:00+02:00">06/10/2026 10:30 a.m. CEST</time> Europe/Berlin'
+        'Paused</span> since <time datetime="2026-06-10T10:30:00+02:00">10 Jun 2026, 10:30 CEST</time> Europe/Berlin'
         in _panel(page)
     )
 

@@ -77,7 +77,7 @@ def test_a_card_shows_value_age_and_next_task_in_the_locations_zone(client):
     assert "<dt>Value</dt><dd>€24,990.00</dd>" in html
     assert "<dt>Age</dt><dd>3 days</dd>" in html
     # 09:30 UTC is 09:30 in Lisbon in March (WET)
-    assert "03/17/2026 9:30 a.m. WET</time> · Send the offer" in html
+    assert "17 Mar 2026, 09:30 WET</time> · Send the offer" in html
     assert "Later" not in html
     assert "Done" not in html
     assert str(priced.customer) in html

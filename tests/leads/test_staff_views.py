@@ -520,7 +520,7 @@ def test_inbox_and_lead_page_show_the_locations_wall_clock_time(consultant_clien
     lisbon_page = consultant_client.get(f"/staff/leads/{in_lisbon.pk}/").content.decode()
 
     # 12:00 UTC is 13:00 in Berlin and 12:00 in Lisbon (winter time).
-    assert '<time datetime="2026-01-15T12:00:00+00:00">01/15/2026 1 p.m. CET</time>' in inbox
-    assert '<time datetime="2026-01-15T12:00:00+00:00">01/15/2026 noon WET</time>' in inbox
-    assert "01/15/2026 1 p.m. CET</time> (" in berlin_page
-    assert "01/15/2026 noon WET</time> (" in lisbon_page
+    assert '<time datetime="2026-01-15T12:00:00+00:00">15 Jan 2026, 13:00 CET</time>' in inbox
+    assert '<time datetime="2026-01-15T12:00:00+00:00">15 Jan 2026, 12:00 WET</time>' in inbox
+    assert "15 Jan 2026, 13:00 CET</time> (" in berlin_page
+    assert "15 Jan 2026, 12:00 WET</time> (" in lisbon_page

@@ -196,7 +196,7 @@ def test_text_and_html_carry_each_figure_and_the_attention_lists(world):
     lead_d = world["leads"]["D"]
     assert (
         "Leads past their response target without an answer:\n"
-        f"- {lead_d.customer} at Leipzig, due 03/06/2026 10:15 a.m.\n"
+        f"- {lead_d.customer} at Leipzig, due 6 Mar 2026, 10:15\n"
         f"  http://127.0.0.1:8000/staff/leads/{lead_d.pk}/\n"
     ) in body
     assert (
@@ -207,7 +207,7 @@ def test_text_and_html_carry_each_figure_and_the_attention_lists(world):
     overdue = Complaint.objects.get(target_at=at(11), location=world["leipzig"])
     assert (
         "Complaints past their resolve-by time:\n"
-        f"- {overdue.customer}: Noise after service (Leipzig, resolve by 03/11/2026 10 a.m.)\n"
+        f"- {overdue.customer}: Noise after service (Leipzig, resolve by 11 Mar 2026, 10:00)\n"
         f"  http://127.0.0.1:8000/staff/service/complaints/{overdue.pk}/\n"
     ) in body
     assert (
@@ -223,9 +223,9 @@ def test_text_and_html_carry_each_figure_and_the_attention_lists(world):
     )
     assert (
         "Orders waiting for action:\n"
-        f"- {o2.reference}, {o2.customer}: Finance approved since 03/04/2026 10 a.m.\n"
+        f"- {o2.reference}, {o2.customer}: Finance approved since 4 Mar 2026, 10:00\n"
         f"  http://127.0.0.1:8000/staff/orders/{o2.pk}/\n"
-        f"- {o4.reference}, {o4.customer}: Reserved, deposit due since 03/06/2026 10 a.m.\n"
+        f"- {o4.reference}, {o4.customer}: Reserved, deposit due since 6 Mar 2026, 10:00\n"
         f"  http://127.0.0.1:8000/staff/orders/{o4.pk}/\n"
     ) in body
     assert "Nothing: well done." not in body
@@ -241,7 +241,7 @@ def test_text_and_html_carry_each_figure_and_the_attention_lists(world):
     assert f'<a href="{dashboards.replace("&", "&amp;")}">Dashboards for Leipzig</a>' in html
     assert (
         f'<li><a href="http://127.0.0.1:8000/staff/orders/{o4.pk}/">{o4.reference}, '
-        f"{o4.customer}: Reserved, deposit due since 03/06/2026 10 a.m.</a></li>"
+        f"{o4.customer}: Reserved, deposit due since 6 Mar 2026, 10:00</a></li>"
     ) in html
     assert ": “Waited an hour.”</li>" in html
 

@@ -207,7 +207,7 @@ def test_check_in_the_day_before_is_refused_with_the_reason(consultant_client, t
     )
 
     assert response.status_code == 400
-    assert "A test drive can be checked in only on its day (03/03/2026)." in (
+    assert "A test drive can be checked in only on its day (3 Mar 2026)." in (
         response.content.decode()
     )
     tuesday_drive.refresh_from_db()
