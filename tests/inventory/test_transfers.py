@@ -363,7 +363,9 @@ def test_vehicle_page_and_card_say_in_transit_with_the_eta(
 
 
 def _where_to_see_it(html: str) -> str:
-    [box] = re.findall(r'<section[^>]*aria-labelledby="location-heading">(.*?)</section>', html, re.S)
+    [box] = re.findall(
+        r'<section[^>]*aria-labelledby="location-heading">(.*?)</section>', html, re.S
+    )
     return " ".join(re.sub(r"<[^>]+>", " ", box).split())
 
 
