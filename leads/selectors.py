@@ -50,12 +50,16 @@ def customer_list_for_user(*, user: User) -> QuerySet[Customer]:
 
 def customer_ids_for_consultant(*, user: User) -> QuerySet:
     """The ids of a consultant's customers: those they own and those with a lead assigned to
-    them, at the locations they work at. A subquery, for the outbox page's filter."""
-    return (
-        customer_list_for_user(user=user)
-        .filter(Q(owner=user) | Q(leads__assigned_to=user))
-        .values("pk")
-    )
+    them, at the locations they work at. A subquery, for the outbox page's filter.
+
+    The two ways in are a UNION of two index scans (customer.owner, lead.assigned_to), not
+    an OR over customers LEFT JOIN leads: that joined every customer of the locations to
+    their leads before filtering (a million-lead table: ~0.8 s per use)."""
+    owned = customer_list_for_user(user=user).filter(owner=user).order_by().values("pk")
+    leads = Lead.objects.filter(assigned_to=user, customer__merged_into__isnull=True)
+    if not user_sees_all_locations(user):
+        leads = leads.filter(customer__location__in=_location_ids(user))
+    return owned.union(leads.order_by().values("customer_id"))
 
 
 def lead_list_for_user(*, user: User) -> QuerySet[Lead]:

@@ -98,7 +98,9 @@ def test_a_managers_today_is_the_locations_exceptions(client, floor):
     items = _work(leipzig, anna, jonas)
     stuck = make_order(VehicleFactory(location=leipzig))
     Order.objects.filter(pk=stuck.pk).update(
-        status=Order.Status.DEPOSIT_PAID, status_changed_at=NOW - datetime.timedelta(days=4)
+        status=Order.Status.DEPOSIT_PAID,
+        status_changed_at=NOW - datetime.timedelta(days=4),
+        created_at=NOW - H,
     )
     LeadFactory(customer=CustomerFactory(), response_due_at=NOW - H)  # another location's
     client.force_login(maren)
@@ -112,7 +114,11 @@ def test_a_managers_today_is_the_locations_exceptions(client, floor):
     assert t["unassigned"] == items["unassigned"]
     assert [row["count"] for row in t["drives_by_consultant"]] == [1]
     assert [o.pk for o in t["stuck"]] == [stuck.pk]
+    assert t["unassigned_count"] == len(items["unassigned"])
     assert t["week"]["leads"]["this"] == 5
+    # Orders placed and delivered come from one aggregate: the stuck order counts as placed.
+    assert t["week"]["orders"] == {"this": 1, "last": 0}
+    assert t["week"]["deliveries"] == {"this": 0, "last": 0}
     assert "This week so far, against last week by the same time" in response.content.decode()
 
 
@@ -131,11 +137,12 @@ def test_today_costs_the_same_queries_for_one_item_or_many(client, floor, role):
             client.get(reverse("staff-home"))
 
     assert len(few.captured_queries) == len(many.captured_queries)
-    # Session, user, groups, the first location, one query per section (the manager's
-    # counts and four week figures included; the consultant's unread conversations and upgrade
-    # opportunities: the built-in segments and the matching customers, none here), and the
-    # session save.
-    assert len(many.captured_queries) == {Role.CONSULTANT: 17, Role.SALES_MANAGER: 22}[role]
+    # Session, user, groups, the locations (the page's list, Today's first one taken from it),
+    # one query per section (the manager's: both counts in one aggregate, the four week
+    # figures in three, orders and deliveries sharing one; the consultant's unread
+    # conversations and upgrade opportunities: the built-in segments and the matching
+    # customers, none here), and the session save.
+    assert len(many.captured_queries) == {Role.CONSULTANT: 16, Role.SALES_MANAGER: 19}[role]
 
 
 @time_machine.travel(NOW, tick=False)
@@ -481,10 +488,11 @@ def test_the_workshop_board_costs_the_same_queries_for_one_car_or_many(client, w
             client.get(reverse("staff-home"))
 
     assert len(few.captured_queries) == len(many.captured_queries)
-    # Session, user, groups (in a savepoint), the first location, appointments (recalls
-    # annotated), capacity, reminders, the upgrade opportunities (the built-in segments and
-    # the matching customers), the locations list; the session save in its savepoint.
-    assert len(many.captured_queries) == 15
+    # Session, user, groups (in a savepoint), the locations list (Today's first location
+    # taken from it), appointments (recalls annotated), capacity, reminders, the upgrade
+    # opportunities (the built-in segments and the matching customers); the session save in
+    # its savepoint.
+    assert len(many.captured_queries) == 14
 
 
 @time_machine.travel(NOW, tick=False)

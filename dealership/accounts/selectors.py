@@ -14,9 +14,14 @@ def location_list_for_user(*, user: User) -> QuerySet[Location]:
 
     Administrators see every location; everyone else the locations they are assigned to.
     """
-    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+    if user_sees_every_location(user):
         return Location.objects.all()
     return user.locations.all()
+
+
+def user_sees_every_location(user: User) -> bool:
+    """Administrators: location_list_for_user is every location, not their own."""
+    return user.is_superuser or user.has_role(Role.ADMINISTRATOR)
 
 
 def user_is_manager(*, user: User) -> bool:

@@ -362,6 +362,79 @@ def test_vehicle_page_and_card_say_in_transit_with_the_eta(
     assert "In transit to Leipzig, arrives 10 Dec" in results.content.decode()
 
 
+def _where_to_see_it(html: str) -> str:
+    [box] = re.findall(
+        r'<section[^>]*aria-labelledby="location-heading">(.*?)</section>', html, re.S
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", box).split())
+
+
+def test_where_to_see_it_shows_the_destination_with_the_eta_and_the_cache_follows_the_transfer(
+    frozen, client, car, dresden, dresden_manager, django_capture_on_commit_callbacks
+):
+    # Given a car at Dresden whose anonymous page is in the cache, and a showroom in Helsinki
+    # (another zone) that asks for it
+    helsinki = LocationFactory(
+        slug="helsinki",
+        name="Showroom Helsinki",
+        city="Helsinki",
+        street="Mannerheimintie 12",
+        postal_code="00100",
+        country="FI",
+        time_zone="Europe/Helsinki",
+    )
+    helsinki_manager = UserFactory(role=Role.SALES_MANAGER, locations=[helsinki])
+    url = car.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    cached = client.get(url)
+    assert cached["X-Page-Cache"] == "hit"
+    assert "Dresden" in _where_to_see_it(cached.content.decode())
+    transfer = _request(car, helsinki, helsinki_manager)
+    transfer_approve(transfer=transfer, by=dresden_manager)
+
+    # When it leaves Dresden, arriving Thursday (Helsinki's calendar)
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_dispatch(transfer=transfer, by=dresden_manager, eta=ETA)
+    page = client.get(url)
+
+    # Then the next request is rendered afresh: the box names Helsinki, its address and the
+    # day it arrives in Helsinki's zone, and says test drives and orders are taken there
+    assert page["X-Page-Cache"] == "miss"
+    box = _where_to_see_it(page.content.decode())
+    assert "On its way to Showroom Helsinki." in box
+    assert "Expected there on Thursday, 10 December 2026 (Europe/Helsinki, EET)." in box
+    assert (
+        "You can already book a test drive and order this car at Showroom Helsinki: "
+        "test drives from the day it arrives." in box
+    )
+    assert "Mannerheimintie 12" in box
+    assert "Dresden" not in box
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    # When it arrives, the box is the destination's as for any car there, again at once
+    with django_capture_on_commit_callbacks(execute=True):
+        transfer_arrive(transfer=transfer, by=helsinki_manager)
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "miss"
+    box = _where_to_see_it(page.content.decode())
+    assert "Showroom Helsinki" in box
+    assert "Mannerheimintie 12" in box
+    assert "On its way" not in box
+    assert "In transit" not in box
+
+
+def test_the_transit_box_speaks_the_visitors_language(
+    frozen, client, car, leipzig, leipzig_manager, dresden_manager
+):
+    _in_transit(car, leipzig, leipzig_manager, dresden_manager)
+
+    page = client.get(car.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de")
+
+    box = _where_to_see_it(page.content.decode())
+    assert "Donnerstag, 10. Dezember 2026 (Europe/Berlin, CET)" in box
+    assert "On its way" not in box
+
+
 def test_request_form_has_labels_and_creates_the_request(client, car, leipzig, leipzig_manager):
     browser = _client(client, leipzig_manager)
     page = browser.get(reverse("inventory:transfer-new"))

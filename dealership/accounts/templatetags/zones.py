@@ -122,3 +122,15 @@ def zone_now(location) -> str:
     wall-clock digits (opening hours): "Europe/Berlin, CET" in winter, "…, CEST" in summer."""
     zone = _zone(location)
     return f"{zone.key}, {timezone.localtime(timezone.now(), zone).tzname()}"
+
+
+@register.filter
+def day_zone(day, location) -> str:
+    """The location's zone and its abbreviation on a calendar day (noon there), for a day that
+    is the location's own (a transfer's arrival): "Europe/Berlin, CET" on 10 December, "…,
+    CEST" on 10 July."""
+    if not day:
+        return ""
+    zone = _zone(location)
+    noon = datetime.datetime.combine(day, datetime.time(12), tzinfo=zone)
+    return f"{zone.key}, {noon.tzname()}"
