@@ -99,11 +99,6 @@ class EnquiryForm(PublicForm):
         label=MARKETING_CONSENT_WORDING, required=False, initial=False
     )
 
-    def __init__(self, *args, locations=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if locations is not None:
-            self.fields["location"].queryset = locations
-
     def clean_tradein_vin(self):
         raw = self.cleaned_data["tradein_vin"]
         if not raw:

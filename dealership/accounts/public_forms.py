@@ -60,16 +60,20 @@ def honeypot_field() -> forms.CharField:
 class PublicForm(forms.Form):
     """A form the public sends: the honeypot plus the consent boxes it shows.
 
-    `consent_fields` maps each consent box (a BooleanField) to the one purpose it grants."""
+    `consent_fields` maps each consent box (a BooleanField) to the one purpose it grants.
+    `locations`, when given, are the choices of the form's `location` field (the branches
+    the public may pick)."""
 
     consent_fields: dict[str, str] = {}
 
     website = honeypot_field()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, locations=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Declared on the base class, so Django puts it first: keep it last, as it was.
         self.fields[HONEYPOT] = self.fields.pop(HONEYPOT)
+        if locations is not None:
+            self.fields["location"].queryset = locations
 
     @property
     def is_spam(self) -> bool:
