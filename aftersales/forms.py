@@ -8,6 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.accounts.public_forms import PublicForm
 from inventory.models import Vehicle
 from inventory.vin import validate_vin
 
@@ -195,7 +196,7 @@ class ComplaintStatusForm(forms.Form):
     )
 
 
-class ComplaintPublicForm(forms.Form):
+class ComplaintPublicForm(PublicForm):
     location = forms.ModelChoiceField(
         label=_("Branch"), queryset=Location.objects.none(), empty_label=None
     )
@@ -212,18 +213,6 @@ class ComplaintPublicForm(forms.Form):
         label=_("Order number (optional)"), max_length=40, required=False
     )
     vin = forms.CharField(label=_("VIN of your car (optional)"), max_length=20, required=False)
-    # Hidden from people; bots fill every field.
-    website = forms.CharField(label=_("Leave this empty"), required=False)
-
-    def __init__(self, *args, locations=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if locations is not None:
-            self.fields["location"].queryset = locations
-        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class VehicleForm(forms.Form):
@@ -251,7 +240,7 @@ class VehicleForm(forms.Form):
             raise forms.ValidationError(error.messages) from None
 
 
-class WebsiteBookingForm(forms.Form):
+class WebsiteBookingForm(PublicForm):
     location = forms.ModelChoiceField(
         label=_("Branch"), queryset=Location.objects.none(), empty_label=None
     )
@@ -268,17 +257,6 @@ class WebsiteBookingForm(forms.Form):
     odometer_km = forms.IntegerField(
         label=_("Odometer today (km)"), min_value=0, max_value=3_000_000
     )
-    website = forms.CharField(label=_("Leave this empty"), required=False)
-
-    def __init__(self, *args, locations=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if locations is not None:
-            self.fields["location"].queryset = locations
-        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
     def clean_vin(self):
         try:

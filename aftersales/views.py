@@ -3,20 +3,19 @@
 import datetime
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
-from dealership.accounts.client_ip import client_ip
-from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.public_forms import PublicFormView, RateLimit
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_public
 from leads.models import Customer
@@ -50,13 +49,11 @@ from .tokens import (
 logger = logging.getLogger(__name__)
 
 
-def _limited(request, scope: str) -> bool:
-    return rate_limited(
-        request,
-        scope=scope,
-        limit=settings.AFTERSALES_FORM_RATE_LIMIT,
-        period=settings.AFTERSALES_FORM_RATE_PERIOD,
-    )
+def _limit(scope: str) -> RateLimit:
+    return RateLimit(scope, "AFTERSALES_FORM_RATE_LIMIT", "AFTERSALES_FORM_RATE_PERIOD")
+
+
+TOO_MANY_ATTEMPTS = gettext_lazy("Too many attempts just now. Please wait a few minutes.")
 
 
 # --- Customers (signed links) -----------------------------------------------------------------
@@ -75,51 +72,47 @@ def _booking_vehicle(token: str) -> OwnedVehicle:
     )
 
 
-def book(request, token):
-    ov = _booking_vehicle(token)
-    location = ov.location
-    today = location.localtime().date()
-    slots = []
-    for day, _free in services.appointment_days(
-        location=location, start=today + datetime.timedelta(days=1)
-    ):
-        slots.extend(services.appointment_slots(location=location, day=day))
-    items = list(ServiceItem.objects.filter(plan_id=ov.plan_id))
-    initial = {"items": [str(ov.next_item_id)] if ov.next_item_id else []}
-    status = 200
-    if request.method == "POST":
-        form = BookingForm(request.POST, slots=slots, items=items, initial=initial)
-        if _limited(request, "aftersales-book"):
-            form.is_valid()
-            form.add_error(None, _("Too many attempts just now. Please wait a few minutes."))
-            status = 429
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                appt = services.appointment_book(
-                    owned_vehicle=ov,
-                    drop_off_at=data["drop_off_at"],
-                    items=data["items"],
-                    handover=data["handover"],
-                    courtesy_car=data["courtesy_car"],
-                    notes=data["notes"],
-                    via=ServiceAppointment.BookedVia.REMINDER,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                return redirect("aftersales:appointment", token=appointment_token(appointment=appt))
-        else:
-            status = 400
-    else:
-        form = BookingForm(slots=slots, items=items, initial=initial)
-    return render(
-        request,
-        "aftersales/book.html",
-        {"form": form, "vehicle": ov, "location": location},
-        status=status,
-    )
+class BookView(PublicFormView):
+    """A service appointment for the car of a signed link (a reminder's, or after
+    book_website)."""
+
+    form_class = BookingForm
+    template_name = "aftersales/book.html"
+    rate_limit = _limit("aftersales-book")
+    limited_message = TOO_MANY_ATTEMPTS
+
+    @cached_property
+    def vehicle(self) -> OwnedVehicle:
+        return _booking_vehicle(self.kwargs["token"])
+
+    def get_form_kwargs(self):
+        ov = self.vehicle
+        location = ov.location
+        today = location.localtime().date()
+        slots = []
+        for day, _free in services.appointment_days(
+            location=location, start=today + datetime.timedelta(days=1)
+        ):
+            slots.extend(services.appointment_slots(location=location, day=day))
+        return {
+            "slots": slots,
+            "items": list(ServiceItem.objects.filter(plan_id=ov.plan_id)),
+            "initial": {"items": [str(ov.next_item_id)] if ov.next_item_id else []},
+        }
+
+    def get_context_data(self, **context):
+        return {**context, "vehicle": self.vehicle, "location": self.vehicle.location}
+
+    def submit(self, form):
+        appt = services.appointment_book(
+            owned_vehicle=self.vehicle,
+            **form.cleaned_data,
+            via=ServiceAppointment.BookedVia.REMINDER,
+        )
+        return redirect("aftersales:appointment", token=appointment_token(appointment=appt))
+
+
+book = BookView.as_view()
 
 
 def appointment(request, token):
@@ -143,49 +136,25 @@ def appointment(request, token):
     return render(request, "aftersales/appointment.html", {"appointment": appt})
 
 
-def complaint_new(request):
-    locations = location_list_public()
-    status = 200
-    if request.method == "POST":
-        form = ComplaintPublicForm(request.POST, locations=locations)
-        if _limited(request, "aftersales-complaint"):
-            form.is_valid()
-            form.add_error(
-                None,
-                _(
-                    "Too many messages from your network just now. Please wait a few minutes and send again: your text is still here."
-                ),
-            )
-            status = 429
-        elif form.is_spam:
-            logger.info("complaint honeypot filled from %s", client_ip(request))
-            return redirect("aftersales:complaint_thanks")
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.complaint_submit(
-                    location=data["location"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    category=data["category"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    order_reference=data["order_reference"],
-                    vin=data["vin"],
-                    language=get_language() or "",
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                return redirect("aftersales:complaint_thanks")
-        else:
-            status = 400
-    else:
-        form = ComplaintPublicForm(locations=locations)
-    return render(request, "aftersales/complaint_new.html", {"form": form}, status=status)
+class ComplaintView(PublicFormView):
+    form_class = ComplaintPublicForm
+    template_name = "aftersales/complaint_new.html"
+    rate_limit = _limit("aftersales-complaint")
+    limited_message = gettext_lazy(
+        "Too many messages from your network just now. Please wait a few minutes and send again: your text is still here."
+    )
+    spam_url = "aftersales:complaint_thanks"
+    log_name = "complaint"
+
+    def get_form_kwargs(self):
+        return {"locations": location_list_public()}
+
+    def submit(self, form):
+        services.complaint_submit(**form.service_data(), language=self.language)
+        return redirect("aftersales:complaint_thanks")
+
+
+complaint_new = ComplaintView.as_view()
 
 
 def complaint_thanks(request):
@@ -448,78 +417,71 @@ def complaint_detail(request, pk):
     )
 
 
-def book_website(request):
+class BookWebsiteView(PublicFormView):
     """Book from the website: we find (or register) the visitor's car, then the same booking
     page as the reminder link opens for it."""
-    locations = location_list_public()
-    status = 200
-    if request.method == "POST":
-        form = WebsiteBookingForm(request.POST, locations=locations)
-        if _limited(request, "aftersales-book-website"):
-            form.is_valid()
-            form.add_error(
-                None, _("Too many attempts from your network just now. Please wait a few minutes.")
-            )
-            status = 429
-        elif form.is_spam:
-            logger.info("booking honeypot filled from %s", client_ip(request))
-            return redirect("home")
-        elif form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "website"}
-            try:
-                ov = services.owned_vehicle_for_website_booking(
-                    **data, language=get_language() or ""
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
-        else:
-            status = 400
-    else:
-        form = WebsiteBookingForm(locations=locations)
-    return render(request, "aftersales/book_website.html", {"form": form}, status=status)
+
+    form_class = WebsiteBookingForm
+    template_name = "aftersales/book_website.html"
+    rate_limit = _limit("aftersales-book-website")
+    limited_message = gettext_lazy(
+        "Too many attempts from your network just now. Please wait a few minutes."
+    )
+    spam_url = "home"
+    log_name = "booking"
+
+    def get_form_kwargs(self):
+        return {"locations": location_list_public()}
+
+    def submit(self, form):
+        ov = services.owned_vehicle_for_website_booking(
+            **form.service_data(), language=self.language
+        )
+        return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
 
 
-def vehicle_add(request, token):
+book_website = BookWebsiteView.as_view()
+
+
+class VehicleAddView(PublicFormView):
     """A customer adds a car to their record from the signed link in a service email."""
-    try:
-        customer_id = add_vehicle_token_load(token)
-    except signing.BadSignature:
-        raise Http404 from None
-    customer = get_object_or_404(
-        Customer.objects.select_related("location"), pk=customer_id, merged_into__isnull=True
-    )
-    status = 200
-    if request.method == "POST":
-        form = VehicleForm(request.POST)
-        if _limited(request, "aftersales-vehicle-add"):
-            form.is_valid()
-            form.add_error(None, _("Too many attempts just now. Please wait a few minutes."))
-            status = 429
-        elif form.is_valid():
-            try:
-                ov = services.owned_vehicle_create(
-                    customer=customer,
-                    location=customer.location,
-                    origin=OwnedVehicle.Origin.ELSEWHERE,
-                    odometer_on=customer.location.localtime().date(),
-                    reading_source=OdometerReading.Source.CUSTOMER,
-                    **form.cleaned_data,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
-        else:
-            status = 400
-    else:
-        form = VehicleForm()
-    return render(
-        request, "aftersales/vehicle_add.html", {"form": form, "customer": customer}, status=status
-    )
+
+    form_class = VehicleForm
+    template_name = "aftersales/vehicle_add.html"
+    rate_limit = _limit("aftersales-vehicle-add")
+    limited_message = gettext_lazy("Too many attempts just now. Please wait a few minutes.")
+
+    @cached_property
+    def customer(self) -> Customer:
+        try:
+            customer_id = add_vehicle_token_load(self.kwargs["token"])
+        except signing.BadSignature:
+            raise Http404 from None
+        return get_object_or_404(
+            Customer.objects.select_related("location"), pk=customer_id, merged_into__isnull=True
+        )
+
+    def get_form_kwargs(self):
+        self.customer  # noqa: B018 - a bad link is a 404 before the rate limit counts it
+        return {}
+
+    def get_context_data(self, **context):
+        return {**context, "customer": self.customer}
+
+    def submit(self, form):
+        customer = self.customer
+        ov = services.owned_vehicle_create(
+            customer=customer,
+            location=customer.location,
+            origin=OwnedVehicle.Origin.ELSEWHERE,
+            odometer_on=customer.location.localtime().date(),
+            reading_source=OdometerReading.Source.CUSTOMER,
+            **form.cleaned_data,
+        )
+        return redirect("aftersales:book", token=booking_token(owned_vehicle=ov))
+
+
+vehicle_add = VehicleAddView.as_view()
 
 
 def _customer_for_staff(request) -> Customer:

@@ -12,14 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dealership.accounts.access import staff_required
-from dealership.accounts.client_ip import client_ip
 from dealership.accounts.location_cache import location_list_public_cached
 from dealership.accounts.models import Location
+from dealership.accounts.public_forms import PublicFormView, RateLimit
 from dealership.accounts.ratelimit import rate_limit_hit, rate_limited
 from inventory.selectors import vehicle_list_public
 
@@ -71,45 +70,49 @@ def visitor_state(request):
     return response
 
 
-@require_POST
-def visitor_start(request):
-    locations = Location.objects.filter(pk__in=[loc.pk for loc in location_list_public_cached()])
-    form = ChatStartForm(request.POST, locations=locations)
-    if rate_limited(
-        request,
-        scope="chat-start",
-        limit=settings.CHAT_START_RATE_LIMIT,
-        period=settings.CHAT_START_RATE_PERIOD,
-    ):
+class ChatStartView(PublicFormView):
+    """The visitor's first message: JSON in, JSON out (201 and the chat's cookie)."""
+
+    http_method_names = ["post"]
+    form_class = ChatStartForm
+    rate_limit = RateLimit("chat-start", "CHAT_START_RATE_LIMIT", "CHAT_START_RATE_PERIOD")
+    log_name = "chat"
+
+    def get_form_kwargs(self):
+        pks = [loc.pk for loc in location_list_public_cached()]
+        return {"locations": Location.objects.filter(pk__in=pks)}
+
+    def form_limited(self, form):
         return _too_many()
-    if form.is_spam:
-        logger.info("chat honeypot filled from %s", client_ip(request))
+
+    def form_spam(self, form):
         return JsonResponse({"status": "none", "lines": []})
-    if not form.is_valid():
+
+    def form_invalid(self, form, **_context):
         return _errors(form)
-    vehicle = None
-    if form.cleaned_data["vehicle"]:
-        vehicle = (
-            vehicle_list_public()
-            .select_related("location")
-            .filter(pk=form.cleaned_data["vehicle"])
-            .first()
-        )
-    location = vehicle.location if vehicle is not None else form.cleaned_data["location"]
-    if location is None:
-        return _errors(ValidationError({"location": _("Choose a location.")}))
-    try:
-        session = chat.chat_start(
-            location=location,
-            body=form.cleaned_data["body"],
-            vehicle=vehicle,
-            language=get_language() or "",
-        )
-    except ValidationError as error:
+
+    def service_error(self, form, error):
         return _errors(error)
-    response = JsonResponse(chat.chat_state(session=session), status=201)
-    visitor.set_cookie(response, session.visitor_token)
-    return response
+
+    def submit(self, form):
+        data = form.service_data()
+        vehicle = None
+        if data["vehicle"]:
+            vehicle = (
+                vehicle_list_public().select_related("location").filter(pk=data["vehicle"]).first()
+            )
+        location = vehicle.location if vehicle is not None else data["location"]
+        if location is None:
+            raise ValidationError({"location": _("Choose a location.")})
+        session = chat.chat_start(
+            location=location, body=data["body"], vehicle=vehicle, language=self.language
+        )
+        response = JsonResponse(chat.chat_state(session=session), status=201)
+        visitor.set_cookie(response, session.visitor_token)
+        return response
+
+
+visitor_start = ChatStartView.as_view()
 
 
 def _visitor_limited(request, session) -> bool:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.public_forms import PublicForm
+
 from .models import Message, ReplyTemplate
 
 CHANNELS = [("sms", _("SMS")), ("email", _("Email"))]
@@ -40,22 +42,12 @@ class TemplateInsertForm(forms.Form):
 # --- Live chat ------------------------------------------------------------------------------
 
 
-class ChatStartForm(forms.Form):
+class ChatStartForm(PublicForm):
     body = forms.CharField(
         label=_("Your message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     location = forms.ModelChoiceField(label=_("Location"), queryset=None, required=False)
     vehicle = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    # Hidden from people (CSS and aria-hidden); bots fill every field.
-    website = forms.CharField(label=_("Leave this empty"), required=False)
-
-    def __init__(self, *args, locations=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class ChatMessageForm(forms.Form):

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.public_forms import ALERT, PublicForm
+
 from .models import Vehicle
 from .vin import validate_vin
 
@@ -195,7 +197,11 @@ class PaymentCalculatorForm(forms.Form):
         return values
 
 
-class SavedSearchForm(forms.Form):
+class SavedSearchForm(PublicForm):
+    """A saved search's alert: its box consents to that alert only, never to marketing."""
+
+    consent_fields = {"consent": ALERT}
+
     email = forms.EmailField(label=_("Your email"))
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
     consent = forms.BooleanField(
@@ -206,8 +212,18 @@ class SavedSearchForm(forms.Form):
         required=True,
         error_messages={"required": _("Please agree to receive the alert emails.")},
     )
-    # A honeypot: people leave it empty, form-filling bots do not.
+    # The honeypot, here a hidden input: people leave it empty, form-filling bots do not.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, query: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.query = query  # normalised, as it will be saved
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.query:
+            raise forms.ValidationError(_("Choose at least one filter before you save a search."))
+        return cleaned
 
 
 class VehicleAdminForm(forms.ModelForm):

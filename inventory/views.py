@@ -2,22 +2,21 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.public_forms import ALERT, PublicFormView, RateLimit
 
 from . import visitor
 from .cards import cards_attach
-from .forms import Sort, VehicleSearchForm
+from .forms import SavedSearchForm, Sort, VehicleSearchForm
 from .fragments import vehicle_body_key
 from .models import SavedSearch, Vehicle
 from .page_cache import anonymous_page_cache, hole_context
@@ -338,57 +337,63 @@ def favourites(request):
     )
 
 
-@require_POST
-def saved_search_new(request):
-    from .forms import SavedSearchForm
+class SavedSearchView(PublicFormView):
+    """Save the search shown with an email alert; back to the search with a message."""
 
-    form = SavedSearchForm(request.POST)
-    search_url = reverse("inventory:search")
-    query = normalise_query(request.POST.get("query", ""))
-    back = f"{search_url}?{query}" if query else search_url
-    limit, period = SAVED_SEARCH_RATE
-    if rate_limited(request, scope="saved-search", limit=limit, period=period):
-        return render(
-            request,
-            "inventory/saved_search_result.html",
-            {"form": form, "back": back, "limited": True},
-            status=429,
-        )
-    if form.is_valid() and not query:
-        form.add_error(None, _("Choose at least one filter before you save a search."))
-    if not form.is_valid() or form.cleaned_data.get("website"):
-        return render(
-            request,
-            "inventory/saved_search_result.html",
-            {"form": form, "back": back},
-            status=400,
-        )
-    try:
-        saved, created = saved_search_create(
-            email=form.cleaned_data["email"],
-            query=query,
-            language=get_language() or "",
-            consent_wording=str(form.fields["consent"].label),
-        )
-    except ValidationError:
+    http_method_names = ["post"]
+    template_name = "inventory/saved_search_result.html"
+    rate_limit = RateLimit("saved-search", *SAVED_SEARCH_RATE)
+    log_name = "saved search"
+
+    form_class = SavedSearchForm
+
+    @cached_property
+    def query(self) -> str:
+        return normalise_query(self.request.POST.get("query", ""))
+
+    @cached_property
+    def back(self) -> str:
+        search_url = reverse("inventory:search")
+        return f"{search_url}?{self.query}" if self.query else search_url
+
+    def get_form_kwargs(self):
+        return {"query": self.query}
+
+    def get_context_data(self, **context):
+        return {**context, "back": self.back}
+
+    def form_limited(self, form):
+        return self.render_form(form, status=429, limited=True)
+
+    def form_spam(self, form):
+        form.is_valid()
+        return self.form_invalid(form)  # refused openly: it sends nothing anyway
+
+    def service_error(self, form, error):
         # What the form let through but the row cannot hold (a search longer than 1000
         # characters once normalised): refused whole, nothing saved.
         form.add_error(None, _("This search is too long to save. Remove a few filters."))
-        return render(
-            request,
-            "inventory/saved_search_result.html",
-            {"form": form, "back": back},
-            status=400,
+        return self.form_invalid(form)
+
+    def submit(self, form):
+        saved, created = saved_search_create(
+            email=form.cleaned_data["email"],
+            query=self.query,
+            language=self.language,
+            consent_wording=form.consent_wording(ALERT),
         )
-    if created:
-        messages.success(
-            request,
-            _("Search saved. We will email %(email)s when new cars match, at most once a day.")
-            % {"email": escape(saved.email)},
-        )
-    else:
-        messages.info(request, _("You already saved this search; the alert stays on."))
-    return redirect(back)
+        if created:
+            messages.success(
+                self.request,
+                _("Search saved. We will email %(email)s when new cars match, at most once a day.")
+                % {"email": escape(saved.email)},
+            )
+        else:
+            messages.info(self.request, _("You already saved this search; the alert stays on."))
+        return redirect(self.back)
+
+
+saved_search_new = SavedSearchView.as_view()
 
 
 @require_http_methods(["GET", "POST"])

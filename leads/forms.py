@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.accounts.public_forms import MARKETING, PublicForm
 from inventory.photos import photo_check_upload
 from inventory.vin import validate_vin
 
@@ -59,8 +60,10 @@ class MultipleImageField(forms.ImageField):
         return cleaned
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(PublicForm):
     """The public enquiry: a question, an e-price, a trade-in valuation, a contact request."""
+
+    consent_fields = {"marketing_consent": MARKETING}
 
     type = forms.ChoiceField(label=_("What can we do for you?"), choices=PUBLIC_TYPES)
     location = forms.ModelChoiceField(
@@ -95,18 +98,6 @@ class EnquiryForm(forms.Form):
     marketing_consent = forms.BooleanField(
         label=MARKETING_CONSENT_WORDING, required=False, initial=False
     )
-    # Hidden from people (CSS and aria-hidden); bots fill every field.
-    website = forms.CharField(label=_("Leave this empty"), required=False)
-
-    def __init__(self, *args, locations=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if locations is not None:
-            self.fields["location"].queryset = locations
-        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
     def clean_tradein_vin(self):
         raw = self.cleaned_data["tradein_vin"]

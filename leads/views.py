@@ -10,23 +10,23 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from dealership.accounts.access import staff_required
 from dealership.accounts.client_ip import client_ip
-from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.public_forms import MARKETING, PublicFormView, RateLimit
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user, location_list_public
 from inventory.selectors import vehicle_list_public
 
 from . import selectors
 from .forms import (
-    MARKETING_CONSENT_WORDING,
     ActivityForm,
     AssignForm,
     BulkAssignForm,
@@ -79,84 +79,57 @@ def _enquiry_initial(request) -> dict:
     return initial
 
 
-def _enquiry(request, *, template: str, default_type: str, vehicle=None):
-    locations = location_list_public()
-    initial = {"type": default_type, **_enquiry_initial(request)}
-    if vehicle is not None:
-        initial.update(vehicle=vehicle.stock_number, location=vehicle.location_id)
-    status = 200
-    if request.method == "POST":
-        form = EnquiryForm(request.POST, request.FILES, locations=locations, initial=initial)
-        limited = rate_limited(
-            request,
-            scope="leads-enquiry",
-            limit=settings.LEADS_FORM_RATE_LIMIT,
-            period=settings.LEADS_FORM_RATE_PERIOD,
-        )
-        if limited:
-            form.is_valid()  # show what was typed, untouched
-            form.add_error(
-                None,
-                _(
-                    "Too many enquiries from your network just now. Please wait a few minutes "
-                    "and send again: your message is still here."
-                ),
-            )
-            status = 429
-        elif form.is_spam:
-            logger.info("enquiry honeypot filled from %s", client_ip(request))
-            return redirect("leads:enquiry_thanks")
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                enquiry_submit(
-                    type=data["type"],
-                    location=data["location"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    message=data["message"],
-                    stock_number=data["vehicle"],
-                    photos=data["photos"],
-                    marketing_consent=data["marketing_consent"],
-                    consent_wording=str(MARKETING_CONSENT_WORDING),
-                    language=get_language() or "",
-                    utm={
-                        k: request.GET.get(f"utm_{k}", "") for k in ("source", "medium", "campaign")
-                    },
-                    **{k: data[k] for k in data if k.startswith("tradein_")},
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                request.session["enquiry_name"] = data["first_name"]
-                return redirect("leads:enquiry_thanks")
-        else:
-            status = 400
-    else:
-        form = EnquiryForm(locations=locations, initial=initial)
-    return render(request, template, {"form": form, "vehicle": vehicle}, status=status)
+class EnquiryView(PublicFormView):
+    """Enquiry, trade-in and contact: one form, `enquiry_submit`, then "thanks"."""
 
-
-def enquiry_new(request):
-    return _enquiry(request, template="leads/enquiry.html", default_type=Lead.Type.VEHICLE_ENQUIRY)
-
-
-def vehicle_enquiry(request, vehicle_id):
-    """The enquiry form for one car, linked from its page: branch and car filled in."""
-    vehicle = get_object_or_404(vehicle_list_public().select_related("location"), pk=vehicle_id)
-    return _enquiry(
-        request,
-        template="leads/enquiry.html",
-        default_type=Lead.Type.VEHICLE_ENQUIRY,
-        vehicle=vehicle,
+    form_class = EnquiryForm
+    template_name = "leads/enquiry.html"
+    default_type = Lead.Type.VEHICLE_ENQUIRY
+    rate_limit = RateLimit("leads-enquiry", "LEADS_FORM_RATE_LIMIT", "LEADS_FORM_RATE_PERIOD")
+    limited_message = gettext_lazy(
+        "Too many enquiries from your network just now. Please wait a few minutes "
+        "and send again: your message is still here."
     )
+    spam_url = "leads:enquiry_thanks"
+    log_name = "enquiry"
+
+    @cached_property
+    def vehicle(self):
+        """The car of /enquiries/vehicle/<id>/ (404 if not public), else None."""
+        if "vehicle_id" not in self.kwargs:
+            return None
+        return get_object_or_404(
+            vehicle_list_public().select_related("location"), pk=self.kwargs["vehicle_id"]
+        )
+
+    def get_form_kwargs(self):
+        initial = {"type": self.default_type, **_enquiry_initial(self.request)}
+        if self.vehicle is not None:
+            initial.update(vehicle=self.vehicle.stock_number, location=self.vehicle.location_id)
+        return {"locations": location_list_public(), "initial": initial}
+
+    def get_context_data(self, **context):
+        return {**context, "vehicle": self.vehicle}
+
+    def submit(self, form):
+        data = form.service_data()
+        stock_number = data.pop("vehicle")
+        enquiry_submit(
+            **data,
+            stock_number=stock_number,
+            marketing_consent=form.consent_given(MARKETING),
+            consent_wording=form.consent_wording(MARKETING),
+            language=self.language,
+            utm={k: self.request.GET.get(f"utm_{k}", "") for k in ("source", "medium", "campaign")},
+        )
+        self.request.session["enquiry_name"] = data["first_name"]
+        return redirect("leads:enquiry_thanks")
 
 
-def contact(request):
-    return _enquiry(request, template="leads/contact.html", default_type=Lead.Type.GENERAL)
+enquiry_new = EnquiryView.as_view()
+# The enquiry form for one car, linked from its page: branch and car filled in.
+vehicle_enquiry = EnquiryView.as_view()
+contact = EnquiryView.as_view(template_name="leads/contact.html", default_type=Lead.Type.GENERAL)
 
 
 def enquiry_form_partial(request):

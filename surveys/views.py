@@ -2,7 +2,6 @@
 
 import csv
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dealership.accounts.access import staff_required
-from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.public_forms import RateLimit
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.routers import replica_reads
 from leads.selectors import consultants_for_locations
@@ -31,10 +30,8 @@ def _invitation_or_404(token: str):
     return invitation
 
 
-def _limited(request) -> bool:
-    return rate_limited(
-        request, scope="surveys-answer", limit=settings.SURVEYS_ANSWER_RATE_LIMIT, period=60
-    )
+# The public pipeline's rate limit; the answer page is a list of questions, not one form.
+ANSWER_RATE = RateLimit("surveys-answer", "SURVEYS_ANSWER_RATE_LIMIT", 60)
 
 
 def _questions(invitation, posted=None) -> list[dict]:
@@ -87,7 +84,7 @@ def answer_page(request, token):
     posted = None
     if request.method == "POST":
         posted = request.POST
-        if _limited(request):
+        if ANSWER_RATE.hit(request):
             errors["__all__"] = [
                 _(
                     "Too many answers from your network just now. Please wait a minute and send again: your answers are still here."
@@ -120,7 +117,7 @@ def answer_page(request, token):
 def _partial_save(request, invitation):
     """Save one answer as it is given. JSON in reply: {"saved": true} or {"error": "…"}
     with a 4xx."""
-    if _limited(request):
+    if ANSWER_RATE.hit(request):
         return JsonResponse(
             {"error": _("Too many answers just now; please wait a minute.")}, status=429
         )

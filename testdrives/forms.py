@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dealership.accounts.public_forms import MARKETING, PublicForm
 from inventory.models import Vehicle
 from leads.forms import (  # one consent wording and one caller search for the whole site
     MARKETING_CONSENT_WORDING,
@@ -34,7 +35,9 @@ class SlotField(forms.CharField):
         return _parse_instant(value) if value else None
 
 
-class BookingForm(forms.Form):
+class BookingForm(PublicForm):
+    consent_fields = {"marketing_consent": MARKETING}
+
     slot = SlotField(
         label=_("Time"),
         error_messages={"required": _("Choose a time for your test drive.")},
@@ -60,19 +63,12 @@ class BookingForm(forms.Form):
     marketing_consent = forms.BooleanField(
         label=MARKETING_CONSENT_WORDING, required=False, initial=False
     )
-    # Hidden from people (CSS and aria-hidden); bots fill every field.
-    website = forms.CharField(label=_("Leave this empty"), required=False)
 
     def __init__(self, *args, region: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.region = region
-        self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
     def clean_phone(self):
         raw = self.cleaned_data["phone"]

@@ -1,7 +1,6 @@
 import datetime
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -9,13 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dealership.accounts.access import staff_required
-from dealership.accounts.client_ip import client_ip
-from dealership.accounts.ratelimit import rate_limited
+from dealership.accounts.public_forms import MARKETING, PublicFormView, RateLimit
 from dealership.accounts.roles import MANAGER_ROLES
 from dealership.accounts.selectors import location_list_for_user
 from leads.forms import CustomerVehicleSearchForm
@@ -27,7 +26,6 @@ from leads.selectors import (
 
 from . import selectors
 from .forms import (
-    MARKETING_CONSENT_WORDING,
     AssignForm,
     BlockForm,
     BookingForm,
@@ -93,77 +91,72 @@ def choose(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def book(request, vehicle_id: int):
+class BookView(PublicFormView):
     """Pick a slot and book it. A plain form with radio buttons: works without JavaScript."""
-    vehicle = selectors.vehicle_bookable(vehicle_id=vehicle_id)
-    if vehicle is None:
-        raise Http404(_("This car cannot be booked for a test drive."))
-    status, alternatives = 200, []
-    if request.method == "POST":
-        form = BookingForm(request.POST, region=vehicle.selling_location.country)
-        if rate_limited(
-            request,
-            scope="testdrives-book",
-            limit=settings.TESTDRIVES_FORM_RATE_LIMIT,
-            period=settings.TESTDRIVES_FORM_RATE_PERIOD,
-        ):
-            form.is_valid()  # keep what was typed
-            form.add_error(
-                None,
-                _(
-                    "Too many bookings from your network just now. Please wait a few minutes "
-                    "and try again: what you typed is still here."
-                ),
-            )
-            status = 429
-        elif form.is_spam:
-            logger.info("test-drive honeypot filled from %s", client_ip(request))
-            return redirect(vehicle.get_absolute_url())
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                booking = booking_create_from_web(
-                    vehicle=vehicle,
-                    start=data["slot"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    licence_confirmed=data["licence_confirmed"],
-                    message=data["message"],
-                    marketing_consent=data["marketing_consent"],
-                    consent_wording=str(MARKETING_CONSENT_WORDING),
-                    language=get_language() or "",
-                )
-            except SlotTaken as taken:
-                form.add_error("slot", taken.message)
-                alternatives = taken.alternatives
-                status = 409
-            except ValidationError as error:
-                _add_error(form, error)
-                status = 400
-            else:
-                url = reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)])
-                return redirect(f"{url}?booked=1")
-        else:
-            status = 400
-    else:
-        form = BookingForm(region=vehicle.selling_location.country)
-    availability = selectors.vehicle_availability(vehicle=vehicle)
-    chosen = (
-        form.cleaned_data.get("slot") if form.is_bound and hasattr(form, "cleaned_data") else None
+
+    http_method_names = ["get", "post"]
+    form_class = BookingForm
+    template_name = "testdrives/book.html"
+    rate_limit = RateLimit(
+        "testdrives-book", "TESTDRIVES_FORM_RATE_LIMIT", "TESTDRIVES_FORM_RATE_PERIOD"
     )
-    context = {
-        "vehicle": vehicle,
-        "location": vehicle.selling_location,
-        "form": form,
-        "days": availability.days(),
-        "alternatives": alternatives,
-        "chosen": chosen.isoformat() if chosen else "",
-        "settings": availability.settings,
-    }
-    return render(request, "testdrives/book.html", context, status=status)
+    limited_message = gettext_lazy(
+        "Too many bookings from your network just now. Please wait a few minutes "
+        "and try again: what you typed is still here."
+    )
+    log_name = "test-drive"
+
+    @cached_property
+    def vehicle(self):
+        vehicle = selectors.vehicle_bookable(vehicle_id=self.kwargs["vehicle_id"])
+        if vehicle is None:
+            raise Http404(_("This car cannot be booked for a test drive."))
+        return vehicle
+
+    @property
+    def spam_url(self):
+        return self.vehicle.get_absolute_url()
+
+    def get_form_kwargs(self):
+        return {"region": self.vehicle.selling_location.country}
+
+    def get_context_data(self, *, form, alternatives=(), **context):
+        availability = selectors.vehicle_availability(vehicle=self.vehicle)
+        chosen = form.cleaned_data.get("slot") if hasattr(form, "cleaned_data") else None
+        return {
+            "vehicle": self.vehicle,
+            "location": self.vehicle.selling_location,
+            "form": form,
+            "days": availability.days(),
+            "alternatives": list(alternatives),
+            "chosen": chosen.isoformat() if chosen else "",
+            "settings": availability.settings,
+            **context,
+        }
+
+    def submit(self, form):
+        data = form.service_data()
+        try:
+            booking = booking_create_from_web(
+                vehicle=self.vehicle,
+                start=data.pop("slot"),
+                **data,
+                marketing_consent=form.consent_given(MARKETING),
+                consent_wording=form.consent_wording(MARKETING),
+                language=self.language,
+            )
+        except SlotTaken as taken:
+            form.add_error("slot", taken.message)
+            return self.form_invalid(form, status=409, alternatives=taken.alternatives)
+        url = reverse("testdrives:manage", args=[manage_token(booking_id=booking.pk)])
+        return redirect(f"{url}?booked=1")
+
+    def service_error(self, form, error):
+        _add_error(form, error)
+        return self.form_invalid(form)
+
+
+book = BookView.as_view()
 
 
 def _booking_from_token(request, token: str):
