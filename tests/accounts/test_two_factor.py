@@ -308,7 +308,7 @@ def test_a_verified_managers_today_page_costs_a_fixed_number_of_queries(
     # The manager's Today page (tests/test_today.py, one query per section) with the
     # second-factor device django-otp loads to confirm the session is verified, and no
     # location of their own (so no first-location query).
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(19):
         response = client.get("/staff/")
     assert response.status_code == 200
 
