@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.core.admin import StatusHistoryInline
 
 from .models import (
     Complaint,
@@ -108,9 +109,9 @@ class RecallCampaignAdmin(admin.ModelAdmin):
     inlines = [RecallVehicleInline]
 
 
-class ComplaintNoteInline(admin.TabularInline):
+class ComplaintNoteInline(StatusHistoryInline):
     model = ComplaintNote
-    extra = 0
+    extra_fields = ("customer_notified",)
 
 
 @admin.register(Complaint)

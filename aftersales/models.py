@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.core.states import StateMachine, StatusHistory
 from inventory.models import Vehicle
 from inventory.vin import validate_vin
 from leads.models import Customer
@@ -453,13 +454,6 @@ class Complaint(models.Model):
         CLOSED = "closed", _("Closed")
 
     OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
-    TRANSITIONS = {
-        Status.NEW: (Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED),
-        Status.IN_PROGRESS: (Status.WAITING, Status.RESOLVED),
-        Status.WAITING: (Status.IN_PROGRESS, Status.RESOLVED),
-        Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
-        Status.CLOSED: (),
-    }
 
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
@@ -523,21 +517,29 @@ class Complaint(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class ComplaintNote(models.Model):
+class ComplaintNote(StatusHistory):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notes")
-    from_status = models.CharField(max_length=12, choices=Complaint.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Complaint.Status.choices)
     note = models.TextField(_("note"), blank=True, max_length=5000)
     customer_notified = models.BooleanField(_("customer notified"), default=False)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     at = models.DateTimeField(_("at"))
+    subject_field = "complaint"
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusHistory.Meta):
         verbose_name = _("complaint note")
         verbose_name_plural = _("complaint notes")
 
-    def __str__(self):
-        return f"{self.complaint_id}: {self.from_status} → {self.to_status}"
+
+_C = Complaint.Status
+COMPLAINT_MACHINE = StateMachine(
+    moves={
+        _C.NEW: {_C.IN_PROGRESS, _C.WAITING, _C.RESOLVED},
+        _C.IN_PROGRESS: {_C.WAITING, _C.RESOLVED},
+        _C.WAITING: {_C.IN_PROGRESS, _C.RESOLVED},
+        _C.RESOLVED: {_C.IN_PROGRESS, _C.CLOSED},
+        _C.CLOSED: set(),
+    },
+    history=ComplaintNote,
+    refusal=_("A complaint cannot go from “%(from)s” to “%(to)s”."),
+    lock_related=["customer", "location"],
+    lock_joined=True,
+)

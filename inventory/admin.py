@@ -18,6 +18,7 @@ from dealership.accounts.admin_scoping import (
     NotFoundOutsideScope,
 )
 from dealership.accounts.selectors import location_list_for_user
+from dealership.core.admin import StatusHistoryInline
 from dealership.routers import replica_reads
 
 from .feeds import COLUMNS, inventory_export_csv, inventory_import_csv
@@ -436,15 +437,8 @@ class SavedSearchAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "created_at", "last_checked_at", "last_alert_on"]
 
 
-class VehicleTransferEventInline(admin.TabularInline):
+class VehicleTransferEventInline(StatusHistoryInline):
     model = VehicleTransferEvent
-    extra = 0
-    can_delete = False
-    fields = ["at", "by", "from_status", "to_status", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(VehicleTransfer)

@@ -1,6 +1,7 @@
 import datetime
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -10,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.core.states import StateMachine, StatusHistory
 
 from .vin import validate_vin
 
@@ -507,7 +509,7 @@ class VehicleTransfer(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class VehicleTransferEvent(models.Model):
+class VehicleTransferEvent(StatusHistory):
     """One step of a transfer: who, when, from which status to which, with a note."""
 
     transfer = models.ForeignKey(
@@ -516,34 +518,33 @@ class VehicleTransferEvent(models.Model):
         related_name="events",
         verbose_name=_("transfer"),
     )
-    at = models.DateTimeField(_("when"), default=timezone.now)
-    by = models.ForeignKey(
-        "accounts.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("who"),
-    )
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    subject_field = "transfer"
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusHistory.Meta):
         verbose_name = _("transfer step")
         verbose_name_plural = _("transfer steps")
 
-    def __str__(self):
-        return f"{self.transfer_id}: {self.from_status} → {self.to_status}"
 
-    @property
-    def from_label(self) -> str:
-        return VehicleTransfer.Status(self.from_status).label if self.from_status else ""
+class TransferError(ValidationError):
+    pass
 
-    @property
-    def to_label(self) -> str:
-        return VehicleTransfer.Status(self.to_status).label
+
+_T = VehicleTransfer.Status
+# The moves a transfer can make (inventory.transfers says which end's managers make each).
+TRANSFER_MACHINE = StateMachine(
+    moves={
+        _T.REQUESTED: {_T.APPROVED, _T.REJECTED, _T.CANCELLED},
+        _T.APPROVED: {_T.IN_TRANSIT, _T.CANCELLED},
+        _T.IN_TRANSIT: {_T.ARRIVED},
+        _T.ARRIVED: set(),
+        _T.REJECTED: set(),
+        _T.CANCELLED: set(),
+    },
+    history=VehicleTransferEvent,
+    refusal=_("A transfer that is “%(from)s” cannot become “%(to)s”."),
+    error=TransferError,
+    touch=["updated_at"],
+)
 
 
 def _feed_token() -> str:

@@ -11,7 +11,7 @@ message, writes a history row and tells the showroom on commit when the car's pa
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -20,20 +20,12 @@ from django.utils.translation import gettext as _
 from dealership.accounts.models import Location, User
 from dealership.accounts.selectors import location_list_for_user, user_is_manager
 
-from .models import Vehicle, VehicleTransfer, VehicleTransferEvent
+from .models import TRANSFER_MACHINE, TransferError, Vehicle, VehicleTransfer
 from .services import _showroom_changed
 
 TS = VehicleTransfer.Status
 
-# The moves a transfer can make, and which end's managers make each.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    TS.REQUESTED: frozenset({TS.APPROVED, TS.REJECTED, TS.CANCELLED}),
-    TS.APPROVED: frozenset({TS.IN_TRANSIT, TS.CANCELLED}),
-    TS.IN_TRANSIT: frozenset({TS.ARRIVED}),
-    TS.ARRIVED: frozenset(),
-    TS.REJECTED: frozenset(),
-    TS.CANCELLED: frozenset(),
-}
+TRANSITIONS = TRANSFER_MACHINE.moves  # the table lives next to the model
 # "from": managers of the car's (sending) location; "to": of the destination.
 ACTING_END: dict[str, str] = {
     TS.APPROVED: "from",
@@ -44,10 +36,6 @@ ACTING_END: dict[str, str] = {
 }
 # A car that may be asked for: on sale or being prepared, not promised to a buyer.
 TRANSFERABLE = (Vehicle.Status.DRAFT, Vehicle.Status.AVAILABLE)
-
-
-class TransferError(ValidationError):
-    pass
 
 
 def managed_location_ids(user: User) -> set[int]:
@@ -80,12 +68,6 @@ def transfer_vehicle_choices(*, user: User) -> QuerySet[Vehicle]:
         .exclude(transfers__status__in=VehicleTransfer.OPEN_STATUSES)
         .select_related("location")
         .order_by("make", "model", "stock_number")
-    )
-
-
-def _event(transfer: VehicleTransfer, before: str, by: User | None, note: str = "") -> None:
-    VehicleTransferEvent.objects.create(
-        transfer=transfer, by=by, from_status=before, to_status=transfer.status, note=note[:500]
     )
 
 
@@ -137,15 +119,15 @@ def transfer_request(
             transfer.save()
     except IntegrityError:
         raise TransferError({"vehicle": _("This car already has a transfer under way.")}) from None
-    _event(transfer, "", by, reason)
+    TRANSFER_MACHINE.record(transfer, "", by=by, note=reason)
     return transfer
 
 
-def _locked(transfer: VehicleTransfer, to: str, by: User) -> tuple[Vehicle, VehicleTransfer, str]:
+def _locked(transfer: VehicleTransfer, to: str, by: User) -> tuple[Vehicle, VehicleTransfer]:
     """Lock the car, then the transfer (always in this order), and check the move and the
-    user's right to make it. Returns (vehicle, transfer, status before)."""
+    user's right to make it. Returns (vehicle, transfer)."""
     vehicle = Vehicle.objects.select_for_update().get(pk=transfer.vehicle_id)
-    locked = VehicleTransfer.objects.select_for_update().get(pk=transfer.pk)
+    locked = TRANSFER_MACHINE.lock(transfer)
     end = ACTING_END[to]
     location_id = locked.from_location_id if end == "from" else locked.to_location_id
     if location_id not in managed_location_ids(by):
@@ -153,34 +135,40 @@ def _locked(transfer: VehicleTransfer, to: str, by: User) -> tuple[Vehicle, Vehi
         raise PermissionDenied(
             _("Only a manager of %(location)s may do this.") % {"location": location}
         )
-    if to not in TRANSITIONS[locked.status]:
+    if not TRANSFER_MACHINE.can(locked.status, to):
         if locked.status == to:
             message = _("This transfer is already “%(to)s”.")
         else:
             message = _("A transfer that is “%(from)s” cannot become “%(to)s”.")
         raise TransferError(message % {"from": locked.get_status_display(), "to": TS(to).label})
-    return vehicle, locked, locked.status
+    return vehicle, locked
 
 
-def _save(locked: VehicleTransfer, fields: list[str]) -> None:
-    locked.save(update_fields=[*fields, "status", "updated_at"])
+def _move(locked: VehicleTransfer, to: str, by: User, note: str, fields=()) -> None:
+    TRANSFER_MACHINE.transition(
+        locked, to, by, note, locked=locked, apply=lambda row, before: fields
+    )
 
 
 @transaction.atomic
 def transfer_approve(*, transfer: VehicleTransfer, by: User, note: str = "") -> VehicleTransfer:
     """A manager of the car's location lets it go. A car sold or reserved meanwhile cannot."""
-    vehicle, locked, before = _locked(transfer, TS.APPROVED, by)
+    vehicle, locked = _locked(transfer, TS.APPROVED, by)
     if vehicle.status not in TRANSFERABLE or vehicle.location_id != locked.from_location_id:
         raise TransferError(
             _("The car is “%(status)s” now and cannot be transferred.")
             % {"status": vehicle.get_status_display()}
         )
-    locked.status = TS.APPROVED
     locked.approved_by = by
     locked.decided_at = timezone.now()
     locked.decision_note = (note or "").strip()[:500]
-    _save(locked, ["approved_by", "decided_at", "decision_note"])
-    _event(locked, before, by, locked.decision_note)
+    _move(
+        locked,
+        TS.APPROVED,
+        by,
+        locked.decision_note,
+        ["approved_by", "decided_at", "decision_note"],
+    )
     return locked
 
 
@@ -190,23 +178,19 @@ def transfer_reject(*, transfer: VehicleTransfer, by: User, note: str) -> Vehicl
     note = (note or "").strip()
     if not note:
         raise TransferError({"note": _("Say why you reject the transfer.")})
-    _vehicle, locked, before = _locked(transfer, TS.REJECTED, by)
-    locked.status = TS.REJECTED
+    _vehicle, locked = _locked(transfer, TS.REJECTED, by)
     locked.approved_by = by
     locked.decided_at = timezone.now()
     locked.decision_note = note[:500]
-    _save(locked, ["approved_by", "decided_at", "decision_note"])
-    _event(locked, before, by, note)
+    _move(locked, TS.REJECTED, by, note, ["approved_by", "decided_at", "decision_note"])
     return locked
 
 
 @transaction.atomic
 def transfer_cancel(*, transfer: VehicleTransfer, by: User, note: str = "") -> VehicleTransfer:
     """The destination no longer needs the car (before it leaves)."""
-    _vehicle, locked, before = _locked(transfer, TS.CANCELLED, by)
-    locked.status = TS.CANCELLED
-    _save(locked, [])
-    _event(locked, before, by, note)
+    _vehicle, locked = _locked(transfer, TS.CANCELLED, by)
+    _move(locked, TS.CANCELLED, by, note)
     return locked
 
 
@@ -217,7 +201,7 @@ def transfer_dispatch(
     """The car leaves: in transit to the destination, arriving ``eta`` (the destination's
     calendar day, today or later). The showroom shows it at once."""
     now = now or timezone.now()
-    vehicle, locked, before = _locked(transfer, TS.IN_TRANSIT, by)
+    vehicle, locked = _locked(transfer, TS.IN_TRANSIT, by)
     today = locked.to_location.localtime(now).date()
     if eta is None or eta < today:
         raise TransferError({"eta": _("The arrival date cannot be in the past.")})
@@ -226,14 +210,18 @@ def transfer_dispatch(
             _("The car is “%(status)s” now and cannot be transferred.")
             % {"status": vehicle.get_status_display()}
         )
-    locked.status = TS.IN_TRANSIT
     locked.eta = eta
     locked.dispatched_at = now
-    _save(locked, ["eta", "dispatched_at"])
+    _move(
+        locked,
+        TS.IN_TRANSIT,
+        by,
+        _("Arrives %(eta)s") % {"eta": eta.isoformat()},
+        ["eta", "dispatched_at"],
+    )
     vehicle.transit_to_id = locked.to_location_id
     vehicle.transit_eta = eta
     vehicle.save(update_fields=["transit_to", "transit_eta", "updated_at"])
-    _event(locked, before, by, _("Arrives %(eta)s") % {"eta": eta.isoformat()})
     _showroom_changed()
     return locked
 
@@ -243,14 +231,12 @@ def transfer_arrive(*, transfer: VehicleTransfer, by: User, note: str = "", now=
     """The car is at the destination: its location changes (the transfer rows keep where it
     was), the transit marks go, and every showroom cache starts over on commit."""
     now = now or timezone.now()
-    vehicle, locked, before = _locked(transfer, TS.ARRIVED, by)
-    locked.status = TS.ARRIVED
+    vehicle, locked = _locked(transfer, TS.ARRIVED, by)
     locked.arrived_at = now
-    _save(locked, ["arrived_at"])
+    _move(locked, TS.ARRIVED, by, note, ["arrived_at"])
     vehicle.location_id = locked.to_location_id
     vehicle.transit_to = None
     vehicle.transit_eta = None
     vehicle.save(update_fields=["location", "transit_to", "transit_eta", "updated_at"])
-    _event(locked, before, by, note)
     _showroom_changed()
     return locked

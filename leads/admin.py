@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dealership.accounts.admin_scoping import LocationScopedAdmin
 from dealership.accounts.models import AuditEvent
 from dealership.accounts.services import audit_diff, audit_record
+from dealership.core.admin import StatusHistoryInline
 
 from .models import (
     Activity,
@@ -73,11 +74,9 @@ class CustomerAdmin(AuditedAdminMixin, LocationScopedAdmin, admin.ModelAdmin):
     list_select_related = ["location", "owner"]
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(StatusHistoryInline):
     model = LeadStatusChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "changed_by", "changed_at"]
+    extra_fields = ("event", "reason")
 
 
 class AssignmentInline(admin.TabularInline):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.core.states import StateMachine, StatusHistory
 
 
 class Channel(models.TextChoices):
@@ -429,13 +430,12 @@ class LeadEvent(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", _("Order delivered")
 
 
-class LeadStatusChange(models.Model):
+class LeadStatusChange(StatusHistory):
     """The lead's status history. A row whose from and to are the same records an event that
     did not move the lead, and why (e.g. it was already further on)."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=20, choices=Lead.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Lead.Status.choices)
+    note = by = at = None  # leads say why in `reason`, and name who/when as below
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -446,6 +446,8 @@ class LeadStatusChange(models.Model):
     ref = models.CharField(_("about"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
+    subject_field, by_field, at_field = "lead", "changed_by", "changed_at"
+
     class Meta:
         ordering = ["-changed_at", "-id"]
         verbose_name = _("status change")
@@ -454,9 +456,25 @@ class LeadStatusChange(models.Model):
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
 
-    @property
-    def moved(self) -> bool:
-        return self.from_status != self.to_status
+
+# Which statuses each status may move to. Won is final; a lost lead may be reopened.
+LEAD_MACHINE = StateMachine(
+    moves={
+        **{
+            status: {s for s in Lead.Status if s not in (status, Lead.Status.NEW)}
+            for status in OPEN_STATUSES
+        },
+        Lead.Status.WON: set(),
+        Lead.Status.LOST: {Lead.Status.CONTACTED},
+    },
+    history=LeadStatusChange,
+    refusal=_("A lead cannot move from “%(from)s” to “%(to)s”."),
+    touch=["updated_at"],
+)
+# Moves only an event may make, never staff by hand: a cancelled order reopens the deal.
+LEAD_EVENT_MOVES: dict[str, frozenset[str]] = {
+    Lead.Status.WON: frozenset({Lead.Status.NEGOTIATION}),
+}
 
 
 class LeadAssignment(models.Model):

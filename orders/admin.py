@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.core.admin import StatusHistoryInline
 
 from .models import AddOn, DeliverySlot, Order, OrderTransition, OrderVersion, Payment, PaymentEvent
 
@@ -20,11 +21,8 @@ class DeliverySlotAdmin(LocationScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(StatusHistoryInline):
     model = OrderTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "note", "at"]
 
 
 class VersionInline(admin.TabularInline):

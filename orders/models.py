@@ -3,12 +3,14 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.core.states import StateMachine, StatusHistory
 from inventory.models import Vehicle
 from inventory.pricing import DealBreakdown
 from leads.models import Customer, Lead
@@ -356,29 +358,45 @@ class OrderVersion(models.Model):
         return DealBreakdown.from_dict(self.breakdown)
 
 
-class OrderTransition(models.Model):
+class OrderTransition(StatusHistory):
     """Who moved an order from which status to which, and when."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=20, choices=Order.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Order.Status.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    note = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField()
+    subject_field = "order"
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(StatusHistory.Meta):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
 
-    def __str__(self):
-        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+class TransitionError(ValidationError):
+    pass
+
+
+_S = Order.Status
+# The only moves an order can make. Cancelled is reachable from every state before delivery.
+ORDER_MACHINE = StateMachine(
+    moves={
+        _S.DRAFT: {_S.SUBMITTED, _S.CANCELLED},
+        _S.SUBMITTED: {_S.DEPOSIT_PAID, _S.CANCELLED},
+        _S.DEPOSIT_PAID: {_S.FINANCE_PENDING, _S.CONTRACT_SENT, _S.CANCELLED},
+        _S.FINANCE_PENDING: {_S.FINANCE_APPROVED, _S.CANCELLED},
+        _S.FINANCE_APPROVED: {_S.CONTRACT_SENT, _S.CANCELLED},
+        _S.CONTRACT_SENT: {_S.CONTRACT_SIGNED, _S.CANCELLED},
+        # Back to "contract sent" when the deal changes after signing (the signature is void).
+        _S.CONTRACT_SIGNED: {_S.READY_FOR_DELIVERY, _S.CONTRACT_SENT, _S.CANCELLED},
+        _S.READY_FOR_DELIVERY: {_S.DELIVERED, _S.CONTRACT_SENT, _S.CANCELLED},
+        _S.DELIVERED: set(),
+        _S.CANCELLED: set(),
+    },
+    history=OrderTransition,
+    refusal=_("An order that is “%(from)s” cannot become “%(to)s”."),
+    error=TransitionError,
+    touch=["status_changed_at"],
+    note_length=300,
+    lock_related=["vehicle", "location", "customer"],
+    lock_joined=True,
+)
 
 
 class Payment(models.Model):

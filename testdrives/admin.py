@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
+from dealership.core.admin import StatusHistoryInline
 
 from .models import Booking, BookingStatusChange, TestDriveSettings
 
@@ -11,11 +12,8 @@ class TestDriveSettingsAdmin(LocationScopedAdmin, admin.ModelAdmin):
     list_display = ["location", "slot_minutes", "buffer_minutes", "min_notice_minutes"]
 
 
-class HistoryInline(admin.TabularInline):
+class HistoryInline(StatusHistoryInline):
     model = BookingStatusChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
 
 
 @admin.register(Booking)

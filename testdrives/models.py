@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.models import Location
+from dealership.core.states import StateMachine, StatusHistory
 from inventory.models import Vehicle
 from leads.models import Customer, Lead
 
@@ -219,34 +220,39 @@ ACTIVE_STATUSES = (
 # Still ahead: these may be rescheduled or cancelled.
 OPEN_STATUSES = (Booking.Status.REQUESTED, Booking.Status.CONFIRMED)
 
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Booking.Status.REQUESTED: frozenset({Booking.Status.CONFIRMED, Booking.Status.CANCELLED}),
-    Booking.Status.CONFIRMED: frozenset(
-        {Booking.Status.CHECKED_IN, Booking.Status.NO_SHOW, Booking.Status.CANCELLED}
-    ),
-    Booking.Status.CHECKED_IN: frozenset({Booking.Status.COMPLETED, Booking.Status.CANCELLED}),
-    Booking.Status.COMPLETED: frozenset(),
-    Booking.Status.NO_SHOW: frozenset(),
-    Booking.Status.CANCELLED: frozenset(),
-}
 
-
-class BookingStatusChange(models.Model):
+class BookingStatusChange(StatusHistory):
     """History: who moved a booking from what to what, when, and why."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=12, choices=Booking.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Booking.Status.choices)
-    note = models.CharField(max_length=300, blank=True)
+    by = at = None  # named as below
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField()
+
+    subject_field, by_field, at_field = "booking", "changed_by", "changed_at"
 
     class Meta:
         ordering = ["changed_at", "id"]
         verbose_name = _("booking status change")
         verbose_name_plural = _("booking status changes")
 
-    def __str__(self):
-        return f"{self.booking_id}: {self.from_status} → {self.to_status}"
+
+_B = Booking.Status
+BOOKING_MACHINE = StateMachine(
+    moves={
+        _B.REQUESTED: {_B.CONFIRMED, _B.CANCELLED},
+        _B.CONFIRMED: {_B.CHECKED_IN, _B.NO_SHOW, _B.CANCELLED},
+        _B.CHECKED_IN: {_B.COMPLETED, _B.CANCELLED},
+        _B.COMPLETED: set(),
+        _B.NO_SHOW: set(),
+        _B.CANCELLED: set(),
+    },
+    history=BookingStatusChange,
+    refusal=_("A booking cannot move from “%(from)s” to “%(to)s”."),
+    touch=["updated_at"],
+    note_length=300,
+    lock_related=["location", "vehicle", "customer", "consultant", "lead"],
+)
+ALLOWED_TRANSITIONS = BOOKING_MACHINE.moves

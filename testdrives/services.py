@@ -28,10 +28,9 @@ from leads.services import (
 from . import outbox
 from .models import (
     ACTIVE_STATUSES,
-    ALLOWED_TRANSITIONS,
+    BOOKING_MACHINE,
     OPEN_STATUSES,
     Booking,
-    BookingStatusChange,
 )
 from .selectors import testdrive_settings_for, vehicle_availability
 from .slots import Slot, nearest
@@ -67,14 +66,7 @@ def _slot_taken(vehicle: Vehicle, start: datetime.datetime, ignore=None) -> Slot
 
 
 def _record(booking: Booking, from_status: str, by: User | None, note: str = "") -> None:
-    BookingStatusChange.objects.create(
-        booking=booking,
-        from_status=from_status,
-        to_status=booking.status,
-        note=note[:300],
-        changed_by=by,
-        changed_at=timezone.now(),
-    )
+    BOOKING_MACHINE.record(booking, from_status, by=by, note=note)
 
 
 def _lead_ref(booking: Booking) -> str:
@@ -443,14 +435,7 @@ def booking_reschedule(
         raise SlotTaken(nearest(availability.slot_list, start))
     booking.consultant = User.objects.filter(pk=booking.consultant_id).first()
     note = _("Moved from %(old)s to %(new)s") % {"old": old_label, "new": _local_label(booking)}
-    BookingStatusChange.objects.create(
-        booking=booking,
-        from_status=old_status,
-        to_status=booking.status,
-        note=note,
-        changed_by=by,
-        changed_at=timezone.now(),
-    )
+    _record(booking, old_status, by, note)
     if booking.lead_id and booking.customer_id:
         activity_log(
             customer=booking.customer,
@@ -467,11 +452,7 @@ def booking_reschedule(
 
 
 def _lock(booking: Booking) -> Booking:
-    return (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("location", "vehicle", "customer", "consultant", "lead")
-        .get(pk=booking.pk)
-    )
+    return BOOKING_MACHINE.lock(booking)
 
 
 @transaction.atomic
@@ -508,34 +489,28 @@ def booking_transition(
         raise ValidationError({"lost_reason": _("Choose why the customer is no longer buying.")})
     if lost_reason and to_status != Booking.Status.CANCELLED:
         raise ValidationError({"lost_reason": _("Only a cancellation loses the lead.")})
-    booking = _lock(booking)
-    if to_status not in ALLOWED_TRANSITIONS.get(booking.status, ()):
-        raise ValidationError(
-            _("A booking cannot move from “%(from)s” to “%(to)s”.")
-            % {
-                "from": Booking.Status(booking.status).label,
-                "to": Booking.Status(to_status).label if to_status in Booking.Status else to_status,
-            },
-            code="illegal_transition",
-        )
-    if to_status == Booking.Status.CANCELLED:
-        if not reason.strip():
-            raise ValidationError({"reason": _("Say why the test drive is cancelled.")})
-        if booking.kind == Booking.Kind.DRIVE and cancelled_by not in Booking.CancelledBy:
-            raise ValidationError({"cancelled_by": _("Say who cancelled.")})
-    if to_status == Booking.Status.CHECKED_IN:
-        _check_in_day(booking)
-    if to_status == Booking.Status.CONFIRMED and booking.consultant_id is None:
-        raise ValidationError({"consultant": _("Assign a consultant before confirming.")})
-    from_status = booking.status
-    booking.status = to_status
-    fields = ["status", "updated_at"]
-    if to_status == Booking.Status.CANCELLED:
+
+    def check(booking: Booking) -> None:
+        if to_status == Booking.Status.CANCELLED:
+            if not reason.strip():
+                raise ValidationError({"reason": _("Say why the test drive is cancelled.")})
+            if booking.kind == Booking.Kind.DRIVE and cancelled_by not in Booking.CancelledBy:
+                raise ValidationError({"cancelled_by": _("Say who cancelled.")})
+        if to_status == Booking.Status.CHECKED_IN:
+            _check_in_day(booking)
+        if to_status == Booking.Status.CONFIRMED and booking.consultant_id is None:
+            raise ValidationError({"consultant": _("Assign a consultant before confirming.")})
+
+    def apply(booking: Booking, from_status: str) -> list[str]:
+        if to_status != Booking.Status.CANCELLED:
+            return []
         booking.reason = reason.strip()[:200]
         booking.cancelled_by = cancelled_by
-        fields += ["reason", "cancelled_by"]
-    booking.save(update_fields=fields)
-    _record(booking, from_status, by, reason)
+        return ["reason", "cancelled_by"]
+
+    booking, _change = BOOKING_MACHINE.transition(
+        booking, to_status, by, reason, check=check, apply=apply
+    )
     if booking.kind != Booking.Kind.DRIVE:
         return booking
     if to_status == Booking.Status.CANCELLED:

@@ -19,7 +19,7 @@ from dealership.messaging.services import message_enqueue
 from leads.models import Customer, Task
 from leads.services import customer_get_or_create_from_contact, task_create
 
-from ..models import Complaint, ComplaintNote, OwnedVehicle, ServiceAppointment
+from ..models import COMPLAINT_MACHINE, Complaint, OwnedVehicle, ServiceAppointment
 
 Status = Complaint.Status
 
@@ -129,9 +129,7 @@ def complaint_create(
     )
     complaint.full_clean()
     complaint.save()
-    ComplaintNote.objects.create(
-        complaint=complaint, from_status="", to_status=Status.NEW, note="", by=by, at=now
-    )
+    COMPLAINT_MACHINE.record(complaint, "", by=by, at=now)
     _tell_customer(complaint, key="received")
     return complaint
 
@@ -193,36 +191,26 @@ def complaint_transition(
     """Move a complaint along new → in progress → waiting for customer → resolved → closed,
     with a note; refuses other moves. The customer is emailed unless told otherwise."""
     now = now or timezone.now()
-    locked = (
-        Complaint.objects.select_for_update()
-        .select_related("customer", "location")
-        .get(pk=complaint.pk)
-    )
-    if to_status not in Complaint.TRANSITIONS[locked.status]:
-        raise ValidationError(
-            _("A complaint cannot go from “%(from)s” to “%(to)s”.")
-            % {
-                "from": locked.get_status_display(),
-                "to": Status(to_status).label if to_status in Status.values else to_status,
-            }
-        )
-    if to_status == Status.RESOLVED and not note.strip():
-        raise ValidationError({"note": _("Say how the complaint was resolved.")})
-    from_status = locked.status
-    locked.status = to_status
-    fields = ["status"]
-    if to_status == Status.RESOLVED:
-        locked.resolved_at = now
-        fields.append("resolved_at")
-    locked.save(update_fields=fields)
-    entry = ComplaintNote.objects.create(
-        complaint=locked,
-        from_status=from_status,
-        to_status=to_status,
-        note=note.strip(),
-        by=by,
+
+    def check(complaint: Complaint) -> None:
+        if to_status == Status.RESOLVED and not note.strip():
+            raise ValidationError({"note": _("Say how the complaint was resolved.")})
+
+    def apply(complaint: Complaint, from_status: str) -> list[str]:
+        if to_status != Status.RESOLVED:
+            return []
+        complaint.resolved_at = now
+        return ["resolved_at"]
+
+    locked, entry = COMPLAINT_MACHINE.transition(
+        complaint,
+        to_status,
+        by,
+        note.strip(),
+        check=check,
+        apply=apply,
         at=now,
-        customer_notified=notify_customer and bool(locked.customer.email),
+        customer_notified=lambda row: notify_customer and bool(row.customer.email),
     )
     if notify_customer:
         _tell_customer(locked, key=f"note:{entry.pk}", note=note.strip())
@@ -239,13 +227,12 @@ def complaint_assign(
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     locked.handler = handler
     locked.save(update_fields=["handler"])
-    ComplaintNote.objects.create(
-        complaint=locked,
-        from_status=locked.status,
-        to_status=locked.status,
+    COMPLAINT_MACHINE.record(
+        locked,
+        locked.status,
         note=_("Assigned to %(name)s.") % {"name": handler.get_full_name() or handler.username},
         by=by,
-        at=now or timezone.now(),
+        at=now,
     )
     return locked
 

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealership.accounts.models import Location, User
 
-from ..models import OPEN_STATUSES, Customer, Lead, LeadEvent, LeadStatusChange
+from ..models import LEAD_MACHINE, OPEN_STATUSES, Customer, Lead, LeadEvent, LeadStatusChange
 from .leads import CLOSED_STATUSES, lead_transition
 from .rescore import leads_rescore_soon
 
@@ -175,12 +174,10 @@ def lead_event(
             ref=ref,
         )
         return LeadStatusChange.objects.filter(lead=locked).order_by("-id").first()
-    return LeadStatusChange.objects.create(
-        lead=locked,
-        from_status=locked.status,
-        to_status=locked.status,
-        changed_by=by,
-        changed_at=timezone.now(),
+    return LEAD_MACHINE.record(
+        locked,
+        locked.status,
+        by=by,
         event=event,
         ref=ref,
         reason=(_("%(reason)s. Not moved: %(why)s.") % {"reason": reason, "why": decision.why_not})[

@@ -13,11 +13,11 @@ from inventory.models import Vehicle
 
 from ..business_hours import add_business_minutes, business_minutes_between
 from ..models import (
-    OPEN_STATUSES,
+    LEAD_EVENT_MOVES,
+    LEAD_MACHINE,
     STAGE_TIMESTAMP,
     Customer,
     Lead,
-    LeadStatusChange,
     ResponseTarget,
 )
 from .assignment import lead_assign_automatically
@@ -57,19 +57,9 @@ LEAD_DETAIL_FIELDS = frozenset(
     }
 )
 
-# Which statuses each status may move to. Won is final; a lost lead may be reopened.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    **{
-        status: frozenset(s for s in Lead.Status if s not in (status, Lead.Status.NEW))
-        for status in OPEN_STATUSES
-    },
-    Lead.Status.WON: frozenset(),
-    Lead.Status.LOST: frozenset({Lead.Status.CONTACTED}),
-}
-# Moves only an event may make, never staff by hand: a cancelled order reopens the deal.
-EVENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    Lead.Status.WON: frozenset({Lead.Status.NEGOTIATION}),
-}
+# The table of moves lives next to the model (leads.models.LEAD_MACHINE).
+ALLOWED_TRANSITIONS = LEAD_MACHINE.moves
+EVENT_TRANSITIONS = LEAD_EVENT_MOVES
 CLOSED_STATUSES = (Lead.Status.WON, Lead.Status.LOST)
 
 
@@ -190,12 +180,6 @@ def response_clock_stop(*, lead: Lead, at: datetime.datetime) -> list[str]:
     return fields
 
 
-def _allowed(from_status: str, to_status: str, event: str) -> bool:
-    if to_status in ALLOWED_TRANSITIONS.get(from_status, ()):
-        return True
-    return bool(event) and to_status in EVENT_TRANSITIONS.get(from_status, ())
-
-
 @transaction.atomic
 def lead_transition(
     *,
@@ -212,41 +196,42 @@ def lead_transition(
     the `event` and its `ref` when another app's event moved it); leaving "new" counts as
     first response. Closing (won, lost) stops the response clock and the cadence.
     Audited ("update" with the status and lost reason before and after; `by` None = system)."""
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if not _allowed(lead.status, to_status, event):
-        raise ValidationError(
-            _("A lead cannot move from “%(from)s” to “%(to)s”.")
-            % {
-                "from": Lead.Status(lead.status).label,
-                "to": Lead.Status(to_status).label if to_status in Lead.Status else to_status,
-            },
-            code="illegal_transition",
-        )
-    if to_status == Lead.Status.LOST and lost_reason not in Lead.LostReason:
-        raise ValidationError({"lost_reason": _("Say why the lead was lost.")})
+    lead = LEAD_MACHINE.lock(lead)
+    moves = LEAD_MACHINE.allowed(lead.status) | (
+        LEAD_EVENT_MOVES.get(lead.status, frozenset()) if event else frozenset()
+    )
+    from_reason = lead.lost_reason
+
+    def check(lead: Lead) -> None:
+        if to_status == Lead.Status.LOST and lost_reason not in Lead.LostReason:
+            raise ValidationError({"lost_reason": _("Say why the lead was lost.")})
+
+    def apply(lead: Lead, from_status: str) -> list[str]:
+        lead.lost_reason = lost_reason if to_status == Lead.Status.LOST else ""
+        fields = ["lost_reason", STAGE_TIMESTAMP[to_status]]
+        setattr(lead, STAGE_TIMESTAMP[to_status], now)
+        if from_status == Lead.Status.NEW and by is not None:
+            lead_record_first_response(lead=lead, at=now)
+        if to_status in CLOSED_STATUSES:
+            fields += response_clock_stop(lead=lead, at=now)
+        lead.full_clean()
+        return fields
+
     now = timezone.now()
-    from_status, from_reason = lead.status, lead.lost_reason
-    lead.status = to_status
-    lead.lost_reason = lost_reason if to_status == Lead.Status.LOST else ""
-    fields = ["status", "lost_reason", "updated_at"]
-    setattr(lead, STAGE_TIMESTAMP[to_status], now)
-    fields.append(STAGE_TIMESTAMP[to_status])
-    if from_status == Lead.Status.NEW and by is not None:
-        lead_record_first_response(lead=lead, at=now)
-    if to_status in CLOSED_STATUSES:
-        fields += response_clock_stop(lead=lead, at=now)
-    lead.full_clean()
-    lead.save(update_fields=fields)
-    LeadStatusChange.objects.create(
-        lead=lead,
-        from_status=from_status,
-        to_status=to_status,
-        changed_by=by,
-        changed_at=now,
+    lead, change = LEAD_MACHINE.transition(
+        lead,
+        to_status,
+        by,
+        locked=lead,
+        moves=moves,
+        check=check,
+        apply=apply,
+        at=now,
         event=event,
         ref=ref,
         reason=reason[:300],
     )
+    from_status = change.from_status
     audit_record(
         actor=by,
         action=AuditEvent.Action.UPDATE,

@@ -21,26 +21,13 @@ from inventory.services import VehicleStatusError, vehicle_release, vehicle_set_
 from leads.models import Activity, LeadEvent
 from leads.services import activity_log, lead_event, lead_for_sale
 
-from ..models import Order, OrderTransition, Payment
+from ..models import ORDER_MACHINE, Order, Payment, TransitionError
 from ..payments import get_payment_backend
 from ..tokens import order_token
 
 S = Order.Status
 
-# The only moves an order can make. Cancelled is reachable from every state before delivery.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
-    S.SUBMITTED: frozenset({S.DEPOSIT_PAID, S.CANCELLED}),
-    S.DEPOSIT_PAID: frozenset({S.FINANCE_PENDING, S.CONTRACT_SENT, S.CANCELLED}),
-    S.FINANCE_PENDING: frozenset({S.FINANCE_APPROVED, S.CANCELLED}),
-    S.FINANCE_APPROVED: frozenset({S.CONTRACT_SENT, S.CANCELLED}),
-    S.CONTRACT_SENT: frozenset({S.CONTRACT_SIGNED, S.CANCELLED}),
-    # Back to "contract sent" when the deal changes after signing (the signature is void).
-    S.CONTRACT_SIGNED: frozenset({S.READY_FOR_DELIVERY, S.CONTRACT_SENT, S.CANCELLED}),
-    S.READY_FOR_DELIVERY: frozenset({S.DELIVERED, S.CONTRACT_SENT, S.CANCELLED}),
-    S.DELIVERED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
+TRANSITIONS = ORDER_MACHINE.moves  # the table lives next to the model
 # The customer may cancel online until the contract is signed.
 CUSTOMER_CANCELLABLE = (
     S.DRAFT,
@@ -64,10 +51,6 @@ LEAD_EVENTS = {
 }
 
 
-class TransitionError(ValidationError):
-    pass
-
-
 class VehicleUnavailable(ValidationError):
     """The car was reserved (or sold) by someone else a moment ago."""
 
@@ -82,11 +65,7 @@ class VehicleUnavailable(ValidationError):
 
 def _locked(order: Order) -> Order:
     """The order row, locked for the rest of the transaction and freshly read."""
-    return (
-        Order.objects.select_for_update()
-        .select_related("vehicle", "location", "customer")
-        .get(pk=order.pk)
-    )
+    return ORDER_MACHINE.lock(order)
 
 
 def order_link(order: Order) -> str:
@@ -162,27 +141,13 @@ def _transition(
     pass those changes in `audit_changes`, so one action makes one audit event; None writes
     no event (the caller writes its own)."""
     with transaction.atomic():
-        locked = _locked(order)
-        allowed = TRANSITIONS[locked.status]
-        if to_status not in allowed:
-            raise TransitionError(
-                _("An order that is “%(from)s” cannot become “%(to)s”.")
-                % {"from": locked.get_status_display(), "to": S(to_status).label},
-                code="illegal_transition",
-            )
         now = timezone.now()
-        history = OrderTransition.objects.create(
-            order=locked,
-            from_status=locked.status,
-            to_status=to_status,
-            by=by,
-            note=note[:300],
-            at=now,
-        )
-        from_status = locked.status
-        locked.status = to_status
-        locked.status_changed_at = now
-        locked.save(update_fields=["status", "status_changed_at"])
+
+        def apply(order: Order, from_status: str) -> None:
+            order.status_changed_at = now
+
+        locked, history = ORDER_MACHINE.transition(order, to_status, by, note, apply=apply, at=now)
+        from_status = history.from_status
         if audit_changes is not None:
             audit_record(
                 actor=by,

@@ -1,0 +1,1 @@
+"""The patterns every app shares (ARCHITECTURE.md, #21). The lowest layer: imports Django only."""
