@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from aftersales.models import OwnedVehicle, RecallVehicle, ServiceAppointment, ServiceRecord
 from conversations.models import Message
 from dealership.accounts.models import Location
-from dealership.messaging.models import Consent, Suppression
+from dealership.messaging.models import ConsentLatest, Suppression
 from inventory.models import SavedSearch, Vehicle
 from leads.models import Activity, Lead
 from orders.models import Order
@@ -398,18 +398,16 @@ def _nps_category(p, now):
 
 
 def consent_q(channel: str) -> Q:
-    """The customer's address on the channel has a granted latest consent and no suppression."""
+    """The customer's address on the channel has a granted latest consent and no suppression.
+
+    The latest decision per address is messaging's ConsentLatest fact (kept by triggers on
+    every consent write), so the count hashes the granted addresses once instead of searching
+    each address's history; emails match on the stored lower-case column."""
     column = "email" if channel == "email" else "mobile_phone"
-    # email_lower is the stored lower(email): no lower() computed for every customer.
-    address = OuterRef("email_lower") if channel == "email" else OuterRef(column)
-    later = Consent.objects.filter(
-        channel=channel, address=OuterRef("address"), recorded_at__gt=OuterRef("recorded_at")
-    )
-    granted = Consent.objects.filter(channel=channel, address=address, granted=True).filter(
-        ~Exists(later)
-    )
+    key = "email_lower" if channel == "email" else column
+    granted = ConsentLatest.objects.filter(channel=channel, granted=True).values("address")
     suppressed = Suppression.objects.filter(channel=channel, address__iexact=OuterRef(column))
-    return ~Q(**{column: ""}) & Q(Exists(granted)) & ~Q(Exists(suppressed))
+    return ~Q(**{column: ""}) & Q(**{f"{key}__in": granted}) & ~Q(Exists(suppressed))
 
 
 def _consented_channel(p, now):
