@@ -107,6 +107,7 @@ def _fill(location_id: int) -> int:
             "leads_lead",
             "aftersales_ownedvehicle",
             "messaging_consent",
+            "messaging_consentlatest",  # filled by the consent triggers
         ):
             cursor.execute(f"ANALYZE {table}")  # nosec B608 - constants
     print(f"filled {CUSTOMERS:,} customers in {time.perf_counter() - start:.1f} s", flush=True)
