@@ -72,8 +72,8 @@ def insert_select(model: type[Model], count: int, values: dict[str, str], params
     empty value (Django defaults live in Python, not in the table)."""
     columns, expressions = [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
+        if field.primary_key or getattr(field, "generated", False):
+            continue  # generated columns are computed by PostgreSQL
         columns.append(f'"{field.column}"')
         if field.name in values:
             expressions.append(values[field.name])

@@ -31,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Lower
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from aftersales.models import OwnedVehicle, RecallVehicle, ServiceAppointment, ServiceRecord
 from conversations.models import Message
 from dealership.accounts.models import Location
-from dealership.messaging.models import Consent, Suppression
+from dealership.messaging.models import ConsentLatest, Suppression
 from inventory.models import SavedSearch, Vehicle
 from leads.models import Activity, Lead
 from orders.models import Order
@@ -150,10 +150,47 @@ def _active_vehicles():
     return OwnedVehicle.objects.filter(status=OwnedVehicle.Status.ACTIVE)
 
 
-def _having(qs, column: str = "customer_id") -> Q:
-    """Customers with a row in `qs`: an uncorrelated IN (subquery). ANDed, PostgreSQL joins
-    it like EXISTS; ORed, it hashes the subquery once instead of probing it per customer."""
-    return Q(pk__in=qs.values(column))
+@dataclass(frozen=True)
+class Having:
+    """Customers with a row in `qs` (their id in `column`): an uncorrelated IN (subquery).
+
+    Kept apart from Q until its group is combined, so that in an OR group several of these on
+    one table become one subquery with their filters ORed ("a car 4+ years old OR a car at
+    80,000+ km": one pass over the cars and one semi-join, instead of a hashed subplan per
+    condition probed for every customer). A customer with a row matching A or a row matching
+    B is exactly a customer with a row matching A OR B, so the merge keeps the meaning."""
+
+    qs: object
+    column: str = "customer_id"
+
+    def q(self) -> Q:
+        return Q(pk__in=self.qs.values(self.column))
+
+    def key(self) -> tuple:
+        return (self.qs.model, self.column)
+
+
+def _having(qs, column: str = "customer_id") -> Having:
+    return Having(qs, column)
+
+
+def _as_q(part) -> Q:
+    return part.q() if isinstance(part, Having) else part
+
+
+def _merge_or(parts: list) -> list:
+    """The parts of an OR group with every Having on one table and column merged into one."""
+    merged: list = []
+    index: dict[tuple, int] = {}
+    for part in parts:
+        if isinstance(part, Having):
+            at = index.get(part.key())
+            if at is not None:
+                merged[at] = Having(merged[at].qs | part.qs, part.column)
+                continue
+            index[part.key()] = len(merged)
+        merged.append(part)
+    return merged
 
 
 def _iexact_list(field_name: str, value: str) -> Q:
@@ -208,8 +245,9 @@ def _last_contact_before(p, now):
 
 def _last_contact_after(p, now):
     moment = _day_start(p["date"])
-    return _having(Activity.objects.filter(occurred_at__gte=moment)) | _having(
-        Message.objects.filter(customer__isnull=False, created_at__gte=moment)
+    return (
+        _having(Activity.objects.filter(occurred_at__gte=moment)).q()
+        | _having(Message.objects.filter(customer__isnull=False, created_at__gte=moment)).q()
     )
 
 
@@ -244,7 +282,7 @@ def _interest(p, now):
             )
             drive_q &= Q(**{f"vehicle__price__{lookup}": amount})
             search_ok = False  # a saved search's price range is not a price
-    q = _having(Lead.objects.filter(lead_q)) | _having(Booking.objects.filter(drive_q))
+    q = _having(Lead.objects.filter(lead_q)).q() | _having(Booking.objects.filter(drive_q)).q()
     if search_ok:
         q |= Q(~Q(email=""), Exists(SavedSearch.objects.filter(search_q)))
     return q
@@ -360,17 +398,16 @@ def _nps_category(p, now):
 
 
 def consent_q(channel: str) -> Q:
-    """The customer's address on the channel has a granted latest consent and no suppression."""
+    """The customer's address on the channel has a granted latest consent and no suppression.
+
+    The latest decision per address is messaging's ConsentLatest fact (kept by triggers on
+    every consent write), so the count hashes the granted addresses once instead of searching
+    each address's history; emails match on the stored lower-case column."""
     column = "email" if channel == "email" else "mobile_phone"
-    address = Lower(OuterRef(column)) if channel == "email" else OuterRef(column)
-    later = Consent.objects.filter(
-        channel=channel, address=OuterRef("address"), recorded_at__gt=OuterRef("recorded_at")
-    )
-    granted = Consent.objects.filter(channel=channel, address=address, granted=True).filter(
-        ~Exists(later)
-    )
+    key = "email_lower" if channel == "email" else column
+    granted = ConsentLatest.objects.filter(channel=channel, granted=True).values("address")
     suppressed = Suppression.objects.filter(channel=channel, address__iexact=OuterRef(column))
-    return ~Q(**{column: ""}) & Q(Exists(granted)) & ~Q(Exists(suppressed))
+    return ~Q(**{column: ""}) & Q(**{f"{key}__in": granted}) & ~Q(Exists(suppressed))
 
 
 def _consented_channel(p, now):
@@ -573,14 +610,23 @@ def validate_tree(tree) -> dict:
 
 def compile_tree(tree: dict, now: datetime.datetime | None = None) -> Q:
     """The Q of a validated tree on Customer. An empty group matches everyone."""
-    now = now or timezone.now()
+    return _as_q(_compile(tree, now or timezone.now()))
+
+
+def _compile(tree: dict, now: datetime.datetime):
+    """A Q, or a Having (a lone condition, or an OR group that merged into one) so that the
+    enclosing OR group can merge it further."""
     if "children" in tree:
-        parts = [compile_tree(child, now) for child in tree["children"]]
+        parts = [_compile(child, now) for child in tree["children"]]
         if not parts:
             return Q()
-        q = parts[0]
+        if tree["op"] == "or":
+            parts = _merge_or(parts)
+        if len(parts) == 1:
+            return parts[0]
+        q = _as_q(parts[0])
         for part in parts[1:]:
-            q = (q & part) if tree["op"] == "and" else (q | part)
+            q = (q & _as_q(part)) if tree["op"] == "and" else (q | _as_q(part))
         return q
     return REGISTRY[tree["type"]].compile(tree["params"], now)
 

@@ -38,6 +38,14 @@ class Customer(models.Model):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
+    # lower(email), stored by PostgreSQL itself (so every write path keeps it): segment
+    # conditions match consent addresses on it instead of computing lower() per customer.
+    email_lower = models.GeneratedField(
+        expression=Lower("email"),
+        output_field=models.CharField(max_length=254),
+        db_persist=True,
+        verbose_name=_("email (lower case)"),
+    )
     mobile_phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164")
     )

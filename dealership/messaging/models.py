@@ -178,6 +178,38 @@ class Consent(models.Model):
         return f"{self.address}: {'granted' if self.granted else 'withdrawn'}"
 
 
+class ConsentLatest(models.Model):
+    """The latest consent decision per channel and address (by recorded_at, then id), as a
+    fact the segment conditions join on instead of searching every address's history.
+
+    Kept by PostgreSQL triggers on messaging_consent (migration 0003), in the same
+    transaction as the insert, update or delete, whatever writes it (the recording service,
+    erasure, the admin, a bulk load): never written by application code."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("recorded"))
+    consent_id = models.BigIntegerField(_("consent id"))
+
+    class Meta:
+        verbose_name = _("latest consent")
+        verbose_name_plural = _("latest consents")
+        constraints = [
+            models.UniqueConstraint("channel", "address", name="consentlatest_one_per_address")
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "address"],
+                name="consentlatest_granted",
+                condition=models.Q(granted=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.address}: {'granted' if self.granted else 'withdrawn'}"
+
+
 class Suppression(models.Model):
     """An address that receives nothing on its channel, transactional included."""
 

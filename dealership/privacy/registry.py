@@ -167,6 +167,8 @@ MAPPINGS: dict[str, Mapping] = {
         },
     ),
     "messaging.Consent": Mapping(DELETE, by_customer_id_or("address")),
+    # The latest decision per address (kept by triggers on Consent): goes with the address.
+    "messaging.ConsentLatest": Mapping(DELETE, lambda s: Q(address__in=s.addresses)),
     "messaging.InboundSms": Mapping(DELETE, lambda s: Q(sender__in=s.phones)),
     # Rewritten to a salted hash by messaging's suppression_pseudonymise (see services.py),
     # so the outbox still refuses the address if it comes back.

@@ -65,11 +65,11 @@ def test_export_page_shows_everything_and_is_audited(
     # Savepoint, session, user, groups, customer; merged customers, addresses, leads; one per
     # mapped model (44 with quotes and their options, the order's new trade-in payoff line,
     # leads' transfer requests, conversations' messages, inbound emails, attachments and
-    # chats, campaign recipients); the content types of the audit trail shown and of the new
+    # chats, campaign recipients, messaging's latest consents); the content types of the audit trail shown and of the new
     # audit row (the cache emptied first, so the count does not depend on earlier tests); the
     # audit row; release; session save (3).
     ContentType.objects.clear_cache()
-    with django_assert_num_queries(60):
+    with django_assert_num_queries(61):
         response = manager_client.get(f"/staff/privacy/customers/{customer.pk}/export/")
 
     html = response.content.decode()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.models import Complaint, RecallCampaign, ServiceAppointment, ServiceReminder
+from campaigns.models import Campaign, Recipient, Segment
 from dealership.accounts.roles import Role
 from dealership.messaging.models import InboundSms, MessageTemplate, Suppression
 from dealership.ops.models import JobHeartbeat
@@ -197,6 +198,21 @@ def _vehicle_transfer():
     )
 
 
+def _campaign():
+    segment = Segment.objects.create(name=f"Segment {_n()}", location=LocationFactory())
+    campaign = Campaign.objects.create(
+        name=f"Campaign {_n()}",
+        segment=segment,
+        location=segment.location,
+        channel="email",
+        created_by=staff(),
+    )
+    Recipient.objects.create(
+        campaign=campaign, customer=CustomerFactory(), channel="email", status="queued"
+    )
+    return campaign
+
+
 # One row of each registered model, with every foreign key the list shows filled in.
 ROW_BUILDERS = {
     "axes.AccessAttempt": _axes(
@@ -303,6 +319,13 @@ ROW_BUILDERS = {
         kind=ScoreRule.Kind.SOURCE, parameters={"source": "walk_in"}, points=5, position=_n()
     ),
     "scoring.ScoringRun": lambda: ScoringRun.objects.create(name=f"run{_n()}"),
+    "campaigns.Segment": lambda: Segment.objects.create(
+        name=f"Segment {_n()}", location=LocationFactory(), created_by=staff()
+    ),
+    "campaigns.Campaign": _campaign,
+    "campaigns.Recipient": lambda: Recipient.objects.create(
+        campaign=_campaign(), customer=CustomerFactory(), channel="email", status="queued"
+    ),
     "testdrives.TestDriveSettings": lambda: TestDriveSettingsFactory(location=LocationFactory()),
     "privacy.Erasure": lambda: apps.get_model("privacy.Erasure").objects.create(
         customer=CustomerFactory(),
