@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dealership.core import caching
 from inventory.cards import card_body
 from inventory.fragments import fragment_get, fragment_set
 
@@ -188,7 +189,12 @@ def _card_action_variants(context) -> tuple[str, dict[tuple[bool, bool], str]]:
     memo = getattr(context, _ACTIONS_MEMO, None)
     if memo is not None:
         return memo
-    placeholder, rendered = _rendered_action_variants(
+    render = (
+        _rendered_action_variants
+        if caching.enabled(caching.BUTTONS.name)
+        else _rendered_action_variants.__wrapped__
+    )
+    placeholder, rendered = render(
         translation.get_language() or "",
         context.autoescape,
         *(str(context.get(key, "")) for key in _ACTION_KEYS[1:]),
