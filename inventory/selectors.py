@@ -29,7 +29,6 @@ from .forms import Sort, VehicleFilters
 from .models import Feature, Vehicle, VehicleDailyViews, VehiclePhoto
 
 # Keys, versions and lifetimes: dealership/core/caching.py (names kept here for callers).
-FACET_CACHE_SECONDS = caching.FACETS.seconds
 FACET_VERSION_KEY = caching.INVENTORY
 PAGE_VERSION_KEY = caching.PAGES
 SIMILAR_CACHE_SECONDS = caching.SIMILAR.seconds
@@ -298,21 +297,17 @@ def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    return caching.key(caching.FACETS, version, digest)
+    return caching.key(caching.FILTERS, version, digest)
 
 
 def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     """The result count and, per filter, how many vehicles each value would give with all the
-    *other* filters applied: from the bitmap index (no query once it is built), cached per
-    filter state until the inventory changes."""
+    *other* filters applied: from this process's bitmap index (no query once it is built,
+    about a millisecond; a cache per filter state showed no gain, see docs/caching.md). The
+    key names the filter state for the filter column's fragment (``caching.FILTERS``)."""
     version = facets_cache_version()
     key = _facet_cache_key(filters, version)
-    on = caching.enabled(caching.FACETS.name)
-    rows = cache.get(key) if on else None
-    if rows is None:
-        rows = _facet_rows(filters, version)
-        if on:
-            cache.set(key, rows, FACET_CACHE_SECONDS)
+    rows = _facet_rows(filters, version)
 
     choice_fields = {
         name: Vehicle._meta.get_field(lookup).choices

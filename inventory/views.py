@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dealership.accounts.ratelimit import rate_limited
+from dealership.core import caching
 
 from . import visitor
 from .cards import cards_attach
@@ -54,7 +55,10 @@ def _search_context(request) -> dict:
         "search_query": normalise_query(base.urlencode()),
         # The filter column depends only on the filters (and the facets they select): cached
         # with the facets, unless the form has errors to show.
-        "filters_cache_key": "" if form.errors else f"{facets.cache_key}:{filters.sort}",
+        "filters_cache_key": ""
+        if form.errors or not caching.enabled(caching.FILTERS.name)
+        else f"{facets.cache_key}:{filters.sort}",
+        "filters_cache_seconds": caching.FILTERS.seconds,
         "sort_choices": Sort.CHOICES,
         **_visitor_lists(request),
     }

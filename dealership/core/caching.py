@@ -70,7 +70,13 @@ VEHICLE_BODY = Cache(
     "the vehicle page's head and body, per vehicle row state",
 )
 CARD = Cache("cards", "inventory:card", (), 3600, "a result card's body, per vehicle state")
-FACETS = Cache("facets", "inventory:facets", (INVENTORY,), 300, "facet counts of one filter state")
+FILTERS = Cache(
+    "filters",
+    "inventory:facets",  # the facets' key of a filter state; the template's {% cache %} wraps it
+    (INVENTORY,),
+    300,
+    "the search's filter column (with its facet counts) per filter state, sort and language",
+)
 FACET_INDEX = Cache(
     "facet_index",
     "inventory:facet-index",
@@ -89,13 +95,6 @@ LOCATION_LIST = Cache(
     "the public locations with opening hours (shared, and a 30 s copy per process)",
 )
 LOCATIONS_MEMO_SECONDS = 30
-BUTTONS = Cache(
-    "buttons",
-    "",
-    (),
-    0,  # process memory (functools.lru_cache), never expires: templates only change on deploy
-    "compare/save button variants per language and path, per process",
-)
 REPLY_TEMPLATES = Cache(
     "reply_templates",
     "conversations:reply-templates:v1",  # used as the key itself, outside release.cache_key
@@ -110,11 +109,10 @@ CACHES: dict[str, Cache] = {
         PAGE,
         VEHICLE_BODY,
         CARD,
-        FACETS,
+        FILTERS,
         FACET_INDEX,
         SIMILAR,
         LOCATION_LIST,
-        BUTTONS,
         REPLY_TEMPLATES,
     )
 }
