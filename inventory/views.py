@@ -54,7 +54,7 @@ def _search_context(request) -> dict:
         "query": base.urlencode(),
         "search_query": normalise_query(base.urlencode()),
         # The filter column depends only on the filters (and the facets they select): cached
-        # with the facets, unless the form has errors to show.
+        # per facets key (caching.FILTERS), unless the form has errors to show.
         "filters_cache_key": ""
         if form.errors or not caching.enabled(caching.FILTERS.name)
         else f"{facets.cache_key}:{filters.sort}",
