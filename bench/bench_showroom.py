@@ -11,7 +11,7 @@ Anonymous visitors get the pages from the page cache (inventory/page_cache.py), 
 timed three ways:
 - hit: the page cache answers (the per-visitor holes filled in), what a repeat URL costs;
 - miss: the page rendered afresh (a new page version before each request, outside the timing),
-  with the facets, cards and filter column of that filter state already cached (a visitor who
+  with the cards and filter column of that filter state already cached (a visitor who
   changes a filter others used before, or any logged-in user); for the vehicle page, its head
   and body fragments (inventory/fragments.py) cached, the row and similar cars read afresh;
 - cold: every cache entry cleared but the inventory version, whose facet index stays built (a

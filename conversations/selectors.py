@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from dealership.accounts.models import User
 from dealership.accounts.roles import MANAGER_ROLES, Role
+from dealership.core import caching
 from dealership.messaging import quiet_hours as qh
 from dealership.messaging.addresses import address_hash
 from dealership.messaging.models import Channel as OutboxChannel
@@ -345,7 +346,7 @@ def composer_channels(
     return options
 
 
-REPLY_TEMPLATES_CACHE_KEY = "conversations:reply-templates:v1"
+REPLY_TEMPLATES_CACHE_KEY = caching.REPLY_TEMPLATES.prefix
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,7 @@ def reply_templates() -> list[ReplyTemplateChoice]:
             (t.pk, t.name, t.channel, t.body)
             for t in ReplyTemplate.objects.filter(is_active=True).order_by("channel", "name")
         ]
-        cache.set(REPLY_TEMPLATES_CACHE_KEY, cached, 300)
+        cache.set(REPLY_TEMPLATES_CACHE_KEY, cached, caching.REPLY_TEMPLATES.seconds)
     labels = dict(ReplyTemplate.Channel.choices)
     return [
         ReplyTemplateChoice(pk, name, channel, str(labels.get(channel, channel)), body)

@@ -5,17 +5,15 @@ instead of one per card; the ``vehicle_card_body`` template tag uses what was at
 falls back to the cache for pages that do not attach (one card at a time).
 """
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from dealership import release
+from dealership.core import caching
 
-CARD_CACHE_SECONDS = 3600
+CARD_CACHE_SECONDS = caching.CARD.seconds
 
 
 def card_state(vehicle) -> tuple:
@@ -56,8 +54,7 @@ def card_state(vehicle) -> tuple:
 def card_key(vehicle) -> str:
     """A change to anything the fragment shows makes a new key, so a stale card is never
     served (the old entry simply expires)."""
-    digest = hashlib.blake2b(repr(card_state(vehicle)).encode(), digest_size=16).hexdigest()
-    return release.cache_key(f"inventory:card:{vehicle.pk}:{digest}")
+    return caching.key(caching.CARD, vehicle.pk, caching.digest(card_state(vehicle), 16))
 
 
 def _render(vehicle) -> SafeString:
@@ -70,6 +67,8 @@ def card_body(vehicle) -> SafeString:
     attached = getattr(vehicle, "card_body_html", None)
     if attached is not None:
         return attached
+    if not caching.enabled(caching.CARD.name):
+        return _render(vehicle)
     key = card_key(vehicle)
     html = cache.get(key)
     if html is None:
@@ -83,7 +82,7 @@ def cards_attach(vehicles) -> None:
     """Attach ``card_body_html`` to every vehicle: one ``get_many``, the misses rendered and
     stored with one ``set_many``."""
     vehicles = list(vehicles)
-    if not vehicles:
+    if not vehicles or not caching.enabled(caching.CARD.name):
         return
     keys = {vehicle.pk: card_key(vehicle) for vehicle in vehicles}
     cached = cache.get_many(list(keys.values()))

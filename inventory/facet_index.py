@@ -25,13 +25,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Value
 
-from dealership import release
 from dealership.accounts.models import Location
+from dealership.core import caching
 
 from .forms import VehicleFilters
 from .models import Feature
 
-INDEX_SECONDS = 300
+INDEX_SECONDS = caching.FACET_INDEX.seconds
 _RANGE_STEP = 4096
 
 # facet name -> (filter attribute, Vehicle field); the order of selectors.FACETS
@@ -309,7 +309,7 @@ def _fresh(index: FacetIndex | None, token: str) -> bool:
 
 
 def _cache_key(token: str) -> str:
-    return release.cache_key(f"inventory:facet-index:{token}")
+    return caching.key(caching.FACET_INDEX, token)
 
 
 def facet_index_build(*, token: str) -> FacetIndex:
@@ -335,11 +335,12 @@ def facet_index_refresh(*, force: bool = False) -> int:
 def facet_index(token: str) -> FacetIndex:
     """The index for the inventory version ``token``: this process's copy, else the shared one
     (built ahead by the ``inventory.facet_index_refresh`` task), else built here."""
-    index = _current.get("index")
+    memo = caching.enabled(caching.FACET_INDEX.name)  # off: no per-process copy (bench only)
+    index = _current.get("index") if memo else None
     if _fresh(index, token):
         return index
     with _lock:
-        index = _current.get("index")
+        index = _current.get("index") if memo else None
         if _fresh(index, token):
             return index
         index = cache.get(_cache_key(token))

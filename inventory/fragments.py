@@ -18,42 +18,36 @@ holds no visitor's data, only the holes' markers, whose random token is swapped 
 render's when a stored fragment is reused. A logged-in visitor's page is rendered whole.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
-from dealership import release
-from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
+from dealership.core import caching
 
-from .selectors import cache_versions
-
-VEHICLE_BODY_CACHE_SECONDS = 3600
+VEHICLE_BODY_CACHE_SECONDS = caching.VEHICLE_BODY.seconds
 
 
 def vehicle_body_key(*, vehicle, query: list, site: tuple[str, str]) -> str:
     """The fragment's cache key: a change to anything the body shows makes a new key."""
-    (locations,) = cache_versions(LOCATIONS_VERSION_KEY)
-    state = repr(
-        (
-            [getattr(vehicle, f.attname) for f in vehicle._meta.concrete_fields],
-            getattr(vehicle, "page_photos", None),
-            getattr(vehicle, "page_features", None),
-            locations,
-            query,
-            site,
-            translation.get_language(),
-            settings.CURRENCY,
-            str(settings.VEHICLE_REGISTRATION_ESTIMATE),
-        )
+    (locations,) = caching.versions(*caching.VEHICLE_BODY.versions)
+    state = (
+        [getattr(vehicle, f.attname) for f in vehicle._meta.concrete_fields],
+        getattr(vehicle, "page_photos", None),
+        getattr(vehicle, "page_features", None),
+        locations,
+        query,
+        site,
+        translation.get_language(),
+        settings.CURRENCY,
+        str(settings.VEHICLE_REGISTRATION_ESTIMATE),
     )
-    digest = hashlib.blake2b(state.encode(), digest_size=20).hexdigest()
-    return release.cache_key(f"inventory:vehicle-body:{vehicle.pk}:{digest}")
+    return caching.key(caching.VEHICLE_BODY, vehicle.pk, caching.digest(state))
 
 
 def fragment_get(key: str, token: str) -> str | None:
     """A stored fragment with its hole markers moved to ``token``, or None."""
+    if not caching.enabled(caching.VEHICLE_BODY.name):
+        return None
     entry = cache.get(key)
     if entry is None:
         return None
@@ -61,4 +55,6 @@ def fragment_get(key: str, token: str) -> str | None:
 
 
 def fragment_set(key: str, token: str, html: str) -> None:
+    if not caching.enabled(caching.VEHICLE_BODY.name):
+        return
     cache.set(key, {"html": str(html), "token": token}, VEHICLE_BODY_CACHE_SECONDS)

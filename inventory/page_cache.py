@@ -26,7 +26,6 @@ lists) and vary on Cookie and HX-Request.
 """
 
 import functools
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -39,23 +38,19 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import ngettext
 
-from dealership import release
-from dealership.accounts.location_cache import LOCATIONS_VERSION_KEY
+from dealership.core import caching
 
 from . import visitor
-from .selectors import FACET_VERSION_KEY, PAGE_VERSION_KEY, cache_versions
-
-_VERSION_KEYS = (FACET_VERSION_KEY, LOCATIONS_VERSION_KEY, PAGE_VERSION_KEY)
 
 
 def page_cache_invalidate() -> None:
     """A new page version: for changes the showroom shows that keep the inventory version (a
     photo becoming ready). Every service that calls ``facets_invalidate`` needs nothing more."""
-    cache.set(PAGE_VERSION_KEY, secrets.token_hex(8), None)
+    caching.bump(caching.PAGES)
 
 
 def _versions() -> tuple[str, ...]:
-    return cache_versions(*_VERSION_KEYS)
+    return caching.versions(*caching.PAGE.versions)
 
 
 @dataclass
@@ -108,7 +103,8 @@ def _cacheable(request) -> bool:
     same page (about 60 KB each) in the cache, which in production is the Redis that also
     holds the task queue."""
     return (
-        settings.SHOWROOM_PAGE_CACHE_SECONDS > 0
+        caching.seconds(caching.PAGE) > 0
+        and caching.enabled(caching.PAGE.name)
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
@@ -118,20 +114,17 @@ def _cacheable(request) -> bool:
 
 def _key(request, versions: tuple[str, ...]) -> str:
     query = sorted(request.GET.lists())
-    state = repr(
-        (
-            request.scheme,
-            request.get_host(),
-            request.path,
-            query,
-            translation.get_language(),
-            request.headers.get("HX-Request") == "true",
-            request.headers.get("HX-Boosted") == "true",
-            versions,
-        )
+    state = (
+        request.scheme,
+        request.get_host(),
+        request.path,
+        query,
+        translation.get_language(),
+        request.headers.get("HX-Request") == "true",
+        request.headers.get("HX-Boosted") == "true",
+        versions,
     )
-    digest = hashlib.blake2b(state.encode(), digest_size=20).hexdigest()
-    return release.cache_key(f"inventory:page:{digest}")
+    return caching.key(caching.PAGE, caching.digest(state))
 
 
 def _fill(request, entry: dict) -> bytes:
@@ -197,7 +190,7 @@ def anonymous_page_cache(view):
             response.content = _fill(request, _entry(holes, response))
             return _private(response)
         entry = _entry(holes, response)
-        cache.set(key, entry, settings.SHOWROOM_PAGE_CACHE_SECONDS)
+        cache.set(key, entry, caching.seconds(caching.PAGE))
         response.content = _fill(request, entry)
         response["X-Page-Cache"] = "miss"
         return _private(response)

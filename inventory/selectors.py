@@ -3,7 +3,6 @@
 import datetime
 import hashlib
 import json
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,18 +22,16 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
-from dealership import release
 from dealership.accounts.models import Location
+from dealership.core import caching
 
 from .forms import Sort, VehicleFilters
 from .models import Feature, Vehicle, VehicleDailyViews, VehiclePhoto
 
-FACET_CACHE_SECONDS = 300
-FACET_VERSION_KEY = "inventory:facets:version"
-# Changed for what the showroom shows but the inventory version does not follow (a photo made
-# ready): see page_cache.page_cache_invalidate.
-PAGE_VERSION_KEY = "inventory:pages:version"
-SIMILAR_CACHE_SECONDS = 600
+# Keys, versions and lifetimes: dealership/core/caching.py (names kept here for callers).
+FACET_VERSION_KEY = caching.INVENTORY
+PAGE_VERSION_KEY = caching.PAGES
+SIMILAR_CACHE_SECONDS = caching.SIMILAR.seconds
 
 # sort key -> (column, descending)
 SORTS = {
@@ -278,30 +275,17 @@ def _facet_rows(filters: VehicleFilters, version: str) -> list[tuple[str, str, i
     return facet_index(version).rows(filters)
 
 
-def _new_version() -> str:
-    return secrets.token_hex(8)
-
-
 def facets_cache_version() -> str:
-    """The inventory's version: a random token, so an emptied cache (a Redis restart) gives a
-    new one and nothing built for an older inventory is taken for current."""
-    return cache.get_or_set(FACET_VERSION_KEY, _new_version, None)
+    """The inventory's version (``caching.INVENTORY``)."""
+    return caching.version(caching.INVENTORY)
 
 
-def cache_versions(*keys: str) -> tuple[str, ...]:
-    """Version tokens kept in the cache, read in one round trip; a missing one (an emptied
-    cache) is set, and whoever sets it first wins (``add``), so concurrent requests agree."""
-    found = cache.get_many(keys)
-    for key in keys:
-        if found.get(key) is None:
-            cache.add(key, _new_version(), None)
-            found[key] = cache.get(key)
-    return tuple(str(found[key]) for key in keys)
+cache_versions = caching.versions
 
 
 def facets_invalidate() -> None:
     """Called by every service that changes what the showroom shows."""
-    cache.set(FACET_VERSION_KEY, _new_version(), None)
+    caching.bump(caching.INVENTORY)
 
 
 def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
@@ -313,19 +297,17 @@ def _facet_cache_key(filters: VehicleFilters, version: str) -> str:
         ]
     )
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    return release.cache_key(f"inventory:facets:{version}:{digest}")
+    return caching.key(caching.FILTERS, version, digest)
 
 
 def vehicle_search_facets(*, filters: VehicleFilters) -> Facets:
     """The result count and, per filter, how many vehicles each value would give with all the
-    *other* filters applied: from the bitmap index (no query once it is built), cached per
-    filter state until the inventory changes."""
+    *other* filters applied: from this process's bitmap index (no query once it is built,
+    about a millisecond; a cache per filter state showed no gain, see docs/caching.md). The
+    key names the filter state for the filter column's fragment (``caching.FILTERS``)."""
     version = facets_cache_version()
     key = _facet_cache_key(filters, version)
-    rows = cache.get(key)
-    if rows is None:
-        rows = _facet_rows(filters, version)
-        cache.set(key, rows, FACET_CACHE_SECONDS)
+    rows = _facet_rows(filters, version)
 
     choice_fields = {
         name: Vehicle._meta.get_field(lookup).choices
@@ -473,11 +455,12 @@ def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
     Cached per inventory and page version (the latter changes when a photo becomes ready), so
     the list is read once per version, not once per page view."""
     price = vehicle.price or Decimal(0)
-    inventory, pages = cache_versions(FACET_VERSION_KEY, PAGE_VERSION_KEY)
-    key = release.cache_key(
-        f"inventory:similar:{inventory}:{pages}:{vehicle.pk}:{vehicle.body_type}:{price}:{limit}"
+    inventory, pages = caching.versions(*caching.SIMILAR.versions)
+    key = caching.key(
+        caching.SIMILAR, inventory, pages, vehicle.pk, vehicle.body_type, price, limit
     )
-    similar = cache.get(key)
+    on = caching.enabled(caching.SIMILAR.name)
+    similar = cache.get(key) if on else None
     if similar is None:
         similar = list(
             Vehicle.objects.raw(
@@ -495,7 +478,8 @@ def vehicle_similar(*, vehicle: Vehicle, limit: int = 4) -> list[Vehicle]:
             )
         )
         _attach_locations(similar)
-        cache.set(key, similar, SIMILAR_CACHE_SECONDS)
+        if on:
+            cache.set(key, similar, SIMILAR_CACHE_SECONDS)
     return similar
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dealership.accounts.public_forms import ALERT, PublicFormView, RateLimit
+from dealership.core import caching
 
 from . import visitor
 from .cards import cards_attach
@@ -52,8 +53,11 @@ def _search_context(request) -> dict:
         "query": base.urlencode(),
         "search_query": normalise_query(base.urlencode()),
         # The filter column depends only on the filters (and the facets they select): cached
-        # with the facets, unless the form has errors to show.
-        "filters_cache_key": "" if form.errors else f"{facets.cache_key}:{filters.sort}",
+        # per facets key (caching.FILTERS), unless the form has errors to show.
+        "filters_cache_key": ""
+        if form.errors or not caching.enabled(caching.FILTERS.name)
+        else f"{facets.cache_key}:{filters.sort}",
+        "filters_cache_seconds": caching.FILTERS.seconds,
         "sort_choices": Sort.CHOICES,
         **_visitor_lists(request),
     }

@@ -13,42 +13,40 @@ two or three times (its cards, its header and footer), and unpickling the locati
 opening hours from the cache cost about a millisecond each time. A new version reads afresh.
 """
 
-import secrets
 import time
 
 from django.core.cache import cache
 
-from dealership import release
+from dealership.core import caching
 
 from .models import Location
 from .selectors import location_list_public
 
-LOCATIONS_VERSION_KEY = "accounts:locations:version"
-LOCATIONS_CACHE_SECONDS = 300
-LOCATIONS_MEMO_SECONDS = 30
+# Keys, versions and lifetimes: dealership/core/caching.py (names kept here for callers).
+LOCATIONS_VERSION_KEY = caching.LOCATIONS
+LOCATIONS_CACHE_SECONDS = caching.LOCATION_LIST.seconds
+LOCATIONS_MEMO_SECONDS = caching.LOCATIONS_MEMO_SECONDS
 
 # (cache key, expiry as time.time(), locations): the last list this process read.
 _memo: tuple[str, float, list[Location]] | None = None
 
 
-def _new_version() -> str:
-    return secrets.token_hex(8)
-
-
 def locations_version() -> str:
-    return cache.get_or_set(LOCATIONS_VERSION_KEY, _new_version, None)
+    return caching.version(caching.LOCATIONS)
 
 
 def locations_invalidate() -> None:
     """A new version: every cached list (and every cached page that shows locations) is stale."""
-    cache.set(LOCATIONS_VERSION_KEY, _new_version(), None)
+    caching.bump(caching.LOCATIONS)
 
 
 def location_list_public_cached(*, version: str | None = None) -> list[Location]:
     """The active locations with their opening hours prefetched, in name order. The same
     objects are shared by the requests of a process: read them, never change them."""
     global _memo
-    key = release.cache_key(f"accounts:public-locations:{version or locations_version()}")
+    if not caching.enabled(caching.LOCATION_LIST.name):
+        return list(location_list_public())
+    key = caching.key(caching.LOCATION_LIST, version or locations_version())
     now = time.time()
     if _memo is not None and _memo[0] == key and _memo[1] > now:
         return list(_memo[2])

@@ -144,14 +144,13 @@ _ACTIONS_MEMO = "_inventory_card_actions"
 _CSRF_SENTINEL = f"csrf{secrets.token_hex(12)}"
 
 
-@functools.lru_cache(maxsize=512)
 def _rendered_action_variants(
     language: str, autoescape: bool, compare_url: str, favourites_url: str, current_path: str
 ) -> tuple[str, dict[tuple[bool, bool], str]]:
-    """The four button variants of one page (per language and path), rendered once per process
-    with a sentinel for the CSRF token: a page rendered afresh (a new page version, a logged-in
-    visitor) reuses them instead of rendering four partials again. Nothing else goes in: the
-    partials see only these values."""
+    """The four button variants of one page, rendered once per page render (the caller keeps
+    them on the Context) with a sentinel for the CSRF token. Nothing else goes in: the partials
+    see only these values. (A per-process memo of these showed no gain in
+    ``make bench BENCH_ARGS=caching``: see docs/caching.md.)"""
     placeholder = f"vehicle-{secrets.token_hex(8)}"
     values = {
         "csrf_token": _CSRF_SENTINEL,

@@ -244,8 +244,6 @@ def test_the_card_key_follows_language_and_currency(settings):
 def test_card_buttons_are_rendered_once_per_page_whatever_the_number_of_cards(client):
     from inventory.templatetags import inventory as tags
 
-    # The variants are memoised per process: an earlier test's search page must not count.
-    tags._rendered_action_variants.cache_clear()
     VehicleFactory.create_batch(7)
 
     with mock.patch.object(tags, "get_template", wraps=tags.get_template) as get_template:
