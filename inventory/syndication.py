@@ -42,7 +42,7 @@ from django.utils import timezone
 from dealership.accounts.location_cache import locations_version
 from dealership.accounts.models import Location
 
-from .feed_sql import feed_lines
+from .feed_sql import feed_copy
 from .feeds import COLUMNS as CSV_COLUMNS
 from .models import Feed
 from .pricing import price_breakdown, to_cents
@@ -186,17 +186,7 @@ CONTENT_TYPES = {
 def feed_render(*, kind: str, location: Location | None, out) -> int:
     """Write one feed to the text stream ``out``; returns the number of vehicles."""
     out.write(_header(kind))
-    count = 0
-    buffer: list[str] = []
-    for line in feed_lines(kind=kind, location=location):
-        buffer.append(line)
-        if len(buffer) == 5000:
-            out.write("\n".join(buffer) + "\n")
-            count += len(buffer)
-            buffer.clear()
-    if buffer:
-        out.write("\n".join(buffer) + "\n")
-        count += len(buffer)
+    count = feed_copy(kind=kind, location=location, out=out)
     if kind == Feed.Kind.GOOGLE_XML:
         out.write("</channel>\n</rss>\n")
     return count
