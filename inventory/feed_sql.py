@@ -1,6 +1,9 @@
-"""The marketplace feeds' rows as PostgreSQL renders them: one text per car (a TSV or CSV
-line, an XML item), so a build costs about what the database takes to write the rows
-(bench/bench_feeds.py) and Python only streams the texts to the file.
+"""The marketplace feeds' rows as PostgreSQL renders them: the cells of a TSV or CSV row, or
+one XML item, per car, written by one ``COPY (SELECT …) TO STDOUT`` (COPY's own CSV writer
+quotes), so a build costs about what the database takes to write the rows
+(bench/bench_feeds.py) and Python only streams the chunks to the file. The text cleaning
+(one line, XML escapes) is tested once per car over all its free text (lateral ``k``) and
+done only where it changes something.
 
 Every value here is a constant of this module or a query parameter; nothing from outside is
 formatted into the SQL. The meaning of each column is documented in syndication.py.

@@ -18,9 +18,10 @@ Prices are what the location's law wants shown (``inventory.pricing``): where VA
 included, as ``price_breakdown`` totals it; where sales tax is added on top (the US) the car's
 price, tax and fees being added at checkout.
 
-PostgreSQL renders each row (inventory/feed_sql.py) and Python streams the texts into the
-file, so a build costs about what the database takes to write the rows (bench/bench_feeds.py
-compares with a raw COPY). ``feeds_refresh`` (a periodic job, every minute: the
+PostgreSQL renders the rows (inventory/feed_sql.py) in one ``COPY (SELECT …) TO STDOUT``
+and Python writes what it sends in chunks of a megabyte (no per-car object), so a build costs
+about what the database takes to write the rows (bench/bench_feeds.py compares with a raw
+COPY; tests/inventory/test_feed_reference.py with the first, row-by-row writers). ``feeds_refresh`` (a periodic job, every minute: the
 debounce) rebuilds each active feed whose inventory or location version changed since its
 last build; a feed is served from storage, never built for a request.
 """
