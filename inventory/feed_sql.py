@@ -1,16 +1,19 @@
-"""The marketplace feeds' rows as PostgreSQL renders them: one text per car (a TSV or CSV
-line, an XML item), so a build costs about what the database takes to write the rows
-(bench/bench_feeds.py) and Python only streams the texts to the file.
+"""The marketplace feeds' rows as PostgreSQL renders them: the cells of a TSV or CSV row, or
+one XML item, per car, written by one ``COPY (SELECT …) TO STDOUT`` (COPY's own CSV writer
+quotes), so a build costs about what the database takes to write the rows
+(bench/bench_feeds.py) and Python only streams the chunks to the file. The text cleaning
+(one line, XML escapes) is tested once per car over all its free text (lateral ``k``) and
+done only where it changes something.
 
 Every value here is a constant of this module or a query parameter; nothing from outside is
 formatted into the SQL. The meaning of each column is documented in syndication.py.
 """
 
-from collections.abc import Iterator
+import re
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from dealership.accounts.models import Location
@@ -40,13 +43,19 @@ GOOGLE_CONDITION = {"new": "new", "used": "used", "certified": "used"}
 
 
 def one_line(x: str) -> str:
-    """Whitespace runs to one space: a row per line in TSV and CSV."""
-    return f"regexp_replace(btrim({x}), '\\s+', ' ', 'g')"
+    """Whitespace runs to one space, none at the ends (Python's ``" ".join(text.split())``):
+    a row per line in TSV and CSV. The regexp runs only for the cars whose free text needs
+    it (``k.one_line``, one test per car over all of it: most are clean already)."""
+    return f"(CASE WHEN k.one_line THEN {x} ELSE btrim(regexp_replace({x}, '\\s+', ' ', 'g')) END)"
 
 
 def esc(x: str) -> str:
-    """XML text escaping (& < >), as xml.sax.saxutils.escape."""
-    return f"replace(replace(replace({x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+    """XML text escaping (& < >), as xml.sax.saxutils.escape; only for the cars whose free
+    text holds one of them (``k.plain``)."""
+    return (
+        f"(CASE WHEN k.plain THEN {x} ELSE "
+        f"replace(replace(replace({x}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') END)"
+    )
 
 
 def q(x: str) -> str:
@@ -64,11 +73,14 @@ TITLE = (
     "nullif(v.trim, ''))"
 )
 # Both marketplaces require a description: the car's own, else the facts, plainly.
-DESCRIPTION = (
-    "COALESCE(NULLIF(left(btrim(v.description), 5000), ''), "
+RAW_DESCRIPTION = (
+    "COALESCE(NULLIF(left(btrim(v.description, ' ' || chr(9) || chr(10) || chr(11) || chr(12) "
+    "|| chr(13)), 5000), ''), "
     f"{TITLE} || ', ' || v.mileage || ' km, ' || replace(v.fuel, '_', ' ') || ', ' "
     "|| v.transmission || ', ' || COALESCE(NULLIF(v.exterior_colour_name, ''), v.exterior_colour))"
 )
+# Computed once per car (FROM_SQL's lateral ``d``), however many times a row uses it.
+DESCRIPTION = "d.text"
 COLOUR = "COALESCE(NULLIF(v.exterior_colour_name, ''), v.exterior_colour)"
 # The location's law (syndication.advertised_price): the documentation fee in the price
 # where VAT is included, nothing added where sales tax comes on top.
@@ -101,9 +113,35 @@ LEFT JOIN LATERAL (
     WHERE p.vehicle_id = v.id AND p.status = 'ready'
     ORDER BY p.is_primary DESC, p.position, p.id LIMIT 1
 ) ph ON true
+CROSS JOIN LATERAL (SELECT {description} AS text OFFSET 0) d
+CROSS JOIN LATERAL (
+    SELECT {free} !~ ('[\\t\\n\\r\\f\\v]|  | ' || chr(1) || '|' || chr(1) || ' ') AS one_line,
+           {free} !~ '[&<>]' AS plain
+    OFFSET 0
+) k
 WHERE v.status = 'available' {location}
 ORDER BY v.id
 """
+
+
+# The free text of a car (and its URLs), in one string, each value between two chr(1):
+# tested once per car for what one_line and esc would change.
+FREE = (
+    "(chr(1) || "
+    + " || chr(1) || ".join(
+        [
+            "d.text",
+            "v.make",
+            "v.model",
+            "v.trim",
+            "v.exterior_colour_name",
+            "v.engine",
+            LINK,
+            IMAGE,
+        ]
+    )
+    + " || chr(1))"
+)
 
 
 # Values that never hold a tab, a line break, a comma or a quote (numbers, dates, enums,
@@ -141,31 +179,30 @@ SAFE = {
 }
 
 
-def _cell(x: str) -> str:
-    """A TSV cell: tabs and line breaks to spaces (cheap: translate, not a regexp)."""
-    return f"translate({x}, chr(9) || chr(10) || chr(13), '   ')"
-
-
-def _tsv(*fields: str) -> str:
-    return " || chr(9) || ".join(
-        f if f in SAFE or f.startswith(("(CASE v.", "regexp_replace(")) else _cell(f)
+def _tsv(*fields: str) -> list[str]:
+    """TSV columns: free text on one line (tabs and line breaks are whitespace), as the
+    reference writer did with every cell; the values in SAFE are written as they are."""
+    return [
+        f if f in SAFE or f.startswith("(CASE v.") or f.startswith("(CASE WHEN") else one_line(f)
         for f in fields
-    )
+    ]
 
 
-def _csv(*fields: str) -> str:
-    return " || ',' || ".join(f if f in SAFE or f.startswith("(CASE v.") else q(f) for f in fields)
+def _csv(*fields: str) -> list[str]:
+    """CSV columns: COPY's CSV writer quotes (RFC 4180), so the values go as they are."""
+    return list(fields)
 
 
 def _g(name: str, value: str, *, optional: bool = False) -> str:
-    element = f"('<g:{name}>' || {esc(value)} || '</g:{name}>')"
+    text = value if value in SAFE else esc(value)
+    element = f"('<g:{name}>' || {text} || '</g:{name}>')"
     return f"(CASE WHEN {value} <> '' THEN {element} ELSE '' END)" if optional else element
 
 
 GOOGLE_TSV = _tsv(
     "v.stock_number",
     TITLE,
-    one_line(DESCRIPTION),
+    DESCRIPTION,
     LINK,
     IMAGE,
     PRICE,
@@ -270,9 +307,18 @@ SHOWROOM_CSV = _csv(
     NEUTRAL_DESCRIPTION,
 )
 
+# How each feed's rows come out of COPY: TSV in COPY's text format (tab-separated, no
+# quoting: only a backslash is escaped, the cells holding no tab or line break), the CSV
+# feeds in its CSV format (the Showroom CSV with every field quoted), the XML one item a row.
+COPY_OPTIONS = {
+    "google_tsv": "FORMAT text",
+    "google_xml": "FORMAT text",
+    "meta_csv": "FORMAT csv",
+    "csv": "FORMAT csv, FORCE_QUOTE *",
+}
 ROWS = {
     "google_tsv": GOOGLE_TSV,
-    "google_xml": GOOGLE_XML,
+    "google_xml": [GOOGLE_XML],
     "meta_csv": META_CSV,
     "csv": SHOWROOM_CSV,
 }
@@ -296,17 +342,53 @@ def _url_parts() -> dict[str, str]:
     }
 
 
-def feed_lines(*, kind: str, location: Location | None = None) -> Iterator[str]:
-    """The rendered rows of one feed (no header): the available cars (of ``location``, else
-    all) in id order, from a server-side cursor in batches."""
+# COPY's text format escapes a backslash and the control characters (and the delimiter,
+# here a tab: the TSV cells have none); these are undone on the chunks that hold one.
+_UNESCAPE = {"\\": "\\", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+CHUNK = 1 << 20  # bytes written at once
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: _UNESCAPE[m.group(1)], text) if "\\" in text else text
+
+
+def feed_copy(*, kind: str, location: Location | None, out) -> int:
+    """Write the rendered rows of one feed (no header) to the text stream ``out``: the
+    available cars (of ``location``, else all) in id order, streamed by one ``COPY (SELECT
+    …) TO STDOUT`` and written in chunks of about a megabyte. Returns the number of cars.
+
+    PostgreSQL sends each row as one message, so a chunk of whole messages never splits a
+    character or an escape."""
     params = {**_url_parts(), "currency": settings.CURRENCY}
     where = ""
     if location is not None:
         where = "AND v.location_id = %(location)s"
         params["location"] = location.pk
-    sql = f"SELECT {ROWS[kind]} {FROM_SQL.format(location=where)}"  # nosec B608 - constants
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(5000):
-            for (line,) in batch:
-                yield line
+    columns = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(ROWS[kind]))
+    select = f"SELECT {columns} {FROM_SQL.format(location=where, description=RAW_DESCRIPTION, free=FREE)}"
+    sql = f"COPY ({select}) TO STDOUT ({COPY_OPTIONS[kind]})"  # nosec B608 - constants
+    text_format = COPY_OPTIONS[kind] == "FORMAT text"
+    count = 0
+    size = 0
+    parts: list[bytes] = []
+
+    def flush() -> None:
+        chunk = b"".join(parts).decode()
+        out.write(_unescape(chunk) if text_format else chunk)
+        parts.clear()
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        # COPY takes no bound parameters: psycopg quotes them into the statement.
+        with raw.copy(raw.mogrify(sql, params)) as copy:
+            for row in copy:
+                parts.append(row)
+                count += 1
+                size += len(row)
+                if size >= CHUNK:
+                    flush()
+                    size = 0
+    if parts:
+        flush()
+    return count

@@ -18,9 +18,10 @@ Prices are what the location's law wants shown (``inventory.pricing``): where VA
 included, as ``price_breakdown`` totals it; where sales tax is added on top (the US) the car's
 price, tax and fees being added at checkout.
 
-PostgreSQL renders each row (inventory/feed_sql.py) and Python streams the texts into the
-file, so a build costs about what the database takes to write the rows (bench/bench_feeds.py
-compares with a raw COPY). ``feeds_refresh`` (a periodic job, every minute: the
+PostgreSQL renders the rows (inventory/feed_sql.py) in one ``COPY (SELECT …) TO STDOUT``
+and Python writes what it sends in chunks of a megabyte (no per-car object), so a build costs
+about what the database takes to write the rows (bench/bench_feeds.py compares with a raw
+COPY; tests/inventory/test_feed_reference.py with the first, row-by-row writers). ``feeds_refresh`` (a periodic job, every minute: the
 debounce) rebuilds each active feed whose inventory or location version changed since its
 last build; a feed is served from storage, never built for a request.
 """
@@ -42,7 +43,7 @@ from django.utils import timezone
 from dealership.accounts.location_cache import locations_version
 from dealership.accounts.models import Location
 
-from .feed_sql import feed_lines
+from .feed_sql import feed_copy
 from .feeds import COLUMNS as CSV_COLUMNS
 from .models import Feed
 from .pricing import price_breakdown, to_cents
@@ -186,17 +187,7 @@ CONTENT_TYPES = {
 def feed_render(*, kind: str, location: Location | None, out) -> int:
     """Write one feed to the text stream ``out``; returns the number of vehicles."""
     out.write(_header(kind))
-    count = 0
-    buffer: list[str] = []
-    for line in feed_lines(kind=kind, location=location):
-        buffer.append(line)
-        if len(buffer) == 5000:
-            out.write("\n".join(buffer) + "\n")
-            count += len(buffer)
-            buffer.clear()
-    if buffer:
-        out.write("\n".join(buffer) + "\n")
-        count += len(buffer)
+    count = feed_copy(kind=kind, location=location, out=out)
     if kind == Feed.Kind.GOOGLE_XML:
         out.write("</channel>\n</rss>\n")
     return count
