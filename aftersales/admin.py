@@ -13,6 +13,7 @@ from .models import (
     RecallCampaign,
     RecallVehicle,
     ServiceAppointment,
+    ServiceAppointmentTransition,
     ServiceItem,
     ServiceRecord,
     ServiceReminder,
@@ -79,6 +80,10 @@ class WorkshopCapacityAdmin(LocationScopedAdmin, admin.ModelAdmin):
     list_display = ["location", "appointments_per_day", "courtesy_cars", "slot_minutes"]
 
 
+class ServiceAppointmentTransitionInline(StatusHistoryInline):
+    model = ServiceAppointmentTransition
+
+
 @admin.register(ServiceAppointment)
 class ServiceAppointmentAdmin(LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
@@ -86,6 +91,7 @@ class ServiceAppointmentAdmin(LocationScopedAdmin, admin.ModelAdmin):
     list_filter = ["status", "location", "booked_via"]
     date_hierarchy = "day"
     raw_id_fields = ["owned_vehicle", "customer"]
+    inlines = [ServiceAppointmentTransitionInline]
 
 
 @admin.register(ServiceReminder)

@@ -352,6 +352,42 @@ class ServiceAppointment(models.Model):
         return f"{self.owned_vehicle} · {self.day}"
 
 
+class ServiceAppointmentTransition(StatusHistory):
+    """The appointment's moves: booked, checked in (with the odometer in the note), completed,
+    cancelled."""
+
+    appointment = models.ForeignKey(
+        ServiceAppointment, on_delete=models.CASCADE, related_name="transitions"
+    )
+    subject_field = "appointment"
+
+    class Meta(StatusHistory.Meta):
+        verbose_name = _("appointment status change")
+        verbose_name_plural = _("appointment status changes")
+
+
+_A = ServiceAppointment.Status
+APPOINTMENT_MACHINE = StateMachine(
+    moves={
+        _A.BOOKED: {_A.CHECKED_IN, _A.CANCELLED, _A.NO_SHOW},
+        _A.CHECKED_IN: {_A.COMPLETED},
+        _A.COMPLETED: set(),
+        _A.CANCELLED: set(),
+        _A.NO_SHOW: set(),
+    },
+    history=ServiceAppointmentTransition,
+    refusal=_("An appointment cannot go from “%(from)s” to “%(to)s”."),
+    # The message says what to do for the moves a person tries from the wrong status.
+    refusals={
+        _A.CANCELLED: _("Only a booked appointment can be cancelled."),
+        _A.CHECKED_IN: _("Only a booked appointment can be checked in."),
+        _A.COMPLETED: _("Check the car in before completing the visit."),
+    },
+    touch=["updated_at"],
+    lock_related=["location", "owned_vehicle"],
+)
+
+
 class ServiceRecord(models.Model):
     """A service item done on a car: the service history, and the base of the next due date."""
 

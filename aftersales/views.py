@@ -577,6 +577,7 @@ def appointment_new(request):
                     notes=data["notes"],
                     via=ServiceAppointment.BookedVia.STAFF,
                     location=data["location"],
+                    by=request.user,
                 )
             except ValidationError as error:
                 form.add_error(None, error)

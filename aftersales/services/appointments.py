@@ -19,6 +19,7 @@ from dealership.messaging.models import Purpose
 from dealership.messaging.services import message_enqueue, messages_cancel
 
 from ..models import (
+    APPOINTMENT_MACHINE,
     OdometerReading,
     OwnedVehicle,
     RecallVehicle,
@@ -133,6 +134,7 @@ def appointment_book(
     notes: str = "",
     via: str,
     location: Location | None = None,
+    by: User | None = None,
     now: datetime.datetime | None = None,
 ) -> ServiceAppointment:
     """Book a car into the workshop. Locks the workshop's capacity row, so two customers can't
@@ -184,6 +186,7 @@ def appointment_book(
     appointment.full_clean()
     appointment.save()
     appointment.items.set(items)
+    APPOINTMENT_MACHINE.record(appointment, "", by=by, at=now)
     _notify(appointment, kind="confirmation", template_key="aftersales.appointment_confirmation")
     remind_at = drop_off_at - datetime.timedelta(hours=24)
     if remind_at > now:
@@ -196,20 +199,15 @@ def appointment_book(
     return appointment
 
 
-def _locked(appointment: ServiceAppointment) -> ServiceAppointment:
-    return ServiceAppointment.objects.select_for_update().get(pk=appointment.pk)
-
-
 @transaction.atomic
-def appointment_cancel(*, appointment: ServiceAppointment) -> ServiceAppointment:
+def appointment_cancel(
+    *, appointment: ServiceAppointment, by: User | None = None
+) -> ServiceAppointment:
     """Cancel a booked appointment and its pending reminder. Idempotent."""
-    appt = _locked(appointment)
+    appt = APPOINTMENT_MACHINE.lock(appointment)
     if appt.status == Status.CANCELLED:
         return appt
-    if appt.status != Status.BOOKED:
-        raise ValidationError(_("Only a booked appointment can be cancelled."))
-    appt.status = Status.CANCELLED
-    appt.save(update_fields=["status", "updated_at"])
+    appt, _entry = APPOINTMENT_MACHINE.transition(appt, Status.CANCELLED, by=by, locked=appt)
     messages_cancel(
         dedupe_key_prefix=f"aftersales:appointment:{appt.pk}:reminder:",
         reason="appointment cancelled",
@@ -229,17 +227,28 @@ def appointment_check_in(
     is lower than the last one: then it is kept with a warning and ignored). Only on the
     appointment's day, in the location's time zone."""
     now = now or timezone.now()
-    appt = _locked(appointment)
-    if appt.status != Status.BOOKED:
-        raise ValidationError(_("Only a booked appointment can be checked in."))
-    if appt.location.localtime(now).date() != appt.day:
-        raise ValidationError(
-            _("A car can be checked in only on the day of its appointment (%(day)s).")
-            % {"day": formats.date_format(appt.day, "SHORT_DATE_FORMAT")},
-            code="check_in_day",
-        )
-    appt.status, appt.checked_in_at, appt.checkin_odometer_km = Status.CHECKED_IN, now, odometer_km
-    appt.save(update_fields=["status", "checked_in_at", "checkin_odometer_km", "updated_at"])
+
+    def on_the_day(appt):
+        if appt.location.localtime(now).date() != appt.day:
+            raise ValidationError(
+                _("A car can be checked in only on the day of its appointment (%(day)s).")
+                % {"day": formats.date_format(appt.day, "SHORT_DATE_FORMAT")},
+                code="check_in_day",
+            )
+
+    def checked_in(appt, _from):
+        appt.checked_in_at, appt.checkin_odometer_km = now, odometer_km
+        return ["checked_in_at", "checkin_odometer_km"]
+
+    appt, _entry = APPOINTMENT_MACHINE.transition(
+        appointment,
+        Status.CHECKED_IN,
+        by=by,
+        note=f"{odometer_km} km",
+        check=on_the_day,
+        apply=checked_in,
+        at=now,
+    )
     reading = odometer_record(
         owned_vehicle=appt.owned_vehicle,
         km=odometer_km,
@@ -263,19 +272,24 @@ def appointment_complete(
     """Finish a visit: the work and price are stored, each item done becomes a service record
     (the base of its next due date), remedied recalls are cleared, the next due is recomputed."""
     now = now or timezone.now()
-    appt = _locked(appointment)
-    if appt.status != Status.CHECKED_IN:
-        raise ValidationError(_("Check the car in before completing the visit."))
-    if price is None or price < 0:
-        raise ValidationError({"price": _("Enter the price (0 or more).")})
-    if not work_done.strip():
-        raise ValidationError({"work_done": _("Describe the work done.")})
+
+    def complete(appt):
+        if price is None or price < 0:
+            raise ValidationError({"price": _("Enter the price (0 or more).")})
+        if not work_done.strip():
+            raise ValidationError({"work_done": _("Describe the work done.")})
+        if any(r.owned_vehicle_id != appt.owned_vehicle_id for r in recalls_remedied):
+            raise ValidationError(_("That recall belongs to another car."))
+
+    def completed(appt, _from):
+        appt.completed_at = now
+        appt.work_done, appt.price = work_done.strip(), price.quantize(Decimal("0.01"))
+        return ["completed_at", "work_done", "price"]
+
+    appt, _entry = APPOINTMENT_MACHINE.transition(
+        appointment, Status.COMPLETED, by=by, check=complete, apply=completed, at=now
+    )
     ov = appt.owned_vehicle
-    if any(r.owned_vehicle_id != ov.pk for r in recalls_remedied):
-        raise ValidationError(_("That recall belongs to another car."))
-    appt.status, appt.completed_at = Status.COMPLETED, now
-    appt.work_done, appt.price = work_done.strip(), price.quantize(Decimal("0.01"))
-    appt.save(update_fields=["status", "completed_at", "work_done", "price", "updated_at"])
     done_on = appt.location.localtime(now).date()
     ServiceRecord.objects.bulk_create(
         [

@@ -105,6 +105,7 @@ class StateMachine:
         moves: Mapping[str, Iterable[str]],
         history: type[StatusHistory],
         refusal: str,
+        refusals: Mapping[str, str] | None = None,
         error: type[Exception] = ValidationError,
         field: str = "status",
         touch: Iterable[str] = (),
@@ -115,6 +116,8 @@ class StateMachine:
         self.moves = {str(k): frozenset(str(v) for v in vs) for k, vs in moves.items()}
         self.history = history
         self.refusal = refusal
+        # A message per target status where "cannot go from X to Y" is not the helpful one.
+        self.refusals = {str(k): v for k, v in (refusals or {}).items()}
         self.error = error
         self.field = field
         self.touch = tuple(touch)  # columns saved with every move (updated_at, …)
@@ -137,7 +140,7 @@ class StateMachine:
     def refuse(self, obj: models.Model, to_status: str) -> Exception:
         """The app's exception, with its message: "cannot move from X to Y"."""
         model = type(obj)
-        message = self.refusal % {
+        message = self.refusals.get(str(to_status)) or self.refusal % {
             "from": self._label(model, getattr(obj, self.field)),
             "to": self._label(model, to_status),
         }

@@ -198,6 +198,7 @@ MAPPINGS: dict[str, Mapping] = {
         erase={"customer_notes": ""},
         blocks_retention="customer",
     ),
+    "aftersales.ServiceAppointmentTransition": Mapping(KEEP, by_path("appointment__customer")),
     "aftersales.ServiceRecord": Mapping(KEEP, by_path("owned_vehicle__customer")),
     "aftersales.RecallVehicle": Mapping(KEEP, by_path("owned_vehicle__customer")),
     "aftersales.Complaint": Mapping(

@@ -63,13 +63,14 @@ def test_export_page_shows_everything_and_is_audited(
         ActivityFactory(customer=customer, body="Test drive on Saturday")
 
     # Savepoint, session, user, groups, customer; merged customers, addresses, leads; one per
-    # mapped model (44 with quotes and their options, the order's new trade-in payoff line,
+    # mapped model (45 with quotes and their options, the order's new trade-in payoff line,
     # leads' transfer requests, conversations' messages, inbound emails, attachments and
-    # chats, campaign recipients, messaging's latest consents); the content types of the audit trail shown and of the new
-    # audit row (the cache emptied first, so the count does not depend on earlier tests); the
-    # audit row; release; session save (3).
+    # chats, campaign recipients, messaging's latest consents, service appointments' status
+    # changes); the content types of the audit trail shown and of the new audit row (the
+    # cache emptied first, so the count does not depend on earlier tests); the audit row;
+    # release; session save (3).
     ContentType.objects.clear_cache()
-    with django_assert_num_queries(61):
+    with django_assert_num_queries(62):
         response = manager_client.get(f"/staff/privacy/customers/{customer.pk}/export/")
 
     html = response.content.decode()
