@@ -13,6 +13,17 @@ class VehicleChoiceField(forms.ModelChoiceField):
         return f"{obj} · {obj.location}"
 
 
+class TransferSearchForm(forms.Form):
+    """The GET filter above the request form: narrows the car list."""
+
+    q = forms.CharField(
+        label=_("Find the car"),
+        max_length=100,
+        required=False,
+        help_text=_("Stock number, VIN, or make and model, e.g. “Skoda Octavia”."),
+    )
+
+
 class TransferRequestForm(forms.Form):
     vehicle = VehicleChoiceField(queryset=Vehicle.objects.none(), label=_("Car"))
     to_location = forms.ModelChoiceField(

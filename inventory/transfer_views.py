@@ -13,7 +13,12 @@ from dealership.accounts.selectors import location_list_for_user
 
 from . import transfers as svc
 from .models import VehicleTransfer
-from .transfer_forms import TransferDispatchForm, TransferNoteForm, TransferRequestForm
+from .transfer_forms import (
+    TransferDispatchForm,
+    TransferNoteForm,
+    TransferRequestForm,
+    TransferSearchForm,
+)
 
 TS = VehicleTransfer.Status
 
@@ -25,11 +30,11 @@ def _transfer_or_404(request, pk) -> VehicleTransfer:
         raise Http404 from None
 
 
-def _request_form(request, data=None, initial=None):
+def _request_form(request, data=None, initial=None, search=""):
     return TransferRequestForm(
         data,
         initial=initial,
-        vehicles=svc.transfer_vehicle_choices(user=request.user),
+        vehicles=svc.transfer_vehicle_choices(user=request.user, search=search),
         locations=location_list_for_user(user=request.user).order_by("name"),
     )
 
@@ -75,14 +80,23 @@ def transfer_new(request):
                 )
                 return redirect(transfer)
         status = 400
+        search_form = TransferSearchForm()
     else:
         initial = {}
         vehicle_id = request.GET.get("vehicle", "").strip()
         if vehicle_id.isdigit():
             initial["vehicle"] = int(vehicle_id)
-        form = _request_form(request, initial=initial)
-        status = 200
-    return render(request, "inventory/transfers/new.html", {"form": form}, status=status)
+        search_form = TransferSearchForm(request.GET)
+        # Too long a search is a 400 with the form's message, never a 500.
+        status = 200 if search_form.is_valid() else 400
+        search = search_form.cleaned_data.get("q", "") if status == 200 else ""
+        form = _request_form(request, initial=initial, search=search)
+    return render(
+        request,
+        "inventory/transfers/new.html",
+        {"form": form, "search_form": search_form},
+        status=status,
+    )
 
 
 def _detail(request, transfer, status=200, **forms):

@@ -58,17 +58,27 @@ def transfer_for_user(*, user: User, pk: int) -> VehicleTransfer:
     return transfer_list_for_user(user=user).get(pk=pk)
 
 
-def transfer_vehicle_choices(*, user: User) -> QuerySet[Vehicle]:
+def transfer_vehicle_choices(*, user: User, search: str = "") -> QuerySet[Vehicle]:
     """Cars a manager may ask for: at another location, on sale or in preparation, not
-    already on the move."""
+    already on the move. ``search`` narrows them: every word must be in the stock number,
+    the VIN, the make or the model (case-insensitive), so "D1001", a VIN's tail or
+    "skoda octavia" finds the car."""
     mine = location_list_for_user(user=user).values("pk")
-    return (
+    vehicles = (
         Vehicle.objects.filter(status__in=TRANSFERABLE, transit_to__isnull=True)
         .exclude(location__in=mine)
         .exclude(transfers__status__in=VehicleTransfer.OPEN_STATUSES)
         .select_related("location")
         .order_by("make", "model", "stock_number")
     )
+    for word in search.split()[:5]:
+        vehicles = vehicles.filter(
+            Q(stock_number__icontains=word)
+            | Q(vin__icontains=word)
+            | Q(make__icontains=word)
+            | Q(model__icontains=word)
+        )
+    return vehicles
 
 
 @transaction.atomic

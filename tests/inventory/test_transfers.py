@@ -33,6 +33,9 @@ from tests.orders.factories import make_order
 pytestmark = pytest.mark.django_db
 
 TS = VehicleTransfer.Status
+# The request page with a search: the same for every search (session, user, locations, the
+# managed locations, the cars, their count).
+QUERIES_NEW_WITH_SEARCH = 13
 # Monday 7 December 2026, 10:00 in Berlin.
 NOW = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
 ETA = datetime.date(2026, 12, 10)  # Thursday
@@ -550,3 +553,40 @@ def test_a_handover_for_a_car_in_transit_is_booked_from_the_eta(
 
     order = order_schedule_delivery(order=order, by=staff, slot=on_time)
     assert order.delivery_slot == on_time
+
+
+def test_request_form_search_finds_the_car_by_stock_number_vin_or_make_model(
+    client, car, dresden, leipzig, leipzig_manager, django_assert_num_queries
+):
+    other = VehicleFactory(location=dresden, stock_number="D2002", make="Volkswagen", model="Golf")
+    VehicleFactory(location=leipzig, stock_number="L3003", make="Skoda", model="Fabia")  # mine
+    browser = _client(client, leipzig_manager)
+    url = reverse("inventory:transfer-new")
+
+    def options(html: str) -> list[str]:
+        return re.findall(
+            r'<option value="\d+"[^>]*>([^<]*)</option>',
+            html.split('name="vehicle"')[1].split("</select>")[0],
+        )
+
+    html = browser.get(url).content.decode()
+    assert re.search(r'<label\s+for="id_q"[^>]*>\s*Find the car', html)
+    assert len(options(html)) == 2  # both cars of Dresden, not Leipzig's own
+
+    for search in ("d1001", car.vin[-6:], "skoda  OCTAVIA"):
+        with django_assert_num_queries(QUERIES_NEW_WITH_SEARCH):
+            response = browser.get(url, {"q": search})
+        assert response.status_code == 200
+        found = options(response.content.decode())
+        assert len(found) == 1, search
+        assert "Skoda Octavia" in found[0]
+        assert "1 car found." in response.content.decode()
+
+    found = options(browser.get(url, {"q": "golf"}).content.decode())
+    assert len(found) == 1, other
+    assert "D2002" in found[0]
+    assert options(browser.get(url, {"q": "fabia"}).content.decode()) == []  # at my location
+
+    response = browser.get(url, {"q": "x" * 101})
+    assert response.status_code == 400
+    assert "at most 100 characters" in response.content.decode()
