@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
-from dealership.core.admin import StatusHistoryInline
+from dealership.core.admin import StatefulAdmin, StatusHistoryInline
 
 from .models import (
     Complaint,
@@ -85,7 +85,7 @@ class ServiceAppointmentTransitionInline(StatusHistoryInline):
 
 
 @admin.register(ServiceAppointment)
-class ServiceAppointmentAdmin(LocationScopedAdmin, admin.ModelAdmin):
+class ServiceAppointmentAdmin(StatefulAdmin, LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
     list_display = ["owned_vehicle", "location", "drop_off_at", "status", "booked_via"]
     list_filter = ["status", "location", "booked_via"]
@@ -121,7 +121,7 @@ class ComplaintNoteInline(StatusHistoryInline):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(LocationScopedAdmin, admin.ModelAdmin):
+class ComplaintAdmin(StatefulAdmin, LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
     list_display = ["pk", "subject", "location", "severity", "status", "handler", "target_at"]
     list_select_related = ["location", "handler"]

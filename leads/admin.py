@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dealership.accounts.admin_scoping import LocationScopedAdmin
 from dealership.accounts.models import AuditEvent
 from dealership.accounts.services import audit_diff, audit_record
-from dealership.core.admin import StatusHistoryInline
+from dealership.core.admin import StatefulAdmin, StatusHistoryInline
 
 from .models import (
     Activity,
@@ -88,7 +88,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(AuditedAdminMixin, LocationScopedAdmin, admin.ModelAdmin):
+class LeadAdmin(AuditedAdminMixin, StatefulAdmin, LocationScopedAdmin, admin.ModelAdmin):
     location_path = "location"
     list_display = [
         "__str__",

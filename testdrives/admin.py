@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from dealership.accounts.admin_scoping import LocationScopedAdmin
-from dealership.core.admin import StatusHistoryInline
+from dealership.core.admin import StatefulAdmin, StatusHistoryInline
 
 from .models import Booking, BookingStatusChange, TestDriveSettings
 
@@ -17,7 +17,7 @@ class HistoryInline(StatusHistoryInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(LocationScopedAdmin, admin.ModelAdmin):
+class BookingAdmin(StatefulAdmin, LocationScopedAdmin, admin.ModelAdmin):
     """Read-mostly: changes go through the staff calendar so messages and history follow."""
 
     location_path = "location"

@@ -43,3 +43,17 @@ class StatusHistoryInline(admin.TabularInline):
     @admin.display(description=_("to"))
     def moved_to(self, obj):
         return obj.to_label
+
+
+class StatefulAdmin:
+    """For the admin of a model with a status machine: an existing row's status is read-only,
+    so every move goes through the app's service (``MACHINE.transition``: the table, the
+    lock, the history row, the messages), never an edited field. Put it before ModelAdmin."""
+
+    status_field = "status"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and self.status_field not in fields:
+            fields.append(self.status_field)
+        return fields

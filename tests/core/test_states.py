@@ -182,3 +182,25 @@ def test_a_leads_history_keeps_its_own_column_names(order, consultant):
     )
     assert change.moved is False
     assert change.get_to_status_display() == Lead.Status(lead.status).label
+
+
+def test_no_admin_edits_a_status_the_machine_owns(rf, admin_user):
+    # Every model with a status history: its admin either cannot change a row at all, or
+    # shows an existing row's status read-only (moves go through the app's service).
+    stateful = {
+        m._meta.get_field(m.subject_field).related_model
+        for m in StatusHistory.__subclasses__()
+        if not m._meta.abstract
+    }
+    request = rf.get("/")
+    request.user = admin_user
+    assert len(stateful) >= 6
+    for model in stateful:
+        model_admin = admin.site._registry[model]
+        row = model()  # unsaved: the admins read only its fields
+        row.pk = 1
+        editable = model_admin.has_change_permission(request, row)
+        readonly = model_admin.get_readonly_fields(request, row)
+        assert not editable or "status" in readonly, model
+        if model_admin.has_add_permission(request):  # a new row still gets its first status
+            assert "status" not in model_admin.get_readonly_fields(request, None), model
