@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from dealership.core.urls import reverse_token
 from dealership.route_access import Access, route_for
 
 SALT = "campaigns.click"
@@ -30,7 +31,7 @@ def click_token_recipient_id(token: str) -> int | None:
 
 
 def click_url(recipient_id: int) -> str:
-    path = reverse("campaigns:click", kwargs={"token": click_token(recipient_id)})
+    path = reverse_token("campaigns:click", click_token(recipient_id))
     return settings.SITE_URL.rstrip("/") + path
 
 

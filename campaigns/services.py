@@ -119,6 +119,7 @@ class _Context:
         self.campaign = campaign
         self.messages = {m.language: m for m in campaign.messages.all()}
         self.stock: dict[tuple[int, str], Vehicle | None] = {}
+        self.offers: dict[tuple[int, str], tuple[str, str]] = {}
 
     def load(self, customers: list[Customer]) -> None:
         ids = [c.pk for c in customers]
@@ -168,9 +169,14 @@ class _Context:
         if customer.owner_id:
             values["consultant"] = customer.owner.get_full_name() or ""
         if vehicle is not None:
-            values["matching_vehicle"] = " ".join(
-                str(p) for p in (vehicle.model_year, vehicle.make, vehicle.model, vehicle.trim) if p
-            )
+            values["matching_vehicle"], values["price"] = self._offer(vehicle)
+        return values
+
+    def _offer(self, vehicle: Vehicle) -> tuple[str, str]:
+        """The matching car's name and all-in price, worked out once per car and language
+        (the same few cars match thousands of recipients)."""
+        key = (vehicle.pk, translation.get_language())
+        if key not in self.offers:
             location = vehicle.location
             breakdown = price_breakdown(
                 price=vehicle.price,
@@ -181,8 +187,11 @@ class _Context:
                 tax_included=location.prices_include_tax,
                 margin_scheme=vehicle.margin_scheme,
             )
-            values["price"] = money(breakdown.total)
-        return values
+            name = " ".join(
+                str(p) for p in (vehicle.model_year, vehicle.make, vehicle.model, vehicle.trim) if p
+            )
+            self.offers[key] = (name, money(breakdown.total))
+        return self.offers[key]
 
     def render(self, channel: str, language: str, values: dict) -> dict:
         text = self.text(language)
